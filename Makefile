@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench docs clean
+
+$(BIN)/lambdoctor: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/lambdoctor
+
+demo: $(BIN)/lambdoctor
+	-$(BIN)/lambdoctor scan examples/shop
+
+test: $(BIN)/lambdoctor
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+docs: $(BIN)/lambdoctor
+	$(BIN)/python -m lambdoctor.docgen docs/rules
+
+bench: $(BIN)/lambdoctor
+	$(BIN)/python bench/run_scan_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,3 @@
+from lambdoctor.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""Configuration: defaults < ``[tool.lambdoctor]`` in pyproject.toml or ``.lambdoctor.toml`` < command line."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lambdoctor.findings import Severity
+from lambdoctor.rules.base import DEFAULT_THRESHOLDS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; reported as a usage error (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()  # ID prefixes; empty = every rule
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule ID → overridden severity
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    fail_on: Severity | None = Severity.WARNING  # None: never fail on findings
+    source: str | None = None  # the file the settings came from
+
+    def enabled(self, rule_id: str) -> bool:
+        if self.select and not any(rule_id.startswith(p) for p in self.select):
+            return False
+        return not any(rule_id.startswith(p) for p in self.ignore)
+
+
+def _ids(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of rule IDs or prefixes")
+    return tuple(v.strip().upper() for v in value)
+
+
+def parse_fail_on(value: str) -> Severity | None:
+    if value.strip().lower() == "never":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise ConfigError(f"fail-on must be info, warning, error or never, not {value!r}") from None
+
+
+def from_mapping(data: dict[str, Any], source: str, base: Config | None = None) -> Config:
+    cfg = base or Config()
+    known = {"select", "ignore", "severity", "thresholds", "fail-on", "fail_on"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}")
+    changes: dict[str, Any] = {"source": source}
+    if "select" in data:
+        changes["select"] = _ids(data["select"], "select")
+    if "ignore" in data:
+        changes["ignore"] = _ids(data["ignore"], "ignore")
+    if "severity" in data:
+        sev = data["severity"]
+        if not isinstance(sev, dict):
+            raise ConfigError(f"{source}: severity must be a table of RULE = \"level\"")
+        try:
+            changes["severity"] = {k.upper(): Severity.parse(str(v)) for k, v in sev.items()}
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    if "thresholds" in data:
+        th = data["thresholds"]
+        if not isinstance(th, dict):
+            raise ConfigError(f"{source}: thresholds must be a table")
+        merged = dict(cfg.thresholds)
+        for k, v in th.items():
+            name = k.replace("-", "_")
+            if name not in DEFAULT_THRESHOLDS:
+                raise ConfigError(f"{source}: unknown threshold {k!r} (known: {', '.join(sorted(DEFAULT_THRESHOLDS))})")
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                raise ConfigError(f"{source}: threshold {k} must be a non-negative number")
+            merged[name] = float(v)
+        changes["thresholds"] = merged
+    fail_on = data.get("fail-on", data.get("fail_on"))
+    if fail_on is not None:
+        changes["fail_on"] = parse_fail_on(str(fail_on))
+    return replace(cfg, **changes)
+
+
+def load(start: Path) -> Config:
+    """The nearest ``.lambdoctor.toml`` or ``pyproject.toml`` with a [tool.lambdoctor] table, from ``start`` up."""
+    for directory in [start, *start.parents]:
+        dedicated = directory / ".lambdoctor.toml"
+        if dedicated.is_file():
+            return from_mapping(_read(dedicated), str(dedicated))
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read(pyproject).get("tool", {}).get("lambdoctor")
+            if isinstance(table, dict):
+                return from_mapping(table, f"{pyproject} [tool.lambdoctor]")
+    return Config()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None

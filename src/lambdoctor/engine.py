@@ -1,0 +1,78 @@
+"""load → run the rules → findings. A crashing rule becomes SYS001, a bad file SYS000; the run goes on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from lambdoctor.config import Config
+from lambdoctor.findings import Finding, Severity
+from lambdoctor.loaders.discover import LoadResult, load_paths
+from lambdoctor.model import Application
+from lambdoctor.rules import ALL_RULES, Context, Rule
+
+
+@cache
+def runtime_deprecations() -> dict[str, date]:
+    text = resources.files("lambdoctor.data").joinpath("runtimes.json").read_text("utf-8")
+    return {k: date.fromisoformat(v) for k, v in json.loads(text)["deprecation"].items()}
+
+
+def make_context(config: Config, today: date) -> Context:
+    return Context(today=today, runtime_deprecations=runtime_deprecations(), thresholds=config.thresholds)
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
+    files_read: int = 0
+    suppressed: int = 0
+
+
+def _suppressed(finding: Finding, app: Application) -> bool:
+    ignored = app.ignored.get(finding.resource)
+    return bool(ignored) and any(finding.rule.startswith(p) for p in ignored)
+
+
+def run_rules(apps: Sequence[Application], config: Config, ctx: Context,
+              rules: Iterable[type[Rule]] = ALL_RULES) -> tuple[list[Finding], int]:
+    findings: list[Finding] = []
+    suppressed = 0
+    active = [r() for r in rules if config.enabled(r.id)]
+    for app in apps:
+        for rule in active:
+            try:
+                produced = list(rule.check(app, ctx))
+            except Exception as exc:  # one broken rule must not hide every other finding
+                if config.enabled("SYS001"):
+                    findings.append(Finding("SYS001", Severity.ERROR,
+                                            f"rule {rule.id} crashed: {type(exc).__name__}: {exc}",
+                                            app.source, 1, 1, fix="report this as a lambdoctor bug"))
+                continue
+            for f in produced:
+                if _suppressed(f, app):
+                    suppressed += 1
+                    continue
+                sev = config.severity.get(f.rule)
+                findings.append(f.with_severity(sev) if sev else f)
+    return findings, suppressed
+
+
+def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:
+    if not config.enabled("SYS000"):
+        return []
+    return [Finding("SYS000", config.severity.get("SYS000", Severity.ERROR), p.reason, p.file, p.line, p.column,
+                    fix="fix the file, or exclude it from the scan") for p in loaded.problems]
+
+
+def scan(paths: Sequence[str], config: Config, today: date) -> ScanResult:
+    loaded = load_paths(paths)
+    findings, suppressed = run_rules(loaded.applications, config, make_context(config, today))
+    findings.extend(problems_as_findings(loaded, config))
+    findings.sort(key=Finding.sort_key)
+    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed)

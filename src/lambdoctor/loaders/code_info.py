@@ -1,0 +1,70 @@
+"""Where a function's code lives on disk, and how big it is (PERF001/PERF002 evidence).
+
+Only sizes and names are read here: scanning never imports or runs user code.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import zipfile
+from typing import Any
+
+from lambdoctor.model import CodeInfo
+
+MAX_FILES = 20_000  # a walk stops here; the size is then a lower bound (CodeInfo.complete is False)
+
+# Top-level entries that do not belong in a Python deployment package: the runtime already provides the AWS
+# SDK (boto3/botocore/s3transfer), and tests or docs only add cold-start time and size.
+_BUNDLED = {"boto3": "boto3", "botocore": "botocore", "s3transfer": "s3transfer", "tests": "tests",
+            "test": "tests", "docs": "docs"}
+
+
+def code_location(template: str, resource: dict[str, Any], code: Any, sam: bool) -> str | None:
+    """The local path of a function's code, relative to the current directory, when there is one."""
+    base = os.path.dirname(template)
+    meta = resource.get("Metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("aws:asset:path"), str):
+        # CDK synthesizes assets into cdk.out next to the template and records the folder here.
+        return os.path.normpath(os.path.join(base, meta["aws:asset:path"]))
+    if isinstance(code, str) and not code.startswith(("s3://", "http://", "https://")):
+        return os.path.normpath(os.path.join(base, code))
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def measure_code(path: str) -> CodeInfo | None:
+    try:
+        if os.path.isfile(path):
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as zf:
+                    infos = zf.infolist()
+                    tops = {i.filename.split("/", 1)[0] for i in infos}
+                    return CodeInfo(path, sum(i.file_size for i in infos), len(infos), _bundled(tops))
+            return CodeInfo(path, os.path.getsize(path), 1)
+        if not os.path.isdir(path):
+            return None
+        total = files = 0
+        complete = True
+        for root, dirs, names in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in (".git", "__pycache__", ".aws-sam")]
+            for name in names:
+                files += 1
+                if files > MAX_FILES:
+                    complete = False
+                    break
+                try:
+                    total += os.lstat(os.path.join(root, name)).st_size
+                except OSError:
+                    continue
+            if not complete:
+                break
+        tops = set(os.listdir(path))
+        return CodeInfo(path, total, files, _bundled(tops), complete)
+    except (OSError, zipfile.BadZipFile):
+        return None
+
+
+def _bundled(top_level: set[str]) -> tuple[str, ...]:
+    found = {_BUNDLED[t] for t in top_level if t in _BUNDLED}
+    return tuple(sorted(found))

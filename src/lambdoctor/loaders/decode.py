@@ -1,0 +1,227 @@
+"""Decode YAML/JSON templates into plain Python values that remember where they came from.
+
+Mappings become :class:`Node` (a ``dict`` with the line and column of the mapping and of every key), so any
+rule can point at a line. Short intrinsic tags (``!Ref``, ``!GetAtt`` ...) become the long form
+(``{"Ref": ...}``), as CloudFormation itself reads them. Everything that would make a parser crash, hang or
+eat memory is refused up front with a :class:`DecodeError` that carries a line and a plain reason.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import accumulate
+from typing import Any
+
+import yaml
+
+try:  # The C loader is ~10x faster; PyYAML wheels ship it, a source build may not.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+# Limits that keep one hostile file from taking the run down with it.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 512
+# Expanded size of the node graph: a YAML alias bomb shares nodes, so it looks small until someone walks it.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+class DecodeError(Exception):
+    """A file that cannot be read as a template: where (1-based line, column) and why."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+class Node(dict[str, Any]):
+    """A mapping with its position and the position of each key (1-based)."""
+
+    __slots__ = ("column", "key_pos", "line")
+
+    def __init__(self, line: int = 1, column: int = 1) -> None:
+        super().__init__()
+        self.line = line
+        self.column = column
+        self.key_pos: dict[str, tuple[int, int]] = {}
+
+    def pos_of(self, key: str) -> tuple[int, int]:
+        """Where ``key`` stands, or where the mapping starts when the key is absent."""
+        return self.key_pos.get(key, (self.line, self.column))
+
+
+# Short-form tags and the long-form key CloudFormation reads them as.
+_INTRINSICS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    "GetAtt": "Fn::GetAtt",
+    **{
+        name: f"Fn::{name}"
+        for name in (
+            "Sub Join Select Split If Equals Not And Or FindInMap Base64 Cidr ImportValue GetAZs "
+            "Transform ToJsonString Length ForEach GetParam"
+        ).split()
+    },
+}
+
+
+class _TemplateLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A safe loader that builds :class:`Node` mappings and knows CloudFormation's tags."""
+
+    def construct_mapping_node(self, node: yaml.MappingNode, deep: bool = False) -> Node:
+        mark = node.start_mark
+        result = Node(mark.line + 1, mark.column + 1)
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                # CloudFormation keys are strings; YAML would let `1:` or `true:` through as other types.
+                key = "true" if key is True else "false" if key is False else str(key)
+            if key in result:
+                km = key_node.start_mark
+                raise DecodeError(f"duplicate key {key!r}", km.line + 1, km.column + 1)
+            result[key] = self.construct_object(value_node, deep=True)
+            km = key_node.start_mark
+            result.key_pos[key] = (km.line + 1, km.column + 1)
+        return result
+
+    def construct_undefined(self, node: yaml.Node) -> Any:
+        mark = node.start_mark
+        raise DecodeError(f"unknown tag {node.tag!r}", mark.line + 1, mark.column + 1)
+
+
+def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> Node:
+    return loader.construct_mapping_node(node)
+
+
+def _construct_intrinsic(loader: _TemplateLoader, tag_suffix: str, node: yaml.Node) -> Node:
+    name = _INTRINSICS.get(tag_suffix)
+    mark = node.start_mark
+    if name is None:
+        raise DecodeError(f"unknown tag '!{tag_suffix}'", mark.line + 1, mark.column + 1)
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if name == "Fn::GetAtt" and isinstance(value, str):
+            # `!GetAtt Res.Attr.Sub` means ["Res", "Attr.Sub"]: split at the first dot only.
+            head, _, tail = value.partition(".")
+            value = [head, tail]
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping_node(node, deep=True)
+    result = Node(mark.line + 1, mark.column + 1)
+    result[name] = value
+    result.key_pos[name] = (mark.line + 1, mark.column + 1)
+    return result
+
+
+_TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
+_TemplateLoader.add_constructor(None, _TemplateLoader.construct_undefined)  # type: ignore[arg-type]
+# Timestamps stay strings: CloudFormation never turns a date-like scalar into a date.
+_TemplateLoader.yaml_constructors.pop("tag:yaml.org,2002:timestamp", None)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
+
+_BRACKET_DEPTH = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_KEEP_BRACKETS = str.maketrans("", "", "".join(chr(c) for c in range(128) if chr(c) not in "[]{}"))
+
+
+def _check_flow_depth(text: str) -> None:
+    """Refuse pathological bracket nesting before libyaml sees it (its composer recurses in C and segfaults)."""
+    if text.count("[") + text.count("{") < MAX_DEPTH:
+        return
+    brackets = text.translate(_KEEP_BRACKETS)
+    # Brackets inside strings count too: an over-estimate, which only matters past MAX_DEPTH.
+    deepest = max(accumulate(_BRACKET_DEPTH.get(ord(c), 0) for c in brackets), default=0)
+    if deepest > MAX_DEPTH:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels")
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse alias bombs: count the nodes the document would have once every alias is expanded."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack: list[yaml.Node] = [root]
+    seen: set[int] = set()
+    while stack:  # iterative post-order: nodes shared through aliases are visited once
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+    for node in reversed(order):
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(sizes.get(id(c), 1) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.value)
+        else:
+            total = 1
+        if total > MAX_EXPANDED_NODES:
+            mark = node.start_mark
+            raise DecodeError(
+                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases (alias bomb?)",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        sizes[id(node)] = total
+
+
+def decode_text(text: str) -> Any:
+    """Decode a YAML or JSON template text; raises :class:`DecodeError`."""
+    if "\x00" in text:
+        raise DecodeError("binary content (NUL byte)", text.count("\n", 0, text.index("\x00")) + 1)
+    _check_flow_depth(text)
+    loader = _TemplateLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _check_expansion(root)
+        return loader.construct_document(root)
+    except DecodeError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if mark is None:
+            raise DecodeError(reason or "not valid YAML") from None
+        raise DecodeError(reason or "not valid YAML", mark.line + 1, mark.column + 1) from None
+    except yaml.YAMLError as exc:
+        raise DecodeError(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+
+
+def decode_bytes(data: bytes) -> Any:
+    """Decode raw file content: size, encoding and syntax are checked, in that order."""
+    if len(data) > MAX_FILE_BYTES:
+        raise DecodeError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DecodeError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line) from None
+    return decode_text(text)
+
+
+def decode_json_fallback(text: str) -> Any:
+    """Plain JSON, for the rare JSON document libyaml rejects (positions are then unknown)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DecodeError(exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels") from None

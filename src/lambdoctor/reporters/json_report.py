@@ -1,0 +1,64 @@
+"""The JSON report: a documented, versioned schema (docs/json-schema.md). Same input → same bytes."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from lambdoctor import __version__
+from lambdoctor.findings import Finding, redact
+from lambdoctor.rules import RULES_BY_ID, SYSTEM_RULES
+
+SCHEMA_VERSION = "1.0"
+
+
+def slug_of(rule_id: str) -> str:
+    if rule_id in RULES_BY_ID:
+        return RULES_BY_ID[rule_id].slug
+    return SYSTEM_RULES.get(rule_id, ("", ""))[0]
+
+
+def docs_of(rule_id: str) -> str:
+    return f"docs/rules/{rule_id}.md"
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "slug": slug_of(f.rule),
+        "severity": f.severity.label,
+        "message": redact(f.message),
+        "file": f.file,
+        "line": f.line,
+        "column": f.column,
+        "resource": f.resource,
+        "resource_type": f.resource_type,
+        "fix": f.fix,
+        "docs": docs_of(f.rule),
+        "confidence": f.confidence,
+    }
+
+
+def summary(findings: Sequence[Finding], files: int, suppressed: int) -> dict[str, Any]:
+    by_sev = Counter(f.severity.label for f in findings)
+    return {
+        "files": files,
+        "findings": len(findings),
+        "error": by_sev.get("error", 0),
+        "warning": by_sev.get("warning", 0),
+        "info": by_sev.get("info", 0),
+        "suppressed": suppressed,
+        "rules": dict(sorted(Counter(f.rule for f in findings).items())),
+    }
+
+
+def render(findings: Sequence[Finding], files: int, suppressed: int) -> str:
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "lambdoctor", "version": __version__},
+        "findings": [finding_dict(f) for f in findings],
+        "summary": summary(findings, files, suppressed),
+    }
+    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

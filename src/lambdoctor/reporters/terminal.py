@@ -1,0 +1,59 @@
+"""The terminal report: grouped by file and resource, coloured by severity on a TTY, plain otherwise."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from itertools import groupby
+from typing import TextIO
+
+from lambdoctor.findings import Finding, Severity, redact
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def use_color(stream: TextIO) -> bool:
+    # https://no-color.org: any non-empty NO_COLOR disables colour.
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _lines(findings: Sequence[Finding], files: int, suppressed: int) -> list[tuple[str, str | None]]:
+    """(text, style) pairs; style None means plain."""
+    out: list[tuple[str, str | None]] = []
+    for file, in_file in groupby(findings, key=lambda f: f.file):
+        out.append((file, "bold"))
+        items = sorted(in_file, key=lambda f: (f.resource, f.line, f.rule))
+        for resource, in_res in groupby(items, key=lambda f: f.resource):
+            group = list(in_res)
+            rtype = group[0].resource_type
+            out.append((f"  {resource or '(file)'}" + (f"  [{rtype}]" if rtype else ""), "bold"))
+            for f in group:
+                out.append((f"    {f.line}:{f.column}  {f.severity.label:<7} {f.rule}  {redact(f.message)}",
+                            _STYLE[f.severity]))
+                if f.fix:
+                    out.append((f"             fix: {f.fix}", "dim"))
+        out.append(("", None))
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
+    total = len(findings)
+    text = (f"{total} finding{'s' if total != 1 else ''} ({counts[Severity.ERROR]} error, "
+            f"{counts[Severity.WARNING]} warning, {counts[Severity.INFO]} info) in {files} "
+            f"file{'s' if files != 1 else ''}")
+    if suppressed:
+        text += f"; {suppressed} suppressed"
+    out.append((text, "bold"))
+    return out
+
+
+def render(findings: Sequence[Finding], files: int, suppressed: int, stream: TextIO) -> None:
+    lines = _lines(findings, files, suppressed)
+    if not use_color(stream):
+        stream.write("\n".join(text for text, _ in lines) + "\n")
+        return
+    from rich.console import Console  # only a TTY pays for importing rich
+    from rich.text import Text
+
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    for text, style in lines:
+        console.print(Text(text, style=style or ""))

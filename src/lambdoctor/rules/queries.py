@@ -1,0 +1,82 @@
+"""Questions several rules ask of the model: who alarms on what, what a role allows, who fronts a function."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from functools import lru_cache
+
+from lambdoctor.model import Alarm, Application, Function, Role, Statement, Target
+
+SYNC_KINDS = frozenset({"api", "http_api", "websocket", "alb", "alexa", "cognito", "lex"})
+STREAM_KINDS = frozenset({"kinesis", "dynamodb"})
+QUEUE_KINDS = frozenset({"sqs"})
+POLL_BATCH_KINDS = frozenset({"sqs", "kinesis", "dynamodb"})
+
+
+def role_of(app: Application, fn: Function) -> Role | None:
+    if fn.role and fn.role.ref:
+        return app.roles.get(fn.role.ref)
+    return None
+
+
+def is_latency_sensitive(app: Application, fn: Function) -> bool:
+    """Fronted by an API, a load balancer or a function URL: a person is waiting on the response."""
+    if any(e.kind in SYNC_KINDS for e in app.sources_of(fn.id)):
+        return True
+    return any(u.function == fn.id for u in app.function_urls)
+
+
+def alarms_on(app: Application, fn: Function, metric_names: set[str], namespace: str = "AWS/Lambda"
+              ) -> list[Alarm]:
+    """Alarms whose metrics (or metric-math inputs) include one of ``metric_names`` for this function.
+
+    An alarm on the metric without any FunctionName dimension watches every function of the account together,
+    which does cover this one.
+    """
+    found: list[Alarm] = []
+    for alarm in app.alarms:
+        for m in alarm.metrics:
+            if m.namespace != namespace or m.metric_name not in metric_names:
+                continue
+            if fn.id in m.functions or (fn.name and fn.name in m.function_names):
+                found.append(alarm)
+                break
+            if not m.functions and not m.function_names and not m.resources:
+                found.append(alarm)
+                break
+    return found
+
+
+def alarms_referencing(app: Application, logical_id: str) -> list[Alarm]:
+    return [a for a in app.alarms if any(logical_id in m.resources or logical_id in m.functions
+                                         for m in a.metrics)]
+
+
+@lru_cache(maxsize=4096)
+def _action_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern.lower()))
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action patterns are case-insensitive and use * and ? wildcards."""
+    return bool(_action_regex(pattern).match(action.lower()))
+
+
+def statement_allows(st: Statement, action: str) -> bool:
+    if st.effect != "Allow":
+        return False
+    if st.not_actions:
+        return not any(action_matches(p, action) for p in st.not_actions)
+    return any(action_matches(p, action) for p in st.actions)
+
+
+def statement_targets(st: Statement, logical_id: str, names: tuple[str, ...] = ()) -> bool:
+    """The statement's resources name this resource explicitly (by reference or by its literal name)."""
+    if logical_id in st.resource_refs:
+        return True
+    return any(n and any(n in r for r in st.resources) for n in names)
+
+
+def target_id(t: Target | None) -> str | None:
+    return t.ref if t else None

@@ -1,0 +1,416 @@
+"""SEC: permissions, secrets and exposure."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from lambdoctor.findings import Finding, Severity
+from lambdoctor.model import Application, EnvVar, Role, Statement
+from lambdoctor.rules.base import Context, Rule
+
+# Actions that only accept Resource "*": a star there is not a choice (IAM service authorization reference).
+_STAR_ONLY = frozenset(
+    a.lower()
+    for a in (
+        "xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData",
+        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "logs:CreateLogGroup",
+        "logs:PutLogEvents", "logs:CreateLogStream",
+    )
+)
+_WRITE_VERBS = re.compile(
+    r"^(put|delete|create|update|attach|detach|write|send|publish|invoke|start|stop|modify|terminate|run|pass|"
+    r"batchwrite|remove|add|set|tag|untag|replace|restore|reboot|reset|revoke|authorize|associate|disassociate|"
+    r"enable|disable|import|upload|copy|execute|change|register|deregister|cancel|transact|purge|rotate)",
+    re.I,
+)
+_READ_ONLY_SERVICES = ("xray",)
+
+# AWS managed policies that grant write or admin access to whole services (IAM "AWS managed policies" list).
+_BROAD_MANAGED = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSLambda_FullAccess",
+                            "AWSLambdaFullAccess"})
+
+
+def managed_policy_name(arn_or_name: str) -> str:
+    return arn_or_name.rsplit("/", 1)[-1]
+
+
+def is_broad_managed_policy(arn_or_name: str) -> bool:
+    """AdministratorAccess, PowerUserAccess and the *FullAccess family (AWS managed policies only)."""
+    if arn_or_name.startswith("arn:") and ":iam::aws:policy/" not in arn_or_name:
+        return False  # a customer managed policy: its content is not in the template
+    name = managed_policy_name(arn_or_name)
+    return name in _BROAD_MANAGED or name.endswith("FullAccess")
+
+
+def _broad_reason(st: Statement) -> str | None:
+    if st.effect != "Allow":
+        return None
+    if st.not_actions:
+        return f"allows every action except {', '.join(st.not_actions[:3])} (NotAction)"
+    for action in st.actions:
+        if action in ("*", "*:*"):
+            return 'allows "Action": "*"'
+        service, _, name = action.partition(":")
+        if name == "*" and service not in _READ_ONLY_SERVICES:
+            return f'allows every {service} action ("{action}")'
+    if "*" in st.resources and not st.resource_refs:
+        writes = [a for a in st.actions if a.lower() not in _STAR_ONLY
+                  and _WRITE_VERBS.match(a.partition(":")[2].replace("*", ""))]
+        if writes:
+            return f'allows {", ".join(writes[:3])} on "Resource": "*"'
+    return None
+
+
+class WildcardIamPermissions(Rule):
+    """
+    ## What it does
+    Flags an execution role that allows `"Action": "*"`, every action of a service (`s3:*`), `NotAction`,
+    or write/admin actions on `"Resource": "*"`, or that attaches a broad AWS managed policy
+    (AdministratorAccess, PowerUserAccess, the `*FullAccess` family). Actions that only accept `"*"` as a
+    resource (X-Ray, `cloudwatch:PutMetricData`, VPC network interfaces) are not flagged.
+
+    ## Why is this bad?
+    A function's role is what an attacker gets from one injection bug or one leaked dependency. Broad
+    permissions also hide what the function really needs, so nobody can tighten them later.
+
+    ## Example
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+          Policies:
+            - Statement:
+                - Effect: Allow
+                  Action: "s3:*"
+                  Resource: "*"
+    ```
+
+    ## Use instead
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Bucket:
+        Type: AWS::S3::Bucket
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+          Policies:
+            - S3ReadPolicy: {BucketName: !Ref Bucket}
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege
+    """
+
+    id = "SEC001"
+    slug = "wildcard-iam-permissions"
+    severity = Severity.ERROR
+
+    def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        users: dict[str, list[str]] = {}
+        for fn in app.functions.values():
+            if fn.role and fn.role.ref:
+                users.setdefault(fn.role.ref, []).append(fn.id)
+        for rid in sorted(users):
+            role = app.roles.get(rid)
+            if role is None:
+                continue
+            yield from self._role(app, role, users[rid])
+
+    def _role(self, app: Application, role: Role, functions: list[str]) -> Iterator[Finding]:
+        # A role SAM generates for one function is reported on that function, where its Policies are written.
+        resource = functions[0] if role.generated else role.id
+        used_by = "" if role.generated else f" (used by {', '.join(functions)})"
+        for st in role.statements:
+            reason = _broad_reason(st)
+            if reason:
+                origin = "" if st.origin in ("inline", "") else f" [{st.origin}]"
+                yield self.finding(app, st.ref, resource, f"execution role {reason}{origin}{used_by}",
+                                   "grant only the actions the code calls, on the resources it uses")
+        for arn in role.managed_policy_arns:
+            if is_broad_managed_policy(arn):
+                yield self.finding(app, role.ref, resource,
+                                   f"execution role attaches the broad managed policy "
+                                   f"{managed_policy_name(arn)}{used_by}",
+                                   "replace it with a policy (or SAM policy template) scoped to what the code uses")
+
+
+_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|APIKEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY"
+                          r"|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY)", re.I)
+_AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
+_NOT_SECRET_SUFFIX = ("_PARAM", "_ARN", "_NAME", "_PATH", "_ID", "_PARAMETER", "_PARAM_NAME", "_SECRET_ID",
+                      "_URL_PATH", "_REGION", "_TTL", "_LENGTH", "_HEADER")
+_PLACEHOLDER = re.compile(r"^(|changeme|change-me|placeholder|none|null|todo|xxx+|\*+|<.*>|\$\{.*\}|dummy|test"
+                          r"|example|true|false|\d{1,6})$", re.I)
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def _names_a_location(value: str) -> bool:
+    """SSM paths, ARNs, URLs without credentials, file paths: values that say where a secret is."""
+    return (value.startswith(("/", "arn:", "ssm:", "secretsmanager:", "s3://", "file:"))
+            or (value.startswith(("http://", "https://")) and "@" not in value))
+
+
+def secret_reason(var: EnvVar) -> str | None:
+    """Why this variable's value is a literal secret, or None."""
+    if var.dynamic_reference and "resolve:secretsmanager" in var.dynamic_reference:
+        return "a {{resolve:secretsmanager}} reference, which stores the secret in plain text in the configuration"
+    value = var.literal
+    if value is None or var.is_reference:
+        return None
+    if _AWS_ACCESS_KEY.search(value):
+        return "an AWS access key ID"
+    if _names_a_location(value):
+        return None
+    name = var.name.upper()
+    if _SECRET_NAME.search(name) and not name.endswith(_NOT_SECRET_SUFFIX):
+        if not _PLACEHOLDER.match(value.strip()):
+            return "a literal value for a secret-like name"
+        return None
+    compact = value.strip()
+    if (len(compact) >= 24 and " " not in compact and _entropy(compact) >= 4.2
+            and sum(c.isdigit() for c in compact) >= 3 and any(c.isalpha() for c in compact)):
+        return "a high-entropy literal that looks like a key"
+    return None
+
+
+class SecretInEnvironment(Rule):
+    """
+    ## What it does
+    Flags an environment variable that holds a literal secret: a secret-like name (PASSWORD, SECRET, TOKEN,
+    API_KEY, PRIVATE_KEY, CREDENTIAL...) with a literal value, an AWS access key ID, a long high-entropy
+    literal, or a `{{resolve:secretsmanager:...}}` dynamic reference. Values that only say where a secret
+    lives (an SSM parameter path, an ARN, a `Ref`/`GetAtt`, a name ending in `_PARAM`, `_ARN`, `_NAME`,
+    `_PATH` or `_ID`) are not secrets. The value is never printed.
+
+    ## Why is this bad?
+    Environment variables are part of the function configuration: anyone with `lambda:GetFunction` or
+    `GetFunctionConfiguration` reads them in clear text, they are copied into every published version, and
+    the template itself sits in source control. A `{{resolve:secretsmanager}}` reference is resolved at deploy
+    time and lands in the configuration in plain text all the same.
+
+    ## Example
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+          Environment:
+            Variables:
+              DB_PASSWORD: hunter2-but-longer
+    ```
+
+    ## Use instead
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+          Environment:
+            Variables:
+              DB_PASSWORD_PARAM: /prod/db/password
+    ```
+    Read the secret at init time from SSM Parameter Store or Secrets Manager (the Parameters and Secrets
+    Lambda extension caches it).
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption
+    - https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
+    """
+
+    id = "SEC002"
+    slug = "secret-in-environment"
+    severity = Severity.ERROR
+
+    def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        for fn in app.functions.values():
+            for var in fn.environment:
+                reason = secret_reason(var)
+                if reason:
+                    yield self.on_function(
+                        app, fn, f"environment variable {var.name} holds {reason} (value masked)",
+                        "store it in Secrets Manager or SSM Parameter Store and pass only its name or ARN",
+                        ref=var.ref)
+
+
+class PublicInvokePermission(Rule):
+    """
+    ## What it does
+    Flags a resource-based policy that lets anyone (`Principal: "*"`) invoke the function, a permission for an
+    AWS service principal without `SourceArn` or `SourceAccount` (any account's bucket or topic could invoke
+    it: the confused-deputy problem), and a function URL with `AuthType: NONE`.
+
+    ## Why is this bad?
+    Anyone who learns the function's ARN or URL can invoke it, run up its bill, and reach whatever its role
+    can reach.
+
+    ## Example
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+      AllowS3:
+        Type: AWS::Lambda::Permission
+        Properties:
+          FunctionName: !Ref Fn
+          Action: lambda:InvokeFunction
+          Principal: s3.amazonaws.com
+    ```
+
+    ## Use instead
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+      AllowS3:
+        Type: AWS::Lambda::Permission
+        Properties:
+          FunctionName: !Ref Fn
+          Action: lambda:InvokeFunction
+          Principal: s3.amazonaws.com
+          SourceArn: arn:aws:s3:::my-uploads
+          SourceAccount: !Ref AWS::AccountId
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+    - https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+    """
+
+    id = "SEC003"
+    slug = "public-invoke-permission"
+    severity = Severity.ERROR
+
+    def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        for perm in app.permissions:
+            principal = perm.principal
+            if not isinstance(principal, str):
+                continue
+            target = perm.function.display
+            if perm.function_url_auth_type == "NONE":
+                continue  # the permission behind a public URL: reported once, on the URL
+            if principal == "*" and not (perm.has_source_arn or perm.has_source_account):
+                yield self.finding(app, perm.ref, perm.id, f"lets anyone (Principal: \"*\") invoke {target}",
+                                   "name the principal that needs to invoke it, with SourceArn/SourceAccount")
+            elif principal.endswith((".amazonaws.com", ".amazon.com")) and not (
+                    perm.has_source_arn or perm.has_source_account):
+                yield self.finding(
+                    app, perm.ref, perm.id,
+                    f"lets {principal} invoke {target} on behalf of any account (no SourceArn or SourceAccount)",
+                    "add SourceArn (the bucket, topic or rule) and SourceAccount")
+        for url in app.function_urls:
+            if url.auth_type == "NONE":
+                yield self.finding(app, url.ref, url.function,
+                                   "function URL with AuthType NONE: anyone on the internet can invoke it",
+                                   "use AuthType AWS_IAM (CloudFront with origin access control in front), or "
+                                   "authenticate every request in the handler and say so with a suppression")
+
+
+class DeprecatedRuntime(Rule):
+    """
+    ## What it does
+    Flags a function whose runtime is deprecated (an error) or will be within 120 days (a warning). The dates
+    come from a dated data file (`lambdoctor/data/runtimes.json`), compared with the date of the run.
+
+    ## Why is this bad?
+    A deprecated runtime gets no security patches. Some weeks after the deprecation date Lambda blocks
+    creating functions with it, then updating them: the next deploy of an unrelated fix fails.
+
+    ## Example
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.8
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+    ```
+
+    ## Use instead
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.13
+          Handler: app.handler
+          InlineCode: "def handler(event, context): pass"
+          Timeout: 10
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+    """
+
+    id = "SEC007"
+    slug = "deprecated-runtime"
+    severity = Severity.ERROR
+    evidence = "iac, live"
+
+    def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        warn_days = ctx.threshold("runtime_warning_days")
+        for fn in app.functions.values():
+            if not isinstance(fn.runtime, str):
+                continue
+            date = ctx.runtime_deprecations.get(fn.runtime)
+            if date is None:
+                continue
+            days = (date - ctx.today).days
+            if days <= 0:
+                yield self.on_function(app, fn, f"runtime {fn.runtime} was deprecated on {date.isoformat()}",
+                                       "move to a supported runtime version")
+            elif days <= warn_days:
+                yield self.on_function(app, fn,
+                                       f"runtime {fn.runtime} will be deprecated on {date.isoformat()} "
+                                       f"(in {days} days)", "plan the move to a newer runtime version",
+                                       severity=Severity.WARNING)
+
+
+RULES: tuple[type[Rule], ...] = (WildcardIamPermissions, SecretInEnvironment, PublicInvokePermission,
+                                 DeprecatedRuntime)
