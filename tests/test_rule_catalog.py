@@ -1,0 +1,79 @@
+"""Meta-tests over the catalog: IDs, docs, examples and fixtures for every rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_scan
+
+from lambdoctor.docgen import pages
+from lambdoctor.rules import ALL_RULES, Rule
+
+ISSUE_2_RULES = {
+    "REL001", "REL002", "REL003", "REL004", "REL005", "REL006", "REL007", "REL008", "REL009", "REL015",
+    "SEC001", "SEC002", "SEC003", "SEC007", "OBS001", "OBS002", "OBS003", "OBS004", "OBS005", "OBS006", "OBS007",
+    "OBS008", "OBS009", "PERF001", "PERF002", "PERF004", "COST001", "COST002", "DEP001", "DEP002", "DEP003",
+}
+
+
+def test_every_iac_rule_of_the_catalog_is_registered() -> None:
+    assert {r.id for r in ALL_RULES} == ISSUE_2_RULES
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
+def test_rule_identity_and_doc_sections(rule: type[Rule]) -> None:
+    assert re.fullmatch(r"(REL|SEC|OBS|PERF|COST|DEP)\d{3}", rule.id)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.slug)
+    sections = rule.doc_sections()
+    for name in ("What it does", "Why is this bad?", "Example", "Use instead", "References"):
+        assert sections.get(name), f"{rule.id} lacks '{name}'"
+    assert rule.example("Example") and rule.example("Use instead")
+    assert rule.check is not Rule.check
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [r.id for r in ALL_RULES]
+    assert len(ids) == len(set(ids))
+
+
+def test_generated_docs_are_current() -> None:
+    docs = ROOT / "docs" / "rules"
+    expected = pages()
+    stale = [name for name, text in expected.items()
+             if not (docs / name).is_file() or (docs / name).read_text(encoding="utf-8") != text]
+    assert not stale, f"docs/rules is stale for {stale}: run `make docs`"
+    extra = sorted(p.name for p in docs.glob("*.md") if p.name not in expected)
+    assert not extra, f"docs/rules has pages for no rule: {extra}"
+
+
+def _materialize(tmp_path: Path, yaml_text: str) -> Path:
+    first = yaml_text.splitlines()[0] if yaml_text else ""
+    if first.startswith("# files:"):
+        for name in first[len("# files:"):].split(","):
+            path = tmp_path / name.strip()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
+    template = tmp_path / "template.yaml"
+    template.write_text(yaml_text, encoding="utf-8")
+    return template
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
+def test_example_fires_and_use_instead_is_silent(rule: type[Rule], tmp_path: Path) -> None:
+    bad = _materialize(tmp_path / "bad", rule.example("Example"))
+    good = _materialize(tmp_path / "good", rule.example("Use instead"))
+    fired = run_scan([bad], select=[rule.id])
+    assert [f.rule for f in fired.findings if f.rule == rule.id], f"{rule.id} Example does not fire"
+    assert not [f.rule for f in fired.findings if f.rule.startswith("SYS")]
+    silent = run_scan([good], select=[rule.id])
+    assert [f.message for f in silent.findings] == [], f"{rule.id} Use-instead fires"
+    assert silent.applications and fired.applications
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
+def test_every_rule_has_fixtures(rule: type[Rule]) -> None:
+    folder = ROOT / "tests" / "rules" / rule.id
+    assert (folder / "fail.yaml").is_file() and (folder / "pass.yaml").is_file()
+    assert (folder / "expected.txt").is_file()
