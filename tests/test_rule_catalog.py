@@ -55,6 +55,7 @@ def _materialize(tmp_path: Path, yaml_text: str) -> Path:
             path = tmp_path / name.strip()
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("", encoding="utf-8")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     template = tmp_path / "template.yaml"
     template.write_text(yaml_text, encoding="utf-8")
     return template

@@ -228,6 +228,8 @@ class _Builder:
                     self.function_names[name] = lid
         for lid, res in items:
             rtype = res.get("Type")
+            if not isinstance(rtype, str):
+                continue  # CloudFormation rejects it too; nothing to model
             props = res.get("Properties")
             if not isinstance(props, dict):
                 props = Node(*(pos(res) or (1, 1)))

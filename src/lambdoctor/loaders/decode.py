@@ -203,8 +203,12 @@ def decode_text(text: str) -> Any:
         loader.dispose()
 
 
-def decode_bytes(data: bytes) -> Any:
-    """Decode raw file content: size, encoding and syntax are checked, in that order."""
+def decode_bytes(data: bytes, strict_json: bool = False) -> Any:
+    """Decode raw file content: size, encoding and syntax are checked, in that order.
+
+    ``strict_json``: the file claims to be JSON, so it must be JSON (libyaml would accept a trailing comma or
+    single quotes that CloudFormation's JSON parser rejects); positions still come from the YAML pass.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise DecodeError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -214,6 +218,9 @@ def decode_bytes(data: bytes) -> Any:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DecodeError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line) from None
+    if strict_json:
+        _check_flow_depth(text)
+        decode_json_fallback(text)
     return decode_text(text)
 
 

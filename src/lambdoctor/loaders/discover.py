@@ -73,7 +73,7 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
         return  # some other YAML/JSON (a workflow, a package.json): not ours to judge
     result.files_read += 1
     try:
-        doc = decode_bytes(data)
+        doc = decode_bytes(data, strict_json=file.endswith(".json"))
     except DecodeError as exc:
         result.problems.append(Problem(file, exc.line, exc.column, exc.reason))
         return
