@@ -35,8 +35,8 @@ class ScanResult:
 
 
 def _suppressed(finding: Finding, app: Application) -> bool:
-    ignored = app.ignored.get(finding.resource)
-    return bool(ignored) and any(finding.rule.startswith(p) for p in ignored)
+    ignored = app.ignored.get(finding.resource, frozenset())
+    return any(finding.rule.startswith(p) for p in ignored)
 
 
 def run_rules(apps: Sequence[Application], config: Config, ctx: Context,

@@ -204,7 +204,7 @@ class _Builder:
                     return self.function_of(inner.get("FunctionName"))
         # SAM: `!Ref MyFunction.Alias` / `!Ref MyFunctionAliaslive`
         if isinstance(node, dict) and isinstance(node.get("Ref"), str):
-            name = node["Ref"].split(".", 1)[0]
+            name = str(node["Ref"]).split(".", 1)[0]
             if self.type_of(name) in FUNCTION_TYPES:
                 return name
         literal = self.r.value(node)

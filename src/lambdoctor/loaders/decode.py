@@ -60,14 +60,14 @@ _INTRINSICS = {
     **{
         name: f"Fn::{name}"
         for name in (
-            "Sub Join Select Split If Equals Not And Or FindInMap Base64 Cidr ImportValue GetAZs "
-            "Transform ToJsonString Length ForEach GetParam"
-        ).split()
+            "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or", "FindInMap", "Base64", "Cidr",
+            "ImportValue", "GetAZs", "Transform", "ToJsonString", "Length", "ForEach", "GetParam",
+        )
     },
 }
 
 
-class _TemplateLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _TemplateLoader(_BaseLoader):
     """A safe loader that builds :class:`Node` mappings and knows CloudFormation's tags."""
 
     def construct_mapping_node(self, node: yaml.MappingNode, deep: bool = False) -> Node:
@@ -110,20 +110,26 @@ def _construct_intrinsic(loader: _TemplateLoader, tag_suffix: str, node: yaml.No
             value = [head, tail]
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping_node(node, deep=True)
+    else:  # pragma: no cover - PyYAML has no other node kind
+        raise DecodeError("unexpected YAML node", mark.line + 1, mark.column + 1)
     result = Node(mark.line + 1, mark.column + 1)
     result[name] = value
     result.key_pos[name] = (mark.line + 1, mark.column + 1)
     return result
 
 
+def _construct_str(loader: _TemplateLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
 _TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
-_TemplateLoader.add_constructor(None, _TemplateLoader.construct_undefined)  # type: ignore[arg-type]
+_TemplateLoader.add_constructor(None, _TemplateLoader.construct_undefined)
 # Timestamps stay strings: CloudFormation never turns a date-like scalar into a date.
 _TemplateLoader.yaml_constructors.pop("tag:yaml.org,2002:timestamp", None)
-_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
 
 _BRACKET_DEPTH = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _KEEP_BRACKETS = str.maketrans("", "", "".join(chr(c) for c in range(128) if chr(c) not in "[]{}"))

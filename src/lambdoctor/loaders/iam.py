@@ -27,7 +27,7 @@ def _strings(resolver: Resolver, node: Any) -> tuple[tuple[str, ...], bool]:
         v = resolver.value(item)
         if isinstance(v, str):
             out.append(v)
-        elif isinstance(v, Unknown) or isinstance(v, dict):
+        elif isinstance(v, (Unknown, dict)):
             unresolved = True
     return tuple(out), unresolved
 

@@ -10,7 +10,6 @@ from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.queries import STREAM_KINDS, alarms_on, alarms_referencing
 
 
-
 class NoErrorAlarm(Rule):
     """
     ## What it does
@@ -381,8 +380,9 @@ class FailureDestinationUnwatched(Rule):
             for es in app.sources_of(fn.id):
                 if es.on_failure:
                     destinations.append(es.on_failure)
-                if es.kind == "sqs" and es.source and es.source.ref in app.queues:
-                    dlq = app.queues[es.source.ref].dead_letter
+                queue = app.queues.get(es.source.ref) if es.kind == "sqs" and es.source and es.source.ref else None
+                if queue is not None:
+                    dlq = queue.dead_letter
                     if dlq:
                         destinations.append(dlq)
             if not destinations:
