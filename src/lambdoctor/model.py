@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Generic, Literal, TypeVar
 
 T = TypeVar("T")
@@ -283,6 +284,13 @@ class Alarm:
 
 
 @dataclass(frozen=True, slots=True)
+class AlarmIndex:
+    by_function: dict[str, list[Alarm]]
+    by_name: dict[str, list[Alarm]]
+    account_wide: list[Alarm]
+
+
+@dataclass(frozen=True, slots=True)
 class LogGroup:
     id: str
     ref: SourceRef
@@ -346,8 +354,32 @@ class Application:
     ignored: Mapping[str, frozenset[str]] = field(default_factory=dict)  # per-resource suppressions
     types: Mapping[str, str] = field(default_factory=dict)  # every logical ID → its resource type
 
+    @cached_property
+    def _sources_by_function(self) -> dict[str, list[EventSource]]:
+        index: dict[str, list[EventSource]] = {}
+        for e in self.event_sources:
+            index.setdefault(e.function, []).append(e)
+        return index
+
     def sources_of(self, function_id: str) -> list[EventSource]:
-        return [e for e in self.event_sources if e.function == function_id]
+        return self._sources_by_function.get(function_id, [])
+
+    @cached_property
+    def alarm_index(self) -> dict[tuple[str, str], AlarmIndex]:
+        """(namespace, metric) → which alarms watch it, by function logical ID, by literal name, account-wide."""
+        index: dict[tuple[str, str], AlarmIndex] = {}
+        for alarm in self.alarms:
+            for m in alarm.metrics:
+                if not isinstance(m.namespace, str) or not isinstance(m.metric_name, str):
+                    continue
+                entry = index.setdefault((m.namespace, m.metric_name), AlarmIndex({}, {}, []))
+                for fid in m.functions:
+                    entry.by_function.setdefault(fid, []).append(alarm)
+                for name in m.function_names:
+                    entry.by_name.setdefault(name, []).append(alarm)
+                if not m.functions and not m.function_names and not m.resources:
+                    entry.account_wide.append(alarm)
+        return index
 
     def resource_type(self, logical_id: str) -> str | None:
         if logical_id in self.types:

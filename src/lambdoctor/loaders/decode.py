@@ -87,6 +87,21 @@ class _TemplateLoader(_BaseLoader):
             result.key_pos[key] = (km.line + 1, km.column + 1)
         return result
 
+    # Templates repeat the same scalars thousands of times ("AWS::Serverless::Function", "Arn", ...), and
+    # PyYAML's implicit resolver runs regexes on each: remember the answer per (value, implicit) pair.
+    _resolved: dict[tuple[str, bool], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0] and isinstance(value, str):
+            key = (value, implicit[1])
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 100_000:
+                    self._resolved[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
     def construct_undefined(self, node: yaml.Node) -> Any:
         mark = node.start_mark
         raise DecodeError(f"unknown tag {node.tag!r}", mark.line + 1, mark.column + 1)
@@ -191,7 +206,8 @@ def decode_text(text: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        _check_expansion(root)
+        if "&" in text:  # without an anchor there is no alias, and nothing to expand
+            _check_expansion(root)
         return loader.construct_document(root)
     except DecodeError:
         raise

@@ -55,10 +55,17 @@ def summary(findings: Sequence[Finding], files: int, suppressed: int) -> dict[st
 
 
 def render(findings: Sequence[Finding], files: int, suppressed: int) -> str:
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lambdoctor", "version": __version__},
-        "findings": [finding_dict(f) for f in findings],
-        "summary": summary(findings, files, suppressed),
-    }
-    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    # One finding per line: readable and diffable, and json's C encoder (used only without indent) keeps large
+    # reports fast.
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    rows = ",\n    ".join(dump(finding_dict(f)) for f in findings)
+    return (
+        "{\n"
+        f'  "schema_version": {dump(SCHEMA_VERSION)},\n'
+        f'  "tool": {dump({"name": "lambdoctor", "version": __version__})},\n'
+        f'  "findings": [{chr(10) + "    " + rows + chr(10) + "  " if rows else ""}],\n'
+        f'  "summary": {dump(summary(findings, files, suppressed))}\n'
+        "}\n"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.model import Application, Target, Unknown, known_int
+from lambdoctor.model import Application, LogGroup, Target, Unknown, known_int
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.queries import STREAM_KINDS, alarms_on, alarms_referencing
 
@@ -502,9 +502,15 @@ class LogRetentionUnset(Rule):
     evidence = "iac, live"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        by_function: dict[str, list[LogGroup]] = {}
+        by_id = {g.id: g for g in app.log_groups}
+        for g in app.log_groups:
+            if g.function:
+                by_function.setdefault(g.function, []).append(g)
         for fn in app.functions.values():
-            groups = [g for g in app.log_groups if g.function == fn.id
-                      or (fn.log_group and fn.log_group.ref == g.id)]
+            groups = list(by_function.get(fn.id, []))
+            if fn.log_group and fn.log_group.ref in by_id:
+                groups.append(by_id[fn.log_group.ref])
             if fn.log_group and not fn.log_group.ref:
                 continue  # a log group defined elsewhere: its retention is not known here
             if not groups:
@@ -663,12 +669,12 @@ class AlarmWithoutAction(Rule):
     evidence = "iac, live"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        by_name = {fn.name: fid for fid, fn in app.functions.items() if fn.name}
         for alarm in app.alarms:
             if alarm.has_actions or alarm.actions_unknown:
                 continue
             watched = sorted({f for m in alarm.metrics for f in m.functions}
-                             | {fid for fid, fn in app.functions.items()
-                                if fn.name and any(fn.name in m.function_names for m in alarm.metrics)})
+                             | {by_name[n] for m in alarm.metrics for n in m.function_names if n in by_name})
             if watched:
                 yield self.finding(app, alarm.ref, alarm.id,
                                    f"alarm on {', '.join(watched)} has no AlarmActions: nobody is told when it fires",

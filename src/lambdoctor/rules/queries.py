@@ -35,17 +35,15 @@ def alarms_on(app: Application, fn: Function, metric_names: set[str], namespace:
     which does cover this one.
     """
     found: list[Alarm] = []
-    for alarm in app.alarms:
-        for m in alarm.metrics:
-            if m.namespace != namespace or m.metric_name not in metric_names:
-                continue
-            if fn.id in m.functions or (fn.name and fn.name in m.function_names):
-                found.append(alarm)
-                break
-            if not m.functions and not m.function_names and not m.resources:
-                found.append(alarm)
-                break
-    return found
+    for name in sorted(metric_names):
+        entry = app.alarm_index.get((namespace, name))
+        if entry is None:
+            continue
+        found += entry.by_function.get(fn.id, [])
+        if fn.name:
+            found += entry.by_name.get(fn.name, [])
+        found += entry.account_wide
+    return list(dict.fromkeys(found))  # one alarm may watch several of the metrics: keep it once, in order
 
 
 def alarms_referencing(app: Application, logical_id: str) -> list[Alarm]:

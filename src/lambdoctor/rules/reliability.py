@@ -548,13 +548,15 @@ class QueueWithoutRedrive(Rule):
     severity = Severity.WARNING
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        consumed = sorted({es.source.ref for es in app.event_sources
-                           if es.kind == "sqs" and es.source and es.source.ref and es.function in app.functions})
-        for qid in consumed:
+        consumers_of: dict[str, set[str]] = {}
+        for es in app.event_sources:
+            if es.kind == "sqs" and es.source and es.source.ref and es.function in app.functions:
+                consumers_of.setdefault(es.source.ref, set()).add(es.function)
+        for qid in sorted(consumers_of):
             queue = app.queues.get(qid)
             if queue is None or queue.dead_letter is not None:
                 continue
-            consumers = sorted({es.function for es in app.event_sources if es.source and es.source.ref == qid})
+            consumers = sorted(consumers_of[qid])
             yield self.finding(
                 app, queue.ref, queue.id,
                 f"queue consumed by {', '.join(consumers)} has no redrive policy: a message that always fails is "
