@@ -331,7 +331,7 @@ class VpcEndpoint:
     subnets: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: the indexes below are cached on the instance
 class Application:
     """One deployable unit: a template (stack), a serverless.yml service or a Terraform module."""
 

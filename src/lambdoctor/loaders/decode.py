@@ -96,11 +96,11 @@ class _TemplateLoader(_BaseLoader):
             key = (value, implicit[1])
             tag = self._resolved.get(key)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(self._resolved) < 100_000:
                     self._resolved[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     def construct_undefined(self, node: yaml.Node) -> Any:
         mark = node.start_mark
