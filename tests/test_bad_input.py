@@ -120,3 +120,18 @@ Resources:
     fn = result.applications[0].functions["Fn"]
     assert fn.memory.value == 512
     assert not fn.timeout.known
+
+
+def test_yaml_merge_keys_override_without_a_duplicate_error(write) -> None:  # type: ignore[no-untyped-def]
+    text = """
+x-defaults: &defaults {Runtime: python3.12, Handler: app.handler, Timeout: 3, InlineCode: x}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      <<: *defaults
+      Timeout: 20
+"""
+    result = run_scan([write("merge.yaml", text)])
+    assert not [f for f in result.findings if f.rule.startswith("SYS")]
+    assert result.applications[0].functions["Fn"].timeout.value == 20

@@ -87,21 +87,6 @@ class _TemplateLoader(_BaseLoader):
             result.key_pos[key] = (km.line + 1, km.column + 1)
         return result
 
-    # Templates repeat the same scalars thousands of times ("AWS::Serverless::Function", "Arn", ...), and
-    # PyYAML's implicit resolver runs regexes on each: remember the answer per (value, implicit) pair.
-    _resolved: dict[tuple[str, bool], str] = {}
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0] and isinstance(value, str):
-            key = (value, implicit[1])
-            tag = self._resolved.get(key)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-                if len(self._resolved) < 100_000:
-                    self._resolved[key] = tag
-            return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-
     def construct_undefined(self, node: yaml.Node) -> Any:
         mark = node.start_mark
         raise DecodeError(f"unknown tag {node.tag!r}", mark.line + 1, mark.column + 1)
@@ -145,6 +130,57 @@ _TemplateLoader.add_constructor(None, _TemplateLoader.construct_undefined)
 # Timestamps stay strings: CloudFormation never turns a date-like scalar into a date.
 _TemplateLoader.yaml_constructors.pop("tag:yaml.org,2002:timestamp", None)
 _TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+class _Builder:
+    """Builds Python values from composed nodes, faster than PyYAML's generic constructor.
+
+    Templates are mostly plain strings, lists and mappings: those are built directly; every other tag
+    (int, float, bool, null, merge keys, intrinsics) goes through the loader's own constructors. Nodes shared
+    through aliases are built once and shared, as PyYAML does.
+    """
+
+    def __init__(self, loader: _TemplateLoader) -> None:
+        self.loader = loader
+        self.memo: dict[int, Any] = {}
+
+    def build(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            return self.loader.construct_object(node, deep=True)
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key]
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+            items: list[Any] = []
+            self.memo[key] = items
+            items.extend(self.build(child) for child in node.value)
+            return items
+        if tag == _MAP and isinstance(node, yaml.MappingNode):
+            merged = any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value)
+            if merged:
+                self.loader.flatten_mapping(node)  # merged keys first, so the mapping's own keys override them
+            mark = node.start_mark
+            result = Node(mark.line + 1, mark.column + 1)
+            self.memo[key] = result
+            for key_node, value_node in node.value:
+                k = key_node.value if key_node.tag == _STR else self.build(key_node)
+                if not isinstance(k, str):
+                    k = "true" if k is True else "false" if k is False else str(k)
+                km = key_node.start_mark
+                if k in result and not merged:
+                    raise DecodeError(f"duplicate key {k!r}", km.line + 1, km.column + 1)
+                result[k] = self.build(value_node)
+                result.key_pos[k] = (km.line + 1, km.column + 1)
+            return result
+        value = self.loader.construct_object(node, deep=True)  # intrinsic tags and anything unusual
+        self.memo[key] = value
+        return value
+
 
 _BRACKET_DEPTH = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _KEEP_BRACKETS = str.maketrans("", "", "".join(chr(c) for c in range(128) if chr(c) not in "[]{}"))
@@ -208,7 +244,7 @@ def decode_text(text: str) -> Any:
             return None
         if "&" in text:  # without an anchor there is no alias, and nothing to expand
             _check_expansion(root)
-        return loader.construct_document(root)
+        return _Builder(loader).build(root)
     except DecodeError:
         raise
     except yaml.MarkedYAMLError as exc:
