@@ -39,7 +39,8 @@ def main() -> None:
             r = results[tool]
             ratio = "" if tool == "lambdoctor" else (
                 f"{r['median_s'] / ours:.0f}× faster" if r["median_s"] != float("inf") else "—")
-            lines.append(f"| {label} | {tool} | {r['runs']} | {fmt_s(r['median_s'])} | {r['peak_mb']:.0f} MB | {ratio} |")
+            lines.append(f"| {label} | {tool} | {r['runs']} | {fmt_s(r['median_s'])} | {r['peak_mb']:.0f} MB "
+                         f"| {ratio} |")
     lines += ["", "Linearity (lambdoctor alone, generated templates):", "",
               "| functions | median | peak memory | time per 1,000 functions |", "|---|---|---|---|"]
     for n, r in data["cases"]["linearity"].items():
