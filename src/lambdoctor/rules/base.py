@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,14 +41,15 @@ _SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Refe
 _FENCE = re.compile(r"```(?:yaml|json)?\n(.*?)```", re.S)
 
 
-class Rule:
+class Rule(ABC):
     id: ClassVar[str]
     slug: ClassVar[str]
     severity: ClassVar[Severity]
     evidence: ClassVar[str] = "iac"
 
+    @abstractmethod
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        raise NotImplementedError  # every concrete rule overrides this; the meta-test checks it
+        """Yield the findings of this rule for one application; pure: no clock, network or files."""
 
     # -- reporting helpers --------------------------------------------------------------------------------------
     def finding(

@@ -1,11 +1,14 @@
+import os
+
 import boto3
 
 S3 = boto3.client("s3")
+THUMBNAILS = os.environ["THUMBNAILS_BUCKET"]  # a different bucket from the one that triggers this function
 
 
 def handler(event, context):
     for record in event["Records"]:
-        bucket = record["s3"]["bucket"]["name"]
+        source = record["s3"]["bucket"]["name"]
         key = record["s3"]["object"]["key"]
-        body = S3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        S3.put_object(Bucket=bucket, Key=f"thumbnails/{key}", Body=body[:1024])
+        body = S3.get_object(Bucket=source, Key=key)["Body"].read()
+        S3.put_object(Bucket=THUMBNAILS, Key=key, Body=body[:1024])
