@@ -135,9 +135,6 @@ def _is_intrinsic(d: dict[str, Any]) -> bool:
     return len(d) == 1 and next(iter(d)).startswith(("Fn::", "Ref"))
 
 
-_SECRETISH_SUFFIXES = ("_PARAM", "_ARN", "_NAME", "_PATH", "_ID", "_PARAMETER")
-
-
 class _Builder:
     def __init__(self, path: str, data: dict[str, Any], overrides: dict[str, Any] | None) -> None:
         self.file = path
@@ -309,8 +306,6 @@ class _Builder:
             for sub in subs if isinstance(subs, list) else []:
                 if isinstance(sub, dict) and self.r.value(sub.get("Protocol")) == "lambda":
                     self._sns_subscription(lid, sub.get("Endpoint"), sub)
-        elif rtype == "AWS::EC2::NatGateway":
-            pass
 
     # -- functions ------------------------------------------------------------------------------------------
     def _res_AWS_Serverless_Function(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
@@ -633,7 +628,7 @@ class _Builder:
                 self.r.int_value(pc.get("ProvisionedConcurrentExecutions")), "set", self.at(props,
                 "ProvisionedConcurrencyConfig"))
         if changes:
-            self.fn_update(fid, **{**self.fn_updates.get(fid, {}), **changes})
+            self.fn_update(fid, **changes)
 
     def _res_AWS_Lambda_Alias(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
         fid = self.function_of(props.get("FunctionName"))
@@ -647,7 +642,7 @@ class _Builder:
             changes["provisioned_concurrency"] = Value(
                 self.r.int_value(pc.get("ProvisionedConcurrentExecutions")), "set", self.at(props,
                 "ProvisionedConcurrencyConfig"))
-        self.fn_update(fid, **{**self.fn_updates.get(fid, {}), **changes})
+        self.fn_update(fid, **changes)
 
     # -- messaging and storage ------------------------------------------------------------------------------
     def _res_AWS_SQS_Queue(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
