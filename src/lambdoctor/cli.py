@@ -69,9 +69,9 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
             cfg = configuration.load(Path(targets[0]).resolve() if Path(targets[0]).is_dir()
                                      else Path(targets[0]).resolve().parent)
         if select:
-            cfg = replace(cfg, select=configuration._ids(",".join(select), "--select"))
+            cfg = replace(cfg, select=configuration.parse_ids(",".join(select), "--select"))
         if ignore:
-            cfg = replace(cfg, ignore=cfg.ignore + configuration._ids(",".join(ignore), "--ignore"))
+            cfg = replace(cfg, ignore=cfg.ignore + configuration.parse_ids(",".join(ignore), "--ignore"))
         if fail_on:
             cfg = replace(cfg, fail_on=configuration.parse_fail_on(fail_on))
         known = baselines.read(baseline) if baseline else frozenset()
@@ -120,7 +120,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
 def _toml_table(path: Path) -> dict[str, object]:
     from lambdoctor import config as configuration
 
-    data = configuration._read(path)
+    data = configuration.read_toml(path)
     table = data.get("tool", {}).get("lambdoctor") if path.name == "pyproject.toml" else data
     return table if isinstance(table, dict) else {}
 

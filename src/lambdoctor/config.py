@@ -35,7 +35,7 @@ class Config:
         return not any(rule_id.startswith(p) for p in self.ignore)
 
 
-def _ids(value: Any, key: str) -> tuple[str, ...]:
+def parse_ids(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in value.replace(",", " ").split() if v]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -60,9 +60,9 @@ def from_mapping(data: dict[str, Any], source: str, base: Config | None = None) 
         raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}")
     changes: dict[str, Any] = {"source": source}
     if "select" in data:
-        changes["select"] = _ids(data["select"], "select")
+        changes["select"] = parse_ids(data["select"], "select")
     if "ignore" in data:
-        changes["ignore"] = _ids(data["ignore"], "ignore")
+        changes["ignore"] = parse_ids(data["ignore"], "ignore")
     if "severity" in data:
         sev = data["severity"]
         if not isinstance(sev, dict):
@@ -95,16 +95,16 @@ def load(start: Path) -> Config:
     for directory in [start, *start.parents]:
         dedicated = directory / ".lambdoctor.toml"
         if dedicated.is_file():
-            return from_mapping(_read(dedicated), str(dedicated))
+            return from_mapping(read_toml(dedicated), str(dedicated))
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            table = _read(pyproject).get("tool", {}).get("lambdoctor")
+            table = read_toml(pyproject).get("tool", {}).get("lambdoctor")
             if isinstance(table, dict):
                 return from_mapping(table, f"{pyproject} [tool.lambdoctor]")
     return Config()
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         return data

@@ -38,6 +38,7 @@ from lambdoctor.model import (
     FunctionUrl,
     LogGroup,
     MetricRef,
+    Origin,
     Permission,
     Queue,
     Resource,
@@ -155,6 +156,7 @@ class _Builder:
         self.function_globals: dict[str, Any] = fglobs if isinstance(fglobs, dict) else {}
         self.functions: dict[str, Function] = {}
         self.function_names: dict[str, str] = {}  # literal FunctionName → logical ID
+        self.name_of: dict[str, str] = {}  # logical ID → literal FunctionName
         self.event_sources: list[EventSource] = []
         self.queues: dict[str, Queue] = {}
         self.plain: dict[str, Resource] = {}
@@ -181,13 +183,13 @@ class _Builder:
         t = res.get("Type") if isinstance(res, dict) else None
         return t if isinstance(t, str) else None
 
-    def int_setting(self, props: dict[str, Any], key: str, default: int | None, origin: str = "platform-default"
-                    ) -> Value[int] | None:
+    def int_setting(self, props: dict[str, Any], key: str, default: int | None,
+                    origin: Origin = "platform-default") -> Value[int] | None:
         if key in props:
             return Value(self.r.int_value(props[key]), "set", self.at(props, key))
         if default is None:
             return None
-        return Value(default, origin, None)  # type: ignore[arg-type]
+        return Value(default, origin, None)
 
     def function_of(self, node: Any) -> str | None:
         """The function a FunctionName/Arn/alias/version reference points at."""
@@ -223,6 +225,7 @@ class _Builder:
                 name = self.r.value(props.get("FunctionName")) if isinstance(props, dict) else None
                 if isinstance(name, str):
                     self.function_names[name] = lid
+                    self.name_of[lid] = name
         for lid, res in items:
             rtype = res.get("Type")
             if not isinstance(rtype, str):
@@ -275,15 +278,13 @@ class _Builder:
 
     def _dedupe_sources(self) -> list[EventSource]:
         """A bucket notification and its permission describe one trigger: keep the richer record."""
+        described = {(e.function, e.kind) for e in self.event_sources if not e.id.startswith("permission:")}
         seen: set[tuple[str, str, str | None]] = set()
         result: list[EventSource] = []
         for es in self.event_sources:
             if es.id.startswith("permission:"):
                 key = (es.function, es.kind, es.source.ref if es.source else None)
-                if key in seen or any(
-                    e.function == es.function and e.kind == es.kind and not e.id.startswith("permission:")
-                    for e in self.event_sources
-                ):
+                if key in seen or (es.function, es.kind) in described:
                     continue
                 seen.add(key)
             result.append(es)
@@ -411,7 +412,7 @@ class _Builder:
             id=lid,
             resource_type=rtype,
             ref=self.at(res),
-            name=next((n for n, i in self.function_names.items() if i == lid), None),
+            name=self.name_of.get(lid),
             runtime=runtime,
             handler=r.str_value(props.get("Handler")),
             code_uri=code_uri,

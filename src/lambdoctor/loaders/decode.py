@@ -68,64 +68,17 @@ _INTRINSICS = {
 
 
 class _TemplateLoader(_BaseLoader):
-    """A safe loader that builds :class:`Node` mappings and knows CloudFormation's tags."""
-
-    def construct_mapping_node(self, node: yaml.MappingNode, deep: bool = False) -> Node:
-        mark = node.start_mark
-        result = Node(mark.line + 1, mark.column + 1)
-        self.flatten_mapping(node)
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                # CloudFormation keys are strings; YAML would let `1:` or `true:` through as other types.
-                key = "true" if key is True else "false" if key is False else str(key)
-            if key in result:
-                km = key_node.start_mark
-                raise DecodeError(f"duplicate key {key!r}", km.line + 1, km.column + 1)
-            result[key] = self.construct_object(value_node, deep=True)
-            km = key_node.start_mark
-            result.key_pos[key] = (km.line + 1, km.column + 1)
-        return result
+    """libyaml's parser and composer with PyYAML's safe scalar constructors; :class:`_Builder` builds the rest."""
 
     def construct_undefined(self, node: yaml.Node) -> Any:
         mark = node.start_mark
         raise DecodeError(f"unknown tag {node.tag!r}", mark.line + 1, mark.column + 1)
 
 
-def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> Node:
-    return loader.construct_mapping_node(node)
-
-
-def _construct_intrinsic(loader: _TemplateLoader, tag_suffix: str, node: yaml.Node) -> Node:
-    name = _INTRINSICS.get(tag_suffix)
-    mark = node.start_mark
-    if name is None:
-        raise DecodeError(f"unknown tag '!{tag_suffix}'", mark.line + 1, mark.column + 1)
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if name == "Fn::GetAtt" and isinstance(value, str):
-            # `!GetAtt Res.Attr.Sub` means ["Res", "Attr.Sub"]: split at the first dot only.
-            head, _, tail = value.partition(".")
-            value = [head, tail]
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping_node(node, deep=True)
-    else:  # pragma: no cover - PyYAML has no other node kind
-        raise DecodeError("unexpected YAML node", mark.line + 1, mark.column + 1)
-    result = Node(mark.line + 1, mark.column + 1)
-    result[name] = value
-    result.key_pos[name] = (mark.line + 1, mark.column + 1)
-    return result
-
-
 def _construct_str(loader: _TemplateLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
-_TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
 _TemplateLoader.add_constructor(None, _TemplateLoader.construct_undefined)
 # Timestamps stay strings: CloudFormation never turns a date-like scalar into a date.
 _TemplateLoader.yaml_constructors.pop("tag:yaml.org,2002:timestamp", None)
@@ -134,12 +87,17 @@ _TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
+def _is_intrinsic_tag(tag: str) -> bool:
+    """``!Ref``-style local tags (``!!x`` and ``tag:yaml.org,2002:x`` are YAML's own)."""
+    return tag.startswith("!") and not tag.startswith("!!")
+
+
 class _Builder:
     """Builds Python values from composed nodes, faster than PyYAML's generic constructor.
 
-    Templates are mostly plain strings, lists and mappings: those are built directly; every other tag
-    (int, float, bool, null, merge keys, intrinsics) goes through the loader's own constructors. Nodes shared
-    through aliases are built once and shared, as PyYAML does.
+    Strings, lists, mappings (with their positions) and CloudFormation's short tags are built here; other
+    scalars (int, float, bool, null) go through the loader's safe constructors, and any other tag is refused.
+    Nodes shared through aliases are built once and shared, as PyYAML does.
     """
 
     def __init__(self, loader: _TemplateLoader) -> None:
@@ -151,7 +109,8 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             if tag == _STR:
                 return node.value
-            return self.loader.construct_object(node, deep=True)
+            if not _is_intrinsic_tag(tag):
+                return self.loader.construct_object(node, deep=True)  # int, float, bool, null, timestamp
         key = id(node)
         if key in self.memo:
             return self.memo[key]
@@ -161,25 +120,52 @@ class _Builder:
             items.extend(self.build(child) for child in node.value)
             return items
         if tag == _MAP and isinstance(node, yaml.MappingNode):
-            merged = any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value)
-            if merged:
-                self.loader.flatten_mapping(node)  # merged keys first, so the mapping's own keys override them
-            mark = node.start_mark
-            result = Node(mark.line + 1, mark.column + 1)
-            self.memo[key] = result
-            for key_node, value_node in node.value:
-                k = key_node.value if key_node.tag == _STR else self.build(key_node)
-                if not isinstance(k, str):
-                    k = "true" if k is True else "false" if k is False else str(k)
-                km = key_node.start_mark
-                if k in result and not merged:
-                    raise DecodeError(f"duplicate key {k!r}", km.line + 1, km.column + 1)
-                result[k] = self.build(value_node)
-                result.key_pos[k] = (km.line + 1, km.column + 1)
-            return result
-        value = self.loader.construct_object(node, deep=True)  # intrinsic tags and anything unusual
+            return self._mapping(node)
+        # Anything else (omap, set, an unknown tag, which is refused) goes through the loader.
+        value = self._intrinsic(node) if _is_intrinsic_tag(tag) else self.loader.construct_object(node, deep=True)
         self.memo[key] = value
         return value
+
+    def _mapping(self, node: yaml.Node) -> Node:
+        assert isinstance(node, yaml.MappingNode)
+        merged = any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value)
+        if merged:
+            self.loader.flatten_mapping(node)  # merged keys first, so the mapping's own keys override them
+        mark = node.start_mark
+        result = Node(mark.line + 1, mark.column + 1)
+        self.memo[id(node)] = result
+        for key_node, value_node in node.value:
+            k = key_node.value if key_node.tag == _STR else self.build(key_node)
+            if not isinstance(k, str):
+                k = "true" if k is True else "false" if k is False else str(k)
+            km = key_node.start_mark
+            if k in result and not merged:
+                raise DecodeError(f"duplicate key {k!r}", km.line + 1, km.column + 1)
+            result[k] = self.build(value_node)
+            result.key_pos[k] = (km.line + 1, km.column + 1)
+        return result
+
+    def _intrinsic(self, node: yaml.Node) -> Node:
+        """``!Ref X`` → ``{"Ref": "X"}``: the long form CloudFormation itself reads the short tags as."""
+        mark = node.start_mark
+        name = _INTRINSICS.get(node.tag[1:])
+        if name is None:
+            raise DecodeError(f"unknown tag {node.tag!r}", mark.line + 1, mark.column + 1)
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = node.value
+            if name == "Fn::GetAtt":
+                # `!GetAtt Res.Attr.Sub` means ["Res", "Attr.Sub"]: split at the first dot only.
+                head, _, tail = value.partition(".")
+                value = [head, tail]
+        elif isinstance(node, yaml.SequenceNode):
+            value = [self.build(child) for child in node.value]
+        else:
+            value = self._mapping(node)
+        result = Node(mark.line + 1, mark.column + 1)
+        result[name] = value
+        result.key_pos[name] = (mark.line + 1, mark.column + 1)
+        return result
 
 
 _BRACKET_DEPTH = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}

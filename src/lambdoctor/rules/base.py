@@ -90,8 +90,8 @@ class Rule(ABC):
         current = None
         lines: list[str] = []
         for line in doc.splitlines():
-            header = line.rstrip(":").strip() if line.startswith("## ") is False else line[3:].strip()
-            if line.startswith("## ") and header in _SECTIONS:
+            header = line[3:].strip() if line.startswith("## ") else None
+            if header in _SECTIONS:
                 if current:
                     sections[current] = "\n".join(lines).strip()
                 current, lines = header, []

@@ -6,7 +6,7 @@ import fnmatch
 import re
 from functools import lru_cache
 
-from lambdoctor.model import Alarm, Application, Function, Role, Statement, Target
+from lambdoctor.model import Alarm, Application, Function, Role, Statement
 
 SYNC_KINDS = frozenset({"api", "http_api", "websocket", "alb", "alexa", "cognito", "lex"})
 STREAM_KINDS = frozenset({"kinesis", "dynamodb"})
@@ -74,7 +74,3 @@ def statement_targets(st: Statement, logical_id: str, names: tuple[str, ...] = (
     if logical_id in st.resource_refs:
         return True
     return any(n and any(n in r for r in st.resources) for n in names)
-
-
-def target_id(t: Target | None) -> str | None:
-    return t.ref if t else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.model import Application, EventSource, Function, known_int
+from lambdoctor.model import Application, EventSource, Function, Statement, known_int
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.queries import (
     POLL_BATCH_KINDS,
@@ -658,7 +658,8 @@ class RecursiveTrigger(Rule):
                     continue
                 yield from self._loop(app, fn, es, role.statements)
 
-    def _loop(self, app: Application, fn: Function, es: EventSource, statements: tuple) -> Iterator[Finding]:  # type: ignore[type-arg]
+    def _loop(self, app: Application, fn: Function, es: EventSource, statements: tuple[Statement, ...]
+              ) -> Iterator[Finding]:
         assert es.source is not None and es.source.ref is not None
         source = es.source.ref
         kind = es.kind
