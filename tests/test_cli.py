@@ -197,3 +197,8 @@ def test_scan_never_imports_user_code_nor_heavy_modules(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in out.stdout
     assert not marker.exists()
+
+
+def test_scanning_dot_reports_clean_relative_paths() -> None:
+    doc = json.loads(cli("scan", ".", "--format", "json", "--select", "REL003", cwd=SHOP).stdout)
+    assert [(f["file"], f["line"]) for f in doc["findings"]] == [("template.yaml", 49)]

@@ -49,7 +49,7 @@ def _candidates(path: str) -> Iterator[tuple[str, bool]]:
             if in_cdk_out and not name.endswith(".template.json"):
                 continue  # cdk.out also holds manifests and tree.json: only the synthesized templates count
             if name.endswith(TEMPLATE_SUFFIXES):
-                yield os.path.join(root, name), False
+                yield os.path.normpath(os.path.join(root, name)), False  # "./a/b.yaml" → "a/b.yaml"
 
 
 def load_paths(paths: Iterable[str], overrides: dict[str, object] | None = None) -> LoadResult:
