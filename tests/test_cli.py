@@ -42,14 +42,14 @@ def test_json_schema_fields_and_determinism() -> None:
     second = cli("scan", "examples/shop", "--format", "json", "--today", "2026-11-22")
     assert first.stdout == second.stdout  # byte-identical
     doc = json.loads(first.stdout)
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     assert doc["tool"]["name"] == "lambdoctor"
     f = next(f for f in doc["findings"] if f["rule"] == "REL003")
     assert f == {
         "rule": "REL003", "slug": "sqs-visibility-below-timeout", "severity": "error",
         "message": "visibility timeout 30 s (the default) is below the timeout of FulfilmentWorker (60 s): the "
                    "deployment fails, or messages are processed twice",
-        "file": "examples/shop/template.yaml", "line": 49, "column": 5, "resource": "FulfilmentQueue",
+        "file": "examples/shop/template.yaml", "line": 54, "column": 5, "resource": "FulfilmentQueue",
         "resource_type": "AWS::SQS::Queue", "fix": "set VisibilityTimeout to at least 360 s (6 × 60 s + 0 s window)",
         "docs": "docs/rules/REL003.md", "confidence": "high",
     }
@@ -123,9 +123,10 @@ def test_plain_output_without_tty_and_summary_line() -> None:
     out = cli("scan", "examples/shop", "--today", "2026-11-22")
     assert "\x1b[" not in out.stdout
     lines = out.stdout.splitlines()
-    assert lines[0] == "examples/shop/template.yaml"
-    assert lines[-1] == "50 findings (8 error, 23 warning, 19 info) in 1 file"
-    assert "    49:5  error   REL003  visibility timeout 30 s (the default)" in out.stdout
+    assert lines[0] == "examples/shop/src/api/app.py"
+    assert lines[-1] == "63 findings (11 error, 31 warning, 21 info) in 6 files"
+    assert "    54:5  error   REL003  visibility timeout 30 s (the default)" in out.stdout
+    assert "    17:5  error   SEC005  put_object() needs s3:PutObject; the role NightlyReportRole" in out.stdout
 
 
 def test_colour_on_a_tty_unless_no_color() -> None:
@@ -167,7 +168,7 @@ def test_missing_path_is_exit_2() -> None:
 def test_rules_list_and_one_rule() -> None:
     out = cli("rules")
     assert out.returncode == 0
-    assert out.stdout.count("\n") == 33  # 31 rules + SYS000 + SYS001
+    assert out.stdout.count("\n") == 44  # 42 rules + SYS000 + SYS001
     assert out.stdout.startswith("COST001")
     one = cli("rules", "rel003")
     assert one.stdout.startswith("# REL003: sqs-visibility-below-timeout")
@@ -200,5 +201,5 @@ def test_scan_never_imports_user_code_nor_heavy_modules(tmp_path: Path) -> None:
 
 
 def test_scanning_dot_reports_clean_relative_paths() -> None:
-    doc = json.loads(cli("scan", ".", "--format", "json", "--select", "REL003", cwd=SHOP).stdout)
-    assert [(f["file"], f["line"]) for f in doc["findings"]] == [("template.yaml", 49)]
+    doc = json.loads(cli("scan", ".", "--format", "json", "--select", "REL003,SEC005", cwd=SHOP).stdout)
+    assert [(f["file"], f["line"]) for f in doc["findings"]] == [("src/nightly/app.py", 17), ("template.yaml", 54)]

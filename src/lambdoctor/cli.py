@@ -98,13 +98,13 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
     try:
         if fmt == "json":
             from lambdoctor.reporters import json_report
-            stream.write(json_report.render(findings, result.files_read, suppressed))
+            stream.write(json_report.render(findings, result.files_read, suppressed, result.notes))
         elif fmt == "sarif":
             from lambdoctor.reporters import sarif
             stream.write(sarif.render(findings))
         else:
             from lambdoctor.reporters import terminal
-            terminal.render(findings, result.files_read, suppressed, stream)
+            terminal.render(findings, result.files_read, suppressed, stream, result.notes)
     finally:
         if output:
             stream.close()

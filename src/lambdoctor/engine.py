@@ -32,11 +32,18 @@ class ScanResult:
     applications: list[Application] = field(default_factory=list)
     files_read: int = 0
     suppressed: int = 0
+    notes: list[str] = field(default_factory=list)  # what the scan could not look at, one line each
 
 
 def _suppressed(finding: Finding, app: Application) -> bool:
     ignored = app.ignored.get(finding.resource, frozenset())
-    return any(finding.rule.startswith(p) for p in ignored)
+    if any(finding.rule.startswith(p) for p in ignored):
+        return True
+    # `# lambdoctor: ignore[ID]` on the finding's line, or on the def (or class) that encloses it
+    for s in app.code_suppressions.get(finding.file, ()):
+        if s.start <= finding.line <= s.end and (not s.rules or any(finding.rule.startswith(r) for r in s.rules)):
+            return True
+    return False
 
 
 def run_rules(apps: Sequence[Application], config: Config, ctx: Context,
@@ -70,9 +77,30 @@ def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:
                     fix="fix the file, or exclude it from the scan") for p in loaded.problems]
 
 
+def analyze_code(loaded: LoadResult) -> list[str]:  # the notes: functions whose code was not analyzed
+    """Attach handler code facts to every application (AST only: the code is never imported or run)."""
+    from lambdoctor.code.analyzer import ProjectCache
+    from lambdoctor.code.application import analyze_application
+    from lambdoctor.loaders.discover import Problem
+
+    cache = ProjectCache()
+    notes: list[str] = []
+    apps: list[Application] = []
+    for app in loaded.applications:
+        analyzed, problems = analyze_application(app, cache)
+        apps.append(analyzed)
+        loaded.problems.extend(Problem(p.file, p.line, p.column, p.reason) for p in problems)
+        notes += [f"{app.source}: {fid}: handler source not analyzed: {why}"
+                  for fid, why in sorted(analyzed.code_missing.items())]
+    loaded.applications[:] = apps
+    loaded.files_read += len(cache.parsed)  # Python files read (inline code lives in a template)
+    return notes
+
+
 def scan(paths: Sequence[str], config: Config, today: date) -> ScanResult:
     loaded = load_paths(paths)
+    notes = analyze_code(loaded)
     findings, suppressed = run_rules(loaded.applications, config, make_context(config, today))
     findings.extend(problems_as_findings(loaded, config))
     findings.sort(key=Finding.sort_key)
-    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed)
+    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed, notes)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+
+if TYPE_CHECKING:  # the code facts are built after the model; only their types are named here
+    from lambdoctor.facts import CodeFacts, Suppression
 
 T = TypeVar("T")
 
@@ -188,6 +191,7 @@ class Function:
     code_uri: str | None = None  # local path of the code, relative to the current directory
     code: CodeInfo | None = None
     inline_code: str | None = None
+    inline_code_ref: SourceRef | None = None  # the InlineCode/ZipFile key
     package_type: str = "Zip"
     memory: Value[int] = field(default_factory=lambda: Value(128, "platform-default"))
     timeout: Value[int] = field(default_factory=lambda: Value(3, "platform-default"))
@@ -221,6 +225,8 @@ class Queue:
     dead_letter: Target | None = None
     max_receive_count: Value[int] | None = None
     fifo: bool = False
+    # SQS keeps a message 4 days unless MessageRetentionPeriod says otherwise; retries end there at the latest.
+    retention_period: Value[int] = field(default_factory=lambda: Value(345600, "platform-default"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +359,9 @@ class Application:
     version_pruning: bool = False  # something in the application prunes old versions
     ignored: Mapping[str, frozenset[str]] = field(default_factory=dict)  # per-resource suppressions
     types: Mapping[str, str] = field(default_factory=dict)  # every logical ID → its resource type
+    code: Mapping[str, CodeFacts] = field(default_factory=dict)  # function logical ID → its handler's facts
+    code_missing: Mapping[str, str] = field(default_factory=dict)  # function logical ID → why no code was read
+    code_suppressions: Mapping[str, tuple[Suppression, ...]] = field(default_factory=dict)  # by .py file
 
     @cached_property
     def _sources_by_function(self) -> dict[str, list[EventSource]]:

@@ -322,6 +322,8 @@ class _Builder:
         rtype = str(res.get("Type"))
         code = props.get("CodeUri") if sam else props.get("Code")
         inline = props.get("InlineCode") if sam else (code.get("ZipFile") if isinstance(code, dict) else None)
+        inline_at = self.at(props, "InlineCode") if sam else (self.at(code, "ZipFile") if isinstance(code, dict)
+                                                               else None)
         code_uri = code_location(self.file, res, code, sam)
         code_info = measure_code(code_uri) if code_uri else None
         package_type = r.str_value(props.get("PackageType")) or ("Image" if props.get("ImageUri") else "Zip")
@@ -418,6 +420,7 @@ class _Builder:
             code_uri=code_uri,
             code=code_info,
             inline_code=inline if isinstance(inline, str) else None,
+            inline_code_ref=inline_at if isinstance(inline, str) else None,
             package_type=package_type if isinstance(package_type, str) else "Zip",
             memory=self.int_setting(props, "MemorySize", 128) or Value(128, "platform-default"),
             timeout=self.int_setting(props, "Timeout", 3) or Value(3, "platform-default"),
@@ -655,8 +658,9 @@ class _Builder:
         elif isinstance(redrive, Unknown) or (isinstance(redrive, str) and redrive):
             dlq = Target(unresolved=True)
         vis = self.int_setting(props, "VisibilityTimeout", 30) or Value(30, "platform-default")
+        retention = self.int_setting(props, "MessageRetentionPeriod", 345600) or Value(345600, "platform-default")
         self.queues[lid] = Queue(lid, self.at(res), vis, dlq, max_receive,
-                                 fifo=self.r.bool_value(props.get("FifoQueue")))
+                                 fifo=self.r.bool_value(props.get("FifoQueue")), retention_period=retention)
 
     def _bucket_notifications(self, lid: str, props: dict[str, Any]) -> None:
         conf = props.get("NotificationConfiguration")

@@ -11,7 +11,7 @@ from lambdoctor import __version__
 from lambdoctor.findings import Finding, redact
 from lambdoctor.rules import RULES_BY_ID, SYSTEM_RULES
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: "notes"
 
 
 def slug_of(rule_id: str) -> str:
@@ -54,7 +54,7 @@ def summary(findings: Sequence[Finding], files: int, suppressed: int) -> dict[st
     }
 
 
-def render(findings: Sequence[Finding], files: int, suppressed: int) -> str:
+def render(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequence[str] = ()) -> str:
     # One finding per line: readable and diffable, and json's C encoder (used only without indent) keeps large
     # reports fast.
     def dump(value: object) -> str:
@@ -66,6 +66,7 @@ def render(findings: Sequence[Finding], files: int, suppressed: int) -> str:
         f'  "schema_version": {dump(SCHEMA_VERSION)},\n'
         f'  "tool": {dump({"name": "lambdoctor", "version": __version__})},\n'
         f'  "findings": [{chr(10) + "    " + rows + chr(10) + "  " if rows else ""}],\n'
+        f'  "notes": {dump(list(notes))},\n'
         f'  "summary": {dump(summary(findings, files, suppressed))}\n'
         "}\n"
     )

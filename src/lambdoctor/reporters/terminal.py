@@ -19,7 +19,8 @@ def use_color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _lines(findings: Sequence[Finding], files: int, suppressed: int) -> list[tuple[str, str | None]]:
+def _lines(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequence[str] = ()
+           ) -> list[tuple[str, str | None]]:
     """(text, style) pairs; style None means plain."""
     out: list[tuple[str, str | None]] = []
     for file, in_file in groupby(findings, key=lambda f: f.file):
@@ -35,6 +36,10 @@ def _lines(findings: Sequence[Finding], files: int, suppressed: int) -> list[tup
                 if f.fix:
                     out.append((f"             fix: {f.fix}", "dim"))
         out.append(("", None))
+    for note in notes:
+        out.append((f"note: {note}", "dim"))
+    if notes:
+        out.append(("", None))
     counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
     total = len(findings)
     text = (f"{total} finding{'s' if total != 1 else ''} ({counts[Severity.ERROR]} error, "
@@ -46,8 +51,9 @@ def _lines(findings: Sequence[Finding], files: int, suppressed: int) -> list[tup
     return out
 
 
-def render(findings: Sequence[Finding], files: int, suppressed: int, stream: TextIO) -> None:
-    lines = _lines(findings, files, suppressed)
+def render(findings: Sequence[Finding], files: int, suppressed: int, stream: TextIO,
+           notes: Sequence[str] = ()) -> None:
+    lines = _lines(findings, files, suppressed, notes)
     if not use_color(stream):
         stream.write("\n".join(text for text, _ in lines) + "\n")
         return

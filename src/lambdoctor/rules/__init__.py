@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from lambdoctor.rules import cost, deployment, observability, performance, reliability, security
+from lambdoctor.rules import (
+    code_reliability,
+    code_security,
+    cost,
+    deployment,
+    observability,
+    performance,
+    reliability,
+    security,
+)
 from lambdoctor.rules.base import Context, Rule
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         (*reliability.RULES, *security.RULES, *observability.RULES, *performance.RULES, *cost.RULES,
-         *deployment.RULES),
+         *deployment.RULES, *code_reliability.RULES, *code_security.RULES),
         key=lambda r: r.id,
     )
 )

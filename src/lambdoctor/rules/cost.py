@@ -96,7 +96,8 @@ class DebugLoggingInProduction(Rule):
     ## What it does
     Flags a function whose log level is configured as DEBUG or TRACE, through
     `LoggingConfig.ApplicationLogLevel` or a log-level environment variable (`LOG_LEVEL`,
-    `POWERTOOLS_LOG_LEVEL`, ...).
+    `POWERTOOLS_LOG_LEVEL`, ...), or hard-coded in the handler code (`logger.setLevel(logging.DEBUG)`,
+    `logging.basicConfig(level="DEBUG")`, Powertools `Logger(level="DEBUG")`).
 
     ## Why is this bad?
     CloudWatch Logs ingestion costs $0.50 per GB. At debug verbosity a busy function easily writes more log
@@ -150,6 +151,16 @@ class DebugLoggingInProduction(Rule):
                 yield self.on_function(app, fn, f"log level is {fn.log_level}: log ingestion can cost more than "
                                        "the compute", "log at INFO or WARN in production; raise the level only "
                                        "while investigating", ref=fn.log_level_ref)
+        seen: set[tuple[str, int]] = set()
+        for fid in sorted(app.code):
+            for setting in app.code[fid].log_levels:
+                if (setting.ref.file, setting.ref.line) in seen:
+                    continue
+                seen.add((setting.ref.file, setting.ref.line))
+                yield self.on_function(
+                    app, app.functions[fid], f"the code sets the log level to {setting.value}: log ingestion can "
+                    "cost more than the compute", "read the level from configuration (LOG_LEVEL or the function's "
+                    "LoggingConfig) instead of hard-coding it", ref=setting.ref)
 
 
 RULES: tuple[type[Rule], ...] = (ProvisionedConcurrencyWithoutLatencyNeed, DebugLoggingInProduction)

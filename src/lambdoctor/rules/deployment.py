@@ -203,4 +203,83 @@ class UnboundedVersionHistory(Rule):
                                        "prune old versions in the pipeline (lambdoctor prune --keep 3 --apply)")
 
 
-RULES: tuple[type[Rule], ...] = (NoVersionAlias, NoGradualDeployment, UnboundedVersionHistory)
+class HardcodedEnvironmentConfig(Rule):
+    """
+    ## What it does
+    Flags handler code that hard-codes what belongs to a deployment: account IDs, ARNs, AWS endpoints
+    (`https://sqs.eu-west-1.amazonaws.com/...`) and the names of buckets, tables, queues, topics or functions
+    passed straight to SDK calls. The default of `os.environ.get("X", "default")` is configuration and is
+    not flagged.
+
+    ## Why is this bad?
+    The same code cannot be deployed to a second stage, region or account without editing it: the test
+    stack writes to the production table, a rename in the template breaks the code, and nothing in the
+    template tells that the function depends on the resource.
+
+    ## Example
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Notify:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          Timeout: 10
+          InlineCode: |
+            import boto3
+            SNS = boto3.client("sns")
+            def handler(event, context):
+                SNS.publish(TopicArn="arn:aws:sns:eu-west-1:123456789012:orders", Message="new order")
+    ```
+
+    ## Use instead
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Orders:
+        Type: AWS::SNS::Topic
+      Notify:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          Timeout: 10
+          Environment: {Variables: {TOPIC_ARN: !Ref Orders}}
+          InlineCode: |
+            import os, boto3
+            SNS = boto3.client("sns")
+            def handler(event, context):
+                SNS.publish(TopicArn=os.environ["TOPIC_ARN"], Message="new order")
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+    - https://12factor.net/config
+    """
+
+    id = "DEP004"
+    slug = "hardcoded-environment-config"
+    severity = Severity.INFO
+    evidence = "code"
+
+    _WHAT = {"account-id": "an account ID", "arn": "an ARN", "endpoint": "an AWS endpoint",
+             "resource-name": "a resource name"}
+
+    def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        seen: set[tuple[str, int]] = set()
+        for fid in sorted(app.code):
+            fn, facts = app.functions[fid], app.code[fid]
+            for lit in facts.literals:
+                if (lit.ref.file, lit.ref.line) in seen:
+                    continue
+                seen.add((lit.ref.file, lit.ref.line))
+                shown = lit.value if len(lit.value) <= 80 else lit.value[:77] + "..."
+                yield self.on_function(
+                    app, fn, f"{self._WHAT[lit.kind]} is hard-coded ({shown!r}): the code is tied to one "
+                    "account, region or stage", "pass it in through an environment variable set from the template "
+                    "(Ref/GetAtt), and read it with os.environ", ref=lit.ref)
+
+
+RULES: tuple[type[Rule], ...] = (NoVersionAlias, NoGradualDeployment, UnboundedVersionHistory,
+                                 HardcodedEnvironmentConfig)

@@ -219,4 +219,80 @@ class MemoryNotSet(Rule):
                                        "share that comes with it) applies", "set MemorySize from a measurement")
 
 
-RULES: tuple[type[Rule], ...] = (ColdStartOnLatencyPath, OversizedPackage, MemoryNotSet)
+class ClientCreatedPerInvocation(Rule):
+    """
+    ## What it does
+    Flags an AWS SDK client or resource (`boto3.client`, `boto3.resource`, a `Session().client`), a database
+    or cache connection (`psycopg2.connect`, `pymysql.connect`, `redis.Redis`, `MongoClient`, ...), or a secret
+    or parameter fetch (`get_secret_value`, `get_parameter`) made inside the handler's call graph on every
+    invocation. Creation at module level, lazy creation into a global or an attribute, and functions
+    decorated with `functools.cache`/`lru_cache` are not flagged.
+
+    ## Why is this bad?
+    A boto3 client costs tens of milliseconds to build (it loads service models and resolves credentials); a
+    database connection costs a TLS handshake and authentication, and takes one of the server's limited
+    connection slots; a secret fetch is a network round trip, billed per call. Done once per execution
+    environment, the cost is paid at cold start only; done per invocation, every request pays it.
+
+    ## Example
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Lookup:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          Timeout: 10
+          InlineCode: |
+            import boto3
+            def handler(event, context):
+                table = boto3.resource("dynamodb").Table("orders")
+                return table.get_item(Key={"pk": event["id"]}).get("Item")
+    ```
+
+    ## Use instead
+    ```yaml
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Lookup:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          Timeout: 10
+          InlineCode: |
+            import boto3
+            TABLE = boto3.resource("dynamodb").Table("orders")
+            def handler(event, context):
+                return TABLE.get_item(Key={"pk": event["id"]}).get("Item")
+    ```
+
+    ## References
+    - https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html#function-code
+    - https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html#python-handler-best-practices
+    """
+
+    id = "PERF003"
+    slug = "client-created-per-invocation"
+    severity = Severity.WARNING
+    evidence = "code"
+
+    def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        seen: set[tuple[str, int, int]] = set()
+        for fid in sorted(app.code):
+            fn, facts = app.functions[fid], app.code[fid]
+            for c in facts.creations:
+                key = (c.ref.file, c.ref.line, c.ref.column)
+                if not c.per_invocation or key in seen:
+                    continue
+                seen.add(key)
+                what = {"client": "an SDK client is created", "connection": "a connection is opened",
+                        "secret": "a secret/parameter is fetched"}[c.kind]
+                yield self.on_function(
+                    app, fn, f"{what} ({c.what}) on every invocation: each request pays for it, not only the "
+                    "cold start", "create it once at module level (or lazily into a global), or cache the value "
+                    "(Powertools parameters caches secrets)", ref=c.ref)
+
+
+RULES: tuple[type[Rule], ...] = (ColdStartOnLatencyPath, OversizedPackage, ClientCreatedPerInvocation, MemoryNotSet)

@@ -6,6 +6,7 @@ import fnmatch
 import re
 from functools import lru_cache
 
+from lambdoctor.facts import ArgValue
 from lambdoctor.model import Alarm, Application, Function, Role, Statement
 
 SYNC_KINDS = frozenset({"api", "http_api", "websocket", "alb", "alexa", "cognito", "lex"})
@@ -74,3 +75,29 @@ def statement_targets(st: Statement, logical_id: str, names: tuple[str, ...] = (
     if logical_id in st.resource_refs:
         return True
     return any(n and any(n in r for r in st.resources) for n in names)
+
+
+def resources_named_by(app: Application, fn: Function, value: ArgValue | None) -> frozenset[str]:
+    """The logical IDs an SDK call's resource argument points at: through the environment variable it reads
+    (whose value is a Ref/GetAtt/Sub of the resource) or a literal equal to the resource's physical name."""
+    if value is None:
+        return frozenset()
+    literal = value.literal
+    if value.env is not None:
+        var = next((v for v in fn.environment if v.name == value.env), None)
+        if var is None:
+            return frozenset()
+        if var.refs:
+            return var.refs
+        literal = var.literal
+    if not literal:
+        return frozenset()
+    text = literal
+
+    def named(name: object) -> bool:
+        # a name, or an ARN / queue URL that ends with it
+        return isinstance(name, str) and bool(name) and (text == name or text.endswith(("/" + name, ":" + name)))
+
+    found = {rid for rid, res in app.resources.items() if named(res.name)}
+    found |= {fid for fid, f in app.functions.items() if named(f.name)}
+    return frozenset(found)

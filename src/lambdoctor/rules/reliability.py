@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lambdoctor.facts import SdkCall
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, EventSource, Function, Statement, known_int
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.queries import (
     POLL_BATCH_KINDS,
     STREAM_KINDS,
+    resources_named_by,
     role_of,
     statement_allows,
     statement_targets,
@@ -574,12 +576,24 @@ _WRITE_ACTIONS = {
 }
 
 
+# The API operations (as the code analysis names them) that write to each kind of trigger.
+_CODE_WRITES = {
+    "s3": frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload", "UploadPart"}),
+    "sqs": frozenset({"SendMessage", "SendMessageBatch"}),
+    "sns": frozenset({"Publish", "PublishBatch"}),
+    "dynamodb": frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}),
+    "kinesis": frozenset({"PutRecord", "PutRecords"}),
+}
+
+
 class RecursiveTrigger(Rule):
     """
     ## What it does
     Flags a function that is triggered by a resource its role lets it write to: an S3 bucket it can put
     objects into, a queue it can send to, a topic it can publish to, a table whose stream triggers it, a
-    Kinesis stream it can put records into. Also flags `RecursiveLoop: Allow`, which turns off Lambda's loop
+    Kinesis stream it can put records into. When the handler code is available, the finding points at the
+    call that writes to the trigger (through an environment variable that references it, or, for S3, the
+    bucket named in the event record). Also flags `RecursiveLoop: Allow`, which turns off Lambda's loop
     detection.
 
     ## Why is this bad?
@@ -651,12 +665,37 @@ class RecursiveTrigger(Rule):
                     app, fn, "RecursiveLoop: Allow turns off Lambda's recursive-loop detection",
                     "remove RecursiveLoop (the default, Terminate, stops loops after about 16 rounds)")
             role = role_of(app, fn)
-            if role is None:
-                continue
+            facts = app.code.get(fn.id)
             for es in app.sources_of(fn.id):
                 if not es.source or not es.source.ref:
                     continue
-                yield from self._loop(app, fn, es, role.statements)
+                written = self._written_by_code(app, fn, es) if facts else None
+                if written is not None:  # the code's own write is the stronger evidence: report that one
+                    filtered = es.filtered
+                    yield self.on_function(
+                        app, fn, f"the handler calls {written.method}() on {es.source.ref}, which triggers this "
+                        "function: each write can invoke it again" + (
+                            " (the trigger has a key filter; check the output never matches it)" if filtered
+                            else ""), "write the output to another resource", ref=written.ref,
+                        severity=Severity.WARNING if filtered else None, confidence="medium" if filtered else "high")
+                elif role is not None:
+                    yield from self._loop(app, fn, es, role.statements)
+
+    @staticmethod
+    def _written_by_code(app: Application, fn: Function, es: EventSource) -> SdkCall | None:
+        facts = app.code[fn.id]
+        writes = _CODE_WRITES.get(es.kind)
+        if writes is None or es.source is None:
+            return None
+        for call in facts.sdk_calls:
+            if call.service != es.kind or call.operation not in writes:
+                continue
+            if es.source.ref in resources_named_by(app, fn, call.resource):
+                return call
+            # An S3-triggered handler writing to the bucket named in its own event record writes to its trigger.
+            if es.kind == "s3" and call.resource is not None and call.resource.event:
+                return call
+        return None
 
     def _loop(self, app: Application, fn: Function, es: EventSource, statements: tuple[Statement, ...]
               ) -> Iterator[Finding]:

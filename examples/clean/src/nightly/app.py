@@ -4,10 +4,10 @@ import os
 import boto3
 
 logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 
 
 def handler(event, context):
-    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    items = table.scan()["Items"]
-    logging.debug("scanned %d orders", len(items))
+    items = TABLE.scan()["Items"]
+    logging.info("scanned %d orders", len(items))
     return {"orders": len(items)}

@@ -7,5 +7,8 @@ def handler(event, context):
     for record in event["Records"]:
         bucket = record["s3"]["bucket"]["name"]
         key = record["s3"]["object"]["key"]
-        body = S3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        local = f"/tmp/{key.replace('/', '_')}"
+        S3.download_file(bucket, key, local)
+        with open(local, "rb") as image:
+            body = image.read()
         S3.put_object(Bucket=bucket, Key=f"thumbnails/{key}", Body=body[:1024])

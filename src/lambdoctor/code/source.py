@@ -1,0 +1,158 @@
+"""Finding and parsing handler source: Handler + CodeUri (folder, zip or inline code) → a parsed module.
+
+Parsing is :func:`ast.parse` only; nothing is imported or executed. A file that does not parse is a located
+problem (SYS000) and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+
+from lambdoctor.facts import Suppression
+from lambdoctor.model import Function
+
+# A .py file this large is generated or vendored, not handler code; parsing it would cost seconds for nothing.
+MAX_SOURCE_BYTES = 5_000_000
+
+_IGNORE = re.compile(r"#\s*lambdoctor:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    file: str
+    line: int
+    column: int
+    reason: str
+
+
+@dataclass
+class ParsedModule:
+    file: str  # as reported
+    root: str | None  # the folder imports are resolved against (the code root), None for inline code
+    tree: ast.Module
+    line_offset: int  # inline code: the template line before the code's first line
+    suppressions: tuple[Suppression, ...]
+
+
+def _suppressions(text: str, tree: ast.Module, offset: int) -> tuple[Suppression, ...]:
+    if "lambdoctor:" not in text:
+        return ()
+    by_line: dict[int, frozenset[str]] = {}
+    for no, line in enumerate(text.splitlines(), 1):
+        m = _IGNORE.search(line) if "#" in line else None
+        if m:
+            ids = frozenset(x.strip().upper() for x in (m.group(1) or "").split(",") if x.strip())
+            by_line[no] = ids
+    out = [Suppression(no + offset, no + offset, ids) for no, ids in by_line.items()]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            marked = [by_line[n] for n in range(first, node.lineno + 1) if n in by_line]
+            if marked:
+                out.append(Suppression(first + offset, (node.end_lineno or node.lineno) + offset, marked[0]))
+    return tuple(out)
+
+
+def parse_source(data: bytes, file: str, root: str | None, offset: int = 0
+                 ) -> ParsedModule | SourceProblem:
+    if len(data) > MAX_SOURCE_BYTES:
+        return SourceProblem(file, 1, 1, f"Python file of {len(data):,} bytes is over the {MAX_SOURCE_BYTES:,}-byte "
+                             "limit for handler code; not analyzed")
+    try:
+        # Bytes, not text: ast.parse then honours a PEP 263 encoding declaration and a UTF-8 BOM itself.
+        tree = ast.parse(data, filename=file)
+    except SyntaxError as exc:
+        reason = exc.msg or "invalid syntax"
+        if "Missing parentheses in call to 'print'" in reason or "print " in (exc.text or ""):
+            reason += " (Python 2 code? Lambda runs Python 3)"
+        return SourceProblem(file, (exc.lineno or 1) + offset, exc.offset or 1, f"Python syntax error: {reason}")
+    except (ValueError, UnicodeDecodeError) as exc:  # NUL bytes, undecodable text
+        return SourceProblem(file, 1 + offset, 1, f"not Python source: {exc}")
+    except (RecursionError, MemoryError):
+        return SourceProblem(file, 1 + offset, 1, "Python source nested too deeply to analyze")
+    text = data.decode("utf-8", "replace") if b"lambdoctor:" in data else ""
+    return ParsedModule(file, root, tree, offset, _suppressions(text, tree, offset))
+
+
+@dataclass(frozen=True)
+class HandlerLocation:
+    module: str  # dotted module path inside the code root ("app", "orders.api")
+    name: str  # the function's name
+    file: str | None  # the file to read, None for inline code
+    root: str | None
+    zip_path: str | None = None  # the file lives inside this zip
+    member: str | None = None
+
+
+def locate_handler(fn: Function) -> HandlerLocation | str | None:
+    """Where the handler's source lives; a reason when it cannot be found; None when not a Python zip function."""
+    if fn.package_type != "Zip" or not isinstance(fn.runtime, str) or not fn.runtime.startswith("python"):
+        return None
+    if not isinstance(fn.handler, str) or "." not in fn.handler:
+        return "the Handler is not set or not resolvable" if not isinstance(fn.handler, str) else (
+            f"Handler {fn.handler!r} is not <module>.<function>")
+    module, _, name = fn.handler.rpartition(".")
+    module = module.replace("/", ".")
+    if fn.inline_code is not None:
+        return HandlerLocation(module, name, None, None)
+    if fn.code_uri is None:
+        return "the code is not on disk (S3 location or no CodeUri)"
+    rel = module.replace(".", "/")
+    if os.path.isfile(fn.code_uri) and zipfile.is_zipfile(fn.code_uri):
+        try:
+            with zipfile.ZipFile(fn.code_uri) as zf:
+                names = set(zf.namelist())
+        except (OSError, zipfile.BadZipFile) as exc:
+            return f"cannot read {fn.code_uri}: {exc}"
+        for member in (f"{rel}.py", f"{rel}/__init__.py"):
+            if member in names:
+                return HandlerLocation(module, name, fn.code_uri, None, fn.code_uri, member)
+        return f"handler module {rel}.py not found in {fn.code_uri}"
+    if not os.path.isdir(fn.code_uri):
+        return f"code folder {fn.code_uri} not found"
+    for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
+        path = os.path.normpath(os.path.join(fn.code_uri, candidate))
+        if os.path.isfile(path):
+            return HandlerLocation(module, name, path, fn.code_uri)
+    return f"handler module {os.path.normpath(os.path.join(fn.code_uri, rel))}.py not found"
+
+
+def read_location(loc: HandlerLocation, fn: Function) -> ParsedModule | SourceProblem:
+    if loc.file is None:
+        assert fn.inline_code is not None
+        at = fn.inline_code_ref
+        # A block scalar (several lines) starts on the line after its key; a one-line string on the key's line.
+        offset = (at.line if "\n" in fn.inline_code.strip() else at.line - 1) if at else 0
+        return parse_source(fn.inline_code.encode("utf-8"), at.file if at else fn.ref.file, None, offset)
+    if loc.zip_path is not None and loc.member is not None:
+        try:
+            with zipfile.ZipFile(loc.zip_path) as zf:
+                data = zf.read(loc.member)
+        except (OSError, zipfile.BadZipFile, KeyError) as exc:
+            return SourceProblem(loc.zip_path, 1, 1, f"cannot read {loc.member}: {exc}")
+        return parse_source(data, f"{loc.zip_path}!{loc.member}", None)
+    return read_file(loc.file, loc.root)
+
+
+def read_file(path: str, root: str | None) -> ParsedModule | SourceProblem:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        return SourceProblem(path, 1, 1, f"cannot read: {exc.strerror or exc}")
+    return parse_source(data, path, root)
+
+
+def resolve_module(root: str, dotted: str) -> str | None:
+    """A project module's file under the code root, or None (a third-party or standard module)."""
+    rel = dotted.replace(".", "/")
+    for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
+        path = os.path.normpath(os.path.join(root, candidate))
+        if os.path.isfile(path):
+            return path
+    return None
+

@@ -1,0 +1,143 @@
+"""What an execution role allows, for the code-versus-role rules (SEC005, SEC006).
+
+IAM evaluation, reduced to what a template tells: an explicit Deny wins, then any Allow. Actions match with
+wildcards, case-insensitively; ``NotAction``/``NotResource`` are honoured. Where a statement's resources cannot
+be compared with the resource the code uses (a literal ARN pattern, an unresolved intrinsic, a managed policy we
+do not know) the answer is "allowed", never a false alarm.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lambdoctor.model import Application, Function, Role, Statement
+from lambdoctor.rules.queries import action_matches
+
+# AWS managed policies whose content is stable and small enough to know here (names after the last '/').
+# Source: the policies' JSON in the AWS Managed Policy Reference
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html
+KNOWN_MANAGED: dict[str, tuple[str, ...]] = {
+    "AWSLambdaBasicExecutionRole": ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+    "AWSLambdaVPCAccessExecutionRole": ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                                        "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
+                                        "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+    "AWSXRayDaemonWriteAccess": ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                                 "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"),
+    "AWSLambdaSQSQueueExecutionRole": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                       "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+    "AWSLambdaKinesisExecutionRole": ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary",
+                                      "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards",
+                                      "kinesis:ListStreams", "kinesis:SubscribeToShard", "logs:CreateLogGroup",
+                                      "logs:CreateLogStream", "logs:PutLogEvents"),
+    "AWSLambdaDynamoDBExecutionRole": ("dynamodb:DescribeStream", "dynamodb:GetRecords",
+                                       "dynamodb:GetShardIterator", "dynamodb:ListStreams", "logs:CreateLogGroup",
+                                       "logs:CreateLogStream", "logs:PutLogEvents"),
+    "AdministratorAccess": ("*",),
+    "AmazonS3FullAccess": ("s3:*", "s3-object-lambda:*"),
+    "AmazonS3ReadOnlyAccess": ("s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*",
+                               "s3-object-lambda:List*"),
+    "AmazonDynamoDBFullAccess": ("dynamodb:*",),
+    "AmazonDynamoDBReadOnlyAccess": ("dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:List*",
+                                     "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan",
+                                     "dynamodb:PartiQLSelect"),
+    "AmazonSQSFullAccess": ("sqs:*",),
+    "AmazonSNSFullAccess": ("sns:*",),
+    "AmazonKinesisFullAccess": ("kinesis:*",),
+    "AWSLambda_FullAccess": ("lambda:*",),
+    "AWSLambdaRole": ("lambda:InvokeFunction",),
+    "CloudWatchLogsFullAccess": ("logs:*",),
+    "AWSStepFunctionsFullAccess": ("states:*",),
+    "SecretsManagerReadWrite": ("secretsmanager:*",),
+    "AmazonSSMReadOnlyAccess": ("ssm:Describe*", "ssm:Get*", "ssm:List*"),
+    "AmazonEventBridgeFullAccess": ("events:*",),
+}
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    role: Role
+    statements: tuple[Statement, ...]
+    complete: bool  # every policy attached is known; otherwise "not allowed here" may be allowed elsewhere
+
+
+def role_policy(app: Application, role: Role) -> RolePolicy:
+    statements = list(role.statements)
+    complete = True
+    for arn in role.managed_policy_arns:
+        name = arn.rsplit("/", 1)[-1]
+        actions = KNOWN_MANAGED.get(name)
+        if actions is None:
+            complete = False
+            continue
+        statements.append(Statement("Allow", actions, ("*",), frozenset(), role.ref, origin=arn))
+    if any(s.unresolved for s in statements):
+        complete = False
+    return RolePolicy(role, tuple(statements), complete)
+
+
+def _matches_action(st: Statement, action: str) -> bool:
+    if st.not_actions:
+        return not any(action_matches(p, action) for p in st.not_actions)
+    return any(action_matches(p, action) for p in st.actions)
+
+
+def _resource_verdict(st: Statement, resource: str | None) -> Literal["yes", "no", "maybe"]:
+    """Does the statement's Resource cover the logical ID the code acts on?"""
+    if resource is None:
+        return "yes"
+    if st.not_resources:
+        return "maybe"
+    if resource in st.resource_refs or "*" in st.resources:
+        return "yes"
+    # Literal patterns other than '*' (a name, an ARN with wildcards) cannot be compared with a logical ID.
+    literal = [r for r in st.resources if not r.startswith("${") and "${" not in r]
+    if st.unresolved or (literal and not st.resource_refs):
+        return "maybe"
+    return "no"
+
+
+Verdict = Literal["allowed", "denied", "not-allowed", "not-for-resource", "unknown"]
+
+
+def evaluate(policy: RolePolicy, action: str, resource: str | None) -> Verdict:
+    for st in policy.statements:
+        if st.effect == "Deny" and _matches_action(st, action) and _resource_verdict(st, resource) == "yes":
+            return "denied"
+    allowing = [st for st in policy.statements if st.effect == "Allow" and _matches_action(st, action)]
+    if not allowing:
+        return "not-allowed" if policy.complete else "unknown"
+    verdicts = {_resource_verdict(st, resource) for st in allowing}
+    if "yes" in verdicts:
+        return "allowed"
+    if "maybe" in verdicts or not policy.complete:
+        return "unknown"
+    return "not-for-resource"
+
+
+def platform_actions(app: Application, functions: list[Function]) -> set[str]:
+    """What Lambda itself does with a function's role: logs, traces, network interfaces, polling its event
+    sources and delivering to its failure destinations. Never reported as unused."""
+    actions = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments",
+               "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
+    for fn in functions:
+        if fn.vpc is not None:
+            actions |= set(KNOWN_MANAGED["AWSLambdaVPCAccessExecutionRole"])
+        targets = [fn.dead_letter] + ([fn.async_config.on_failure, fn.async_config.on_success]
+                                      if fn.async_config else [])
+        for es in app.sources_of(fn.id):
+            if es.kind == "sqs":
+                actions |= {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                            "sqs:ChangeMessageVisibility"}
+            elif es.kind == "kinesis":
+                actions |= set(KNOWN_MANAGED["AWSLambdaKinesisExecutionRole"])
+            elif es.kind == "dynamodb":
+                actions |= set(KNOWN_MANAGED["AWSLambdaDynamoDBExecutionRole"])
+            elif es.kind in ("msk", "kafka", "mq"):
+                return {"*"}  # brokers need a long, version-dependent list: do not judge
+            targets.append(es.on_failure)
+        if any(t is not None for t in targets):
+            actions |= {"sqs:SendMessage", "sns:Publish", "lambda:InvokeFunction", "events:PutEvents"}
+    return actions
