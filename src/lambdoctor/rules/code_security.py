@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.model import Application
+from lambdoctor.model import Application, Function
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.code_reliability import with_code
 from lambdoctor.rules.permissions import evaluate, platform_actions, role_policy
@@ -262,11 +262,16 @@ class UnusedIamPermission(Rule):
     evidence = "cross"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
+        by_role: dict[str, list[Function]] = {}
+        for other in app.functions.values():
+            r = role_of(app, other)
+            if r is not None:
+                by_role.setdefault(r.id, []).append(other)
         for fn, facts in with_code(app):
             role = role_of(app, fn)
             if role is None or not facts.complete or facts.def_ref is None:
                 continue
-            sharing = [f for f in app.functions.values() if role_of(app, f) is role]
+            sharing = by_role[role.id]
             users = [app.code[f.id] for f in sharing if f.id in app.code]
             if len(users) != len(sharing) or any(not u.complete or u.def_ref is None for u in users):
                 continue  # a function whose code we could not follow may use anything
