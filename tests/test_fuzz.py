@@ -82,3 +82,45 @@ def test_mutated_text_decodes_or_gives_a_located_error(start: int, length: int, 
         decode_text(text)
     except DecodeError as exc:
         assert exc.line >= 1 and exc.column >= 1 and exc.reason
+
+
+# -- handler code: mutated and recombined Python never crashes the analysis ------------------------------------------
+SNIPPETS = [
+    "import boto3", "from boto3 import client as c", "from lib import *", "from . import nothing",
+    "S3 = boto3.client('s3')", "T = boto3.resource('dynamodb').Table('t')", "x = getattr(S3, 'put_object')()",
+    "global S3", "S3 = c(name)", "def f(a, *b, **k):\n    return f(a)", "async def g():\n    await g()",
+    "class K:\n    def __init__(self):\n        self.c = boto3.client('sqs')\n"
+    "    def m(self):\n        self.c.send_message()",
+    "K().m()", "lambda e: e['x']", "match e:\n    case {'a': 1}:\n        pass",
+    "try:\n    pass\nexcept* ValueError:\n    pass",
+    "try:\n    S3.get_object(Bucket=e)\nexcept Exception:\n    pass",
+    "with open(f'/tmp/{e}', 'w') as fh:\n    fh.write(e)",
+    "@functools.lru_cache\ndef h():\n    return boto3.client('s3')", "T.put_item(Item=event)",
+    "return {'batchItemFailures': [{'itemId': 1}]}", "raise", "(y := boto3.client('s3'))", "del S3",
+    "for r in event['Records']:\n    CACHE.append(r)", "os.environ['A'] = event['b']", "print(*[1], **{})",
+    "boto3.client(**kw).invoke(FunctionName=os.environ['F'])", "S3.get_paginator(x).paginate()",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(SNIPPETS), max_size=12), st.lists(st.integers(0, 8), max_size=12))
+def test_code_analysis_survives_any_combination(tmp_path_factory, snippets: list[str], indents: list[int]) -> None:  # type: ignore[no-untyped-def]
+    from conftest import run_scan
+
+    folder = tmp_path_factory.mktemp("code")
+    body = []
+    for i, snippet in enumerate(snippets):
+        pad = " " * (indents[i] if i < len(indents) else 4)
+        body += [pad + line for line in snippet.splitlines()]
+    source = "import os\nimport boto3\nCACHE = []\ndef handler(event, context):\n" + "\n".join(body or ["    pass"])
+    (folder / "src").mkdir()
+    (folder / "src" / "app.py").write_text(source + "\n", encoding="utf-8")
+    (folder / "src" / "lib.py").write_text("from app import *\n", encoding="utf-8")  # a circular star import
+    (folder / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/, Timeout: 5,\n"
+        "                 Events: {Q: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:1:q}}}}\n",
+        encoding="utf-8")
+    result = run_scan([folder])
+    assert not [f for f in result.findings if f.rule == "SYS001"], [f.message for f in result.findings]
+    assert result.applications

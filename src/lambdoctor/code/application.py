@@ -7,7 +7,6 @@ small, picklable facts travel back. Small projects stay in-process, where a fork
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
 
@@ -112,7 +111,11 @@ def _workers() -> int:
 
 def _run_all(jobs: list[_Job]) -> _Outcome:
     workers = min(_workers(), 8)
-    if workers < 2 or len(jobs) < PARALLEL_MIN_HANDLERS or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or len(jobs) < PARALLEL_MIN_HANDLERS:
+        return _run(jobs)
+    import multiprocessing  # only large projects pay for importing it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return _run(jobs)
     global _SHARDS
     _SHARDS = _shards(jobs, workers)
