@@ -180,13 +180,29 @@ class MissingIamPermission(Rule):
                         break
 
 
+# Permissions that calls need without naming them: KMS keys behind server-side encryption (SQS, SNS, S3, DynamoDB,
+# Secrets Manager, SSM, environment variables), roles handed to services, resource policies and log deliveries that
+# services such as OpenSearch and EventBridge create on the caller's behalf ("dependent actions" in the Service
+# Authorization Reference). The code never calls them, yet removing them breaks it: never reported as unused.
+_IMPLICIT_PREFIXES = ("kms:",)
+_IMPLICIT_ACTIONS = frozenset({"iam:passrole", "iam:createservicelinkedrole", "logs:putresourcepolicy",
+                               "logs:describeresourcepolicies", "logs:createlogdelivery", "logs:getlogdelivery",
+                               "logs:updatelogdelivery", "logs:deletelogdelivery", "logs:listlogdeliveries"})
+
+
+def _implicit(action: str) -> bool:
+    low = action.lower()
+    return low.startswith(_IMPLICIT_PREFIXES) or low in _IMPLICIT_ACTIONS
+
+
 class UnusedIamPermission(Rule):
     """
     ## What it does
     Lists what the execution role allows that the handler never uses: explicit actions of inline statements
     that no SDK call of the code (and nothing the platform does for the function: logs, X-Ray, VPC network
     interfaces, polling its queue or stream, sending to its dead-letter queue) needs, and SAM policy
-    templates none of whose actions is used. Only reported when the analysis followed every SDK use of the
+    templates none of whose actions is used. Permissions that calls need without naming them (KMS keys behind
+    encryption, `iam:PassRole`, resource policies services create for the caller) are never reported. Only reported when the analysis followed every SDK use of the
     code; wildcards are SEC001's business.
 
     ## Why is this bad?
@@ -290,7 +306,7 @@ class UnusedIamPermission(Rule):
                 explicit = [a for a in st.actions if "*" not in a and "?" not in a]
                 if not explicit or len(explicit) != len(st.actions):
                     continue
-                unused = [a for a in explicit if a.lower() not in used]
+                unused = [a for a in explicit if a.lower() not in used and not _implicit(a)]
                 if st.origin != "inline":
                     if len(unused) == len(explicit):
                         yield self.on_function(
