@@ -202,8 +202,8 @@ class UnusedIamPermission(Rule):
     that no SDK call of the code (and nothing the platform does for the function: logs, X-Ray, VPC network
     interfaces, polling its queue or stream, sending to its dead-letter queue) needs, and SAM policy
     templates none of whose actions is used. Permissions that calls need without naming them (KMS keys behind
-    encryption, `iam:PassRole`, resource policies services create for the caller) are never reported. Only reported when the analysis followed every SDK use of the
-    code; wildcards are SEC001's business.
+    encryption, `iam:PassRole`, resource policies services create for the caller) are never reported. Only
+    reported when the analysis followed every SDK use of the code; wildcards are SEC001's business.
 
     ## Why is this bad?
     Every permission the code does not need is one an attacker gets for free through a bug in the handler
