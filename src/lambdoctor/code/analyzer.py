@@ -539,7 +539,7 @@ class Analyzer:
         return None
 
     # -- statements ---------------------------------------------------------------------------------------------
-    def _block(self, frame: _Frame, stmts: list[ast.stmt], in_finally: bool = False) -> None:
+    def _block(self, frame: _Frame, stmts: list[ast.stmt]) -> None:
         for stmt in stmts:
             self._stmt(frame, stmt)
 
@@ -762,8 +762,6 @@ class Analyzer:
             ops = (op,) if op else ()
         elif base.kind == "sub":
             ops = sdk.SUBRESOURCE_METHODS.get(base.sub, {}).get(attr, ())
-            if attr in ("upload_file", "download_file") and base.sub == "Bucket":
-                pass
         elif base.kind == "collection" and attr in ("all", "filter", "limit", "page_size", "pages", "delete"):
             ops = ("DeleteObjects",) if attr == "delete" else (base.op,)
         if not ops:

@@ -164,12 +164,3 @@ TRANSFER_POSITIONS: dict[str, tuple[int, int]] = {
 # Secret and parameter fetches (each one is a network round trip, and priced per call).
 SECRET_FETCHES = frozenset({("secretsmanager", "GetSecretValue"), ("ssm", "GetParameter"),
                             ("ssm", "GetParameters"), ("ssm", "GetParametersByPath")})
-
-# Operations that write to a resource that can trigger a function (REL008).
-TRIGGER_WRITES: dict[str, frozenset[str]] = {
-    "s3": frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload", "UploadPart"}),
-    "sqs": frozenset({"SendMessage", "SendMessageBatch"}),
-    "sns": frozenset({"Publish", "PublishBatch"}),
-    "dynamodb": frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}),
-    "kinesis": frozenset({"PutRecord", "PutRecords"}),
-}
