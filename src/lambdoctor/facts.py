@@ -85,7 +85,7 @@ class BatchItem:
 
 
 @dataclass(frozen=True, slots=True)
-class Literal_:
+class HardcodedValue:
     """A hard-coded account ID, ARN, endpoint or resource name."""
 
     ref: SourceRef
@@ -122,7 +122,7 @@ class CodeFacts:
     error_framework: bool = False  # a web framework adapter or decorator turns errors into responses
     idempotency: Setting | None = None  # value: expires_after_seconds
     log_levels: tuple[Setting, ...] = ()
-    literals: tuple[Literal_, ...] = ()
+    literals: tuple[HardcodedValue, ...] = ()
     complete: bool = True  # every AWS SDK use was followed (no getattr, unknown factory, non-literal service)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -25,7 +26,7 @@ from lambdoctor.facts import (
     ExceptAction,
     ExceptClause,
     GlobalWrite,
-    Literal_,
+    HardcodedValue,
     SdkCall,
     Setting,
     TmpWrite,
@@ -112,14 +113,14 @@ class Collector:
         self.sdk_calls: dict[tuple[int, int, str], SdkCall] = {}
         self.creations: dict[tuple[str, int, int], Creation] = {}
         self.excepts: dict[tuple[str, int], ExceptClause] = {}
-        self.tmp: list[tuple[TmpWrite, _Frame]] = []
+        self.tmp: list[TmpWrite] = []
         self.global_writes: dict[tuple[str, int], GlobalWrite] = {}
         self.batch_failures: SourceRef | None = None
         self.batch_items: dict[tuple[str, int], BatchItem] = {}
         self.batch_utility = False
         self.idempotency: Setting | None = None
         self.log_levels: dict[tuple[str, int], Setting] = {}
-        self.literals: dict[tuple[str, int, str], Literal_] = {}
+        self.literals: dict[tuple[str, int, str], HardcodedValue] = {}
         self.complete = True
 
 
@@ -272,7 +273,7 @@ class Analyzer:
         self.loading: set[str] = set()
         self.out = Collector()
         self.seen: set[tuple[str, int, bool]] = set()
-        self.queue: list[tuple[_Frame, FuncNode]] = []
+        self.queue: deque[tuple[_Frame, FuncNode]] = deque()
         self.factories: set[int] = set()
 
     # -- modules ----------------------------------------------------------------------------------------------
@@ -487,8 +488,6 @@ class Analyzer:
                 method = _str_const(_arg(call, 0))
                 op = sdk.operation_for(base.service, method) if method else None
                 return Obj("paginator", service=base.service, op=op or "")
-            if base.kind == "factory":
-                return None
             if base.kind == "str" and base.tmp and attr in ("joinpath", "with_suffix", "with_name"):
                 return Obj("str", tmp=True, unique=True)
             return None
@@ -781,7 +780,7 @@ class Analyzer:
 
     def _resource_literal(self, frame: _Frame, call: ast.Call, literal: str) -> None:
         ref = self.ref(frame, call)
-        self.out.literals[(ref.file, ref.line, "resource-name")] = Literal_(ref, "resource-name", literal)
+        self.out.literals[(ref.file, ref.line, "resource-name")] = HardcodedValue(ref, "resource-name", literal)
 
     def _resource_kwarg(self, frame: _Frame, call: ast.Call, service: str) -> ArgValue | None:
         for key in sdk.RESOURCE_ARGS.get(service, ()):
@@ -866,14 +865,14 @@ class Analyzer:
 
     def run(self) -> None:
         while self.queue:
-            frame, node = self.queue.pop(0)
+            frame, node = self.queue.popleft()
             frame.cached = any(_last(qualname(d.func if isinstance(d, ast.Call) else d, frame.module.aliases)
                                      or (d.id if isinstance(d, ast.Name) else getattr(d, "attr", "")))
                                in _CACHE_DECORATORS for d in node.decorator_list)
             start = len(self.out.tmp)
             self._block(frame, node.body)
             if frame.removes:
-                self.out.tmp[start:] = [(replace(w, cleaned=True), f) for w, f in self.out.tmp[start:]]
+                self.out.tmp[start:] = [replace(w, cleaned=True) for w in self.out.tmp[start:]]
 
     # -- specific facts ---------------------------------------------------------------------------------------
     def _literal(self, frame: _Frame, node: ast.Constant) -> None:
@@ -884,7 +883,7 @@ class Analyzer:
                 "endpoint" if _ENDPOINT.match(text) else None)
         if kind:
             ref = self.ref(frame, node)
-            self.out.literals[(ref.file, ref.line, kind)] = Literal_(ref, kind, text)  # type: ignore[arg-type]
+            self.out.literals[(ref.file, ref.line, kind)] = HardcodedValue(ref, kind, text)  # type: ignore[arg-type]
 
     def _log_level(self, frame: _Frame, call: ast.Call, q: str | None) -> None:
         func = call.func
@@ -948,7 +947,7 @@ class Analyzer:
             if path is not None and path.tmp:
                 what, unique = f"{func.attr}()", path.unique
         if what:
-            self.out.tmp.append((TmpWrite(self.ref(frame, call), what, unique, cleaned=False), frame))
+            self.out.tmp.append(TmpWrite(self.ref(frame, call), what, unique, cleaned=False))
 
     def _except(self, frame: _Frame, h: ast.ExceptHandler) -> None:
         caught = ast.unparse(h.type) if h.type is not None else ""
@@ -956,9 +955,9 @@ class Analyzer:
             ast.unparse(e) for e in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type])]
         broad = h.type is None or any(n in _BROAD or _last(n) in _BROAD for n in names)
         ref = self.ref(frame, h)
-        self.out.excepts[(ref.file, ref.line)] = ExceptClause(ref, caught, broad, self._except_action(frame, h))
+        self.out.excepts[(ref.file, ref.line)] = ExceptClause(ref, caught, broad, self._except_action(h))
 
-    def _except_action(self, frame: _Frame, h: ast.ExceptHandler) -> ExceptAction:
+    def _except_action(self, h: ast.ExceptHandler) -> ExceptAction:
         action: ExceptAction = "pass"
         for stmt in h.body:
             if any(isinstance(n, ast.Raise) for n in _walk_no_defs(stmt)):
@@ -1081,8 +1080,8 @@ def _decorator_name(d: ast.expr) -> str:
     return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
-def _handler_shape(an: Analyzer, mod: Module, node: FuncNode) -> dict[str, object]:
-    shape: dict[str, object] = {}
+def _with_handler_shape(facts: CodeFacts, mod: Module, node: FuncNode) -> CodeFacts:
+    """What only the handler itself tells: how it returns, and whether an exception can leave it."""
     framework = any(_decorator_name(d) not in _TRANSPARENT_DECORATORS for d in node.decorator_list)
     unknown = False
     for n in _walk_no_defs(node):
@@ -1095,13 +1094,11 @@ def _handler_shape(an: Analyzer, mod: Module, node: FuncNode) -> dict[str, objec
             if not local and _last(qualname(f, mod.aliases) or "") not in _BATCH_UTILITIES and not (
                     isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in mod.local_imports):
                 unknown = True
-    shape["returns_unknown"] = unknown
-    shape["error_framework"] = framework
     hit = _first_unprotected(node.body, False, raises_only=True) or _first_unprotected(node.body, False, False)
-    if hit is not None:
-        shape["unprotected"] = SourceRef(mod.parsed.file, hit.lineno + mod.parsed.line_offset, hit.col_offset + 1)
-        shape["unprotected_raise"] = isinstance(hit, ast.Raise)
-    return shape
+    unprotected = None if hit is None else SourceRef(
+        mod.parsed.file, hit.lineno + mod.parsed.line_offset, hit.col_offset + 1)
+    return replace(facts, returns_unknown=unknown, error_framework=framework, unprotected=unprotected,
+                   unprotected_raise=isinstance(hit, ast.Raise))
 
 
 def analyze_handler(cache: ProjectCache, parsed: ParsedModule, function_id: str, handler: str) -> CodeFacts:
@@ -1112,7 +1109,7 @@ def analyze_handler(cache: ProjectCache, parsed: ParsedModule, function_id: str,
     if imp is not None and imp[1] in imp[0].functions:  # from .api import handler
         mod, node = imp[0], imp[0].functions[str(imp[1])]
         parsed = mod.parsed
-    if node is None:
+    if node is None:  # an adapter object (Mangum(app)), a lambda, a name we cannot follow
         facts = _facts(an, function_id, parsed.file, handler, None)
         return replace(facts, complete=False, returns_unknown=True, error_framework=True)
     frame = _Frame(mod, node, None, per_invocation=True)
@@ -1121,10 +1118,8 @@ def analyze_handler(cache: ProjectCache, parsed: ParsedModule, function_id: str,
         frame.tainted.add(params[0])
     an.enqueue(frame)
     an.run()
-    shape = _handler_shape(an, mod, node)
     def_ref = SourceRef(parsed.file, node.lineno + parsed.line_offset, node.col_offset + 1)
-    facts = _facts(an, function_id, parsed.file, handler, def_ref)
-    return replace(facts, **shape)  # type: ignore[arg-type]
+    return _with_handler_shape(_facts(an, function_id, parsed.file, handler, def_ref), mod, node)
 
 
 def _facts(an: Analyzer, function_id: str, file: str, handler: str, def_ref: SourceRef | None) -> CodeFacts:
@@ -1135,7 +1130,7 @@ def _facts(an: Analyzer, function_id: str, file: str, handler: str, def_ref: Sou
         sdk_calls=tuple(out.sdk_calls[k] for k in sorted(out.sdk_calls, key=lambda k: (k[2], k[0], k[1]))),
         creations=tuple(out.creations[k] for k in sorted(out.creations)),
         excepts=tuple(out.excepts[k] for k in sorted(out.excepts)),
-        tmp_writes=tuple(w for w, _ in sorted(out.tmp, key=lambda x: (x[0].ref.file, x[0].ref.line))),
+        tmp_writes=tuple(sorted(out.tmp, key=lambda w: (w.ref.file, w.ref.line))),
         global_writes=tuple(out.global_writes[k] for k in sorted(out.global_writes)),
         returns_batch_failures=out.batch_failures,
         batch_items=tuple(out.batch_items[k] for k in sorted(out.batch_items)),

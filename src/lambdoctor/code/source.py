@@ -80,7 +80,6 @@ def parse_source(data: bytes, file: str, root: str | None, offset: int = 0
 
 @dataclass(frozen=True)
 class HandlerLocation:
-    module: str  # dotted module path inside the code root ("app", "orders.api")
     name: str  # the function's name
     file: str | None  # the file to read, None for inline code
     root: str | None
@@ -98,7 +97,7 @@ def locate_handler(fn: Function) -> HandlerLocation | str | None:
     module, _, name = fn.handler.rpartition(".")
     module = module.replace("/", ".")
     if fn.inline_code is not None:
-        return HandlerLocation(module, name, None, None)
+        return HandlerLocation(name, None, None)
     if fn.code_uri is None:
         return "the code is not on disk (S3 location or no CodeUri)"
     rel = module.replace(".", "/")
@@ -110,14 +109,14 @@ def locate_handler(fn: Function) -> HandlerLocation | str | None:
             return f"cannot read {fn.code_uri}: {exc}"
         for member in (f"{rel}.py", f"{rel}/__init__.py"):
             if member in names:
-                return HandlerLocation(module, name, fn.code_uri, None, fn.code_uri, member)
+                return HandlerLocation(name, fn.code_uri, None, fn.code_uri, member)
         return f"handler module {rel}.py not found in {fn.code_uri}"
     if not os.path.isdir(fn.code_uri):
         return f"code folder {fn.code_uri} not found"
     for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
         path = os.path.normpath(os.path.join(fn.code_uri, candidate))
         if os.path.isfile(path):
-            return HandlerLocation(module, name, path, fn.code_uri)
+            return HandlerLocation(name, path, fn.code_uri)
     return f"handler module {os.path.normpath(os.path.join(fn.code_uri, rel))}.py not found"
 
 

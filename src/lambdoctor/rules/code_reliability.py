@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lambdoctor.facts import CodeFacts
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, Function, known_int
 from lambdoctor.rules.base import Context, Rule
-from lambdoctor.rules.queries import POLL_BATCH_KINDS, STREAM_KINDS, resources_named_by
+from lambdoctor.rules.queries import (
+    POLL_BATCH_KINDS,
+    STREAM_KINDS,
+    code_facts_once,
+    resources_named_by,
+    with_code,
+)
 
 _API_KINDS = {"api": "API Gateway (REST) answers 502", "http_api": "the HTTP API answers 500",
               "alb": "the load balancer answers 502"}
-
-
-def with_code(app: Application) -> Iterator[tuple[Function, CodeFacts]]:
-    for fid in sorted(app.code):
-        fn = app.functions.get(fid)
-        if fn is not None:
-            yield fn, app.code[fid]
 
 
 class SynchronousFunctionChain(Rule):
@@ -274,21 +272,15 @@ class SwallowedException(Rule):
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        seen: set[tuple[str, int]] = set()
-        for fn, facts in with_code(app):
-            for clause in facts.excepts:
-                if not clause.broad or clause.action not in ("pass", "log", "return-success"):
-                    continue
-                if (clause.ref.file, clause.ref.line) in seen:
-                    continue  # one file serving several functions: say it once
-                seen.add((clause.ref.file, clause.ref.line))
-                verb = {"pass": "does nothing", "log": "only logs",
-                        "return-success": "returns as if all went well"}[clause.action]
-                caught = f"except {clause.caught}" if clause.caught else "a bare except"
-                yield self.on_function(
-                    app, fn, f"{caught} {verb}: the invocation succeeds, no Errors metric is emitted and the "
-                    "event is not retried", "re-raise after logging, return an error response, or record the "
-                    "failure (batchItemFailures); catch only exceptions you can handle", ref=clause.ref)
+        swallowed = ("pass", "log", "return-success")
+        for fn, clause in code_facts_once(app, lambda f: (c for c in f.excepts if c.broad and c.action in swallowed)):
+            verb = {"pass": "does nothing", "log": "only logs",
+                    "return-success": "returns as if all went well"}[clause.action]
+            caught = f"except {clause.caught}" if clause.caught else "a bare except"
+            yield self.on_function(
+                app, fn, f"{caught} {verb}: the invocation succeeds, no Errors metric is emitted and the "
+                "event is not retried", "re-raise after logging, return an error response, or record the "
+                "failure (batchItemFailures); catch only exceptions you can handle", ref=clause.ref)
 
 
 class TmpNotCleaned(Rule):
@@ -359,17 +351,12 @@ class TmpNotCleaned(Rule):
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        seen: set[tuple[str, int]] = set()
-        for fn, facts in with_code(app):
-            for w in facts.tmp_writes:
-                if not w.unique_names or w.cleaned or (w.ref.file, w.ref.line) in seen:
-                    continue
-                seen.add((w.ref.file, w.ref.line))
-                yield self.on_function(
-                    app, fn, f"{w.what} leaves a file under /tmp that nothing removes, new or larger on every "
-                    f"invocation: warm environments fill their {known_int(fn.ephemeral_storage) or 512} MB of /tmp "
-                    "until writes fail",
-                    "remove the file in a finally block, or use tempfile.TemporaryDirectory()", ref=w.ref)
+        for fn, w in code_facts_once(app, lambda f: (t for t in f.tmp_writes if t.unique_names and not t.cleaned)):
+            yield self.on_function(
+                app, fn, f"{w.what} leaves a file under /tmp that nothing removes, new or larger on every "
+                f"invocation: warm environments fill their {known_int(fn.ephemeral_storage) or 512} MB of /tmp "
+                "until writes fail",
+                "remove the file in a finally block, or use tempfile.TemporaryDirectory()", ref=w.ref)
 
 
 class BatchResponseMismatch(Rule):

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, Function
 from lambdoctor.rules.base import Context, Rule
-from lambdoctor.rules.code_reliability import with_code
 from lambdoctor.rules.permissions import evaluate, platform_actions, role_policy
-from lambdoctor.rules.queries import resources_named_by, role_of
+from lambdoctor.rules.queries import code_facts_once, resources_named_by, role_of, with_code
 
 
 class RequestDataInGlobalState(Rule):
@@ -71,16 +70,11 @@ class RequestDataInGlobalState(Rule):
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        seen: set[tuple[str, int]] = set()
-        for fn, facts in with_code(app):
-            for w in facts.global_writes:
-                if (w.ref.file, w.ref.line) in seen:
-                    continue
-                seen.add((w.ref.file, w.ref.line))
-                yield self.on_function(
-                    app, fn, f"event data is stored in module-level state ({w.target}): it outlives the "
-                    "invocation and is seen by the next caller in this environment",
-                    "keep request data in local variables; pass it to the functions that need it", ref=w.ref)
+        for fn, w in code_facts_once(app, lambda f: f.global_writes):
+            yield self.on_function(
+                app, fn, f"event data is stored in module-level state ({w.target}): it outlives the "
+                "invocation and is seen by the next caller in this environment",
+                "keep request data in local variables; pass it to the functions that need it", ref=w.ref)
 
 
 class MissingIamPermission(Rule):

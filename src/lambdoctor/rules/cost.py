@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, known_int
 from lambdoctor.rules.base import Context, Rule
-from lambdoctor.rules.queries import is_latency_sensitive
+from lambdoctor.rules.queries import code_facts_once, is_latency_sensitive
 
 
 class ProvisionedConcurrencyWithoutLatencyNeed(Rule):
@@ -151,16 +151,11 @@ class DebugLoggingInProduction(Rule):
                 yield self.on_function(app, fn, f"log level is {fn.log_level}: log ingestion can cost more than "
                                        "the compute", "log at INFO or WARN in production; raise the level only "
                                        "while investigating", ref=fn.log_level_ref)
-        seen: set[tuple[str, int]] = set()
-        for fid in sorted(app.code):
-            for setting in app.code[fid].log_levels:
-                if (setting.ref.file, setting.ref.line) in seen:
-                    continue
-                seen.add((setting.ref.file, setting.ref.line))
-                yield self.on_function(
-                    app, app.functions[fid], f"the code sets the log level to {setting.value}: log ingestion can "
-                    "cost more than the compute", "read the level from configuration (LOG_LEVEL or the function's "
-                    "LoggingConfig) instead of hard-coding it", ref=setting.ref)
+        for fn, setting in code_facts_once(app, lambda f: f.log_levels):
+            yield self.on_function(
+                app, fn, f"the code sets the log level to {setting.value}: log ingestion can "
+                "cost more than the compute", "read the level from configuration (LOG_LEVEL or the function's "
+                "LoggingConfig) instead of hard-coding it", ref=setting.ref)
 
 
 RULES: tuple[type[Rule], ...] = (ProvisionedConcurrencyWithoutLatencyNeed, DebugLoggingInProduction)

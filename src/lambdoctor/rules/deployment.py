@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, Function
 from lambdoctor.rules.base import Context, Rule
+from lambdoctor.rules.queries import code_facts_once
 
 
 def _aliased(app: Application, fn: Function) -> bool:
@@ -267,18 +268,12 @@ class HardcodedEnvironmentConfig(Rule):
              "resource-name": "a resource name"}
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        seen: set[tuple[str, int]] = set()
-        for fid in sorted(app.code):
-            fn, facts = app.functions[fid], app.code[fid]
-            for lit in facts.literals:
-                if (lit.ref.file, lit.ref.line) in seen:
-                    continue
-                seen.add((lit.ref.file, lit.ref.line))
-                shown = lit.value if len(lit.value) <= 80 else lit.value[:77] + "..."
-                yield self.on_function(
-                    app, fn, f"{self._WHAT[lit.kind]} is hard-coded ({shown!r}): the code is tied to one "
-                    "account, region or stage", "pass it in through an environment variable set from the template "
-                    "(Ref/GetAtt), and read it with os.environ", ref=lit.ref)
+        for fn, lit in code_facts_once(app, lambda f: f.literals):
+            shown = lit.value if len(lit.value) <= 80 else lit.value[:77] + "..."
+            yield self.on_function(
+                app, fn, f"{self._WHAT[lit.kind]} is hard-coded ({shown!r}): the code is tied to one "
+                "account, region or stage", "pass it in through an environment variable set from the template "
+                "(Ref/GetAtt), and read it with os.environ", ref=lit.ref)
 
 
 RULES: tuple[type[Rule], ...] = (NoVersionAlias, NoGradualDeployment, UnboundedVersionHistory,

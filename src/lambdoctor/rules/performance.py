@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, Function, known_int
 from lambdoctor.rules.base import Context, Rule
-from lambdoctor.rules.queries import is_latency_sensitive
+from lambdoctor.rules.queries import code_facts_once, is_latency_sensitive
 
 _MB = 1024 * 1024
 
@@ -279,20 +279,14 @@ class ClientCreatedPerInvocation(Rule):
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        seen: set[tuple[str, int, int]] = set()
-        for fid in sorted(app.code):
-            fn, facts = app.functions[fid], app.code[fid]
-            for c in facts.creations:
-                key = (c.ref.file, c.ref.line, c.ref.column)
-                if not c.per_invocation or key in seen:
-                    continue
-                seen.add(key)
-                what = {"client": "an SDK client is created", "connection": "a connection is opened",
-                        "secret": "a secret/parameter is fetched"}[c.kind]
-                yield self.on_function(
-                    app, fn, f"{what} ({c.what}) on every invocation: each request pays for it, not only the "
-                    "cold start", "create it once at module level (or lazily into a global), or cache the value "
-                    "(Powertools parameters caches secrets)", ref=c.ref)
+        per_invocation = code_facts_once(app, lambda f: (c for c in f.creations if c.per_invocation), by_column=True)
+        for fn, c in per_invocation:
+            what = {"client": "an SDK client is created", "connection": "a connection is opened",
+                    "secret": "a secret/parameter is fetched"}[c.kind]
+            yield self.on_function(
+                app, fn, f"{what} ({c.what}) on every invocation: each request pays for it, not only the "
+                "cold start", "create it once at module level (or lazily into a global), or cache the value "
+                "(Powertools parameters caches secrets)", ref=c.ref)
 
 
 RULES: tuple[type[Rule], ...] = (ColdStartOnLatencyPath, OversizedPackage, ClientCreatedPerInvocation, MemoryNotSet)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
-from lambdoctor.facts import ArgValue
-from lambdoctor.model import Alarm, Application, Function, Role, Statement
+from lambdoctor.facts import ArgValue, CodeFacts
+from lambdoctor.model import Alarm, Application, Function, Role, SourceRef, Statement
 
 SYNC_KINDS = frozenset({"api", "http_api", "websocket", "alb", "alexa", "cognito", "lex"})
 STREAM_KINDS = frozenset({"kinesis", "dynamodb"})
@@ -101,3 +103,33 @@ def resources_named_by(app: Application, fn: Function, value: ArgValue | None) -
     found = {rid for rid, res in app.resources.items() if named(res.name)}
     found |= {fid for fid, f in app.functions.items() if named(f.name)}
     return frozenset(found)
+
+
+def with_code(app: Application) -> Iterator[tuple[Function, CodeFacts]]:
+    """The functions whose handler code was analyzed, with its facts, by logical ID."""
+    for fid in sorted(app.code):
+        fn = app.functions.get(fid)
+        if fn is not None:
+            yield fn, app.code[fid]
+
+
+class _Located(Protocol):
+    @property
+    def ref(self) -> SourceRef: ...
+
+
+Fact = TypeVar("Fact", bound=_Located)
+
+
+def code_facts_once(app: Application, pick: Callable[[CodeFacts], Iterable[Fact]], by_column: bool = False
+                    ) -> Iterator[tuple[Function, Fact]]:
+    """The facts ``pick`` selects from every handler, each place once: a file serving several functions is
+    reported on the first of them by logical ID, not once per function."""
+    seen: set[tuple[str, int, int]] = set()
+    for fn, facts in with_code(app):
+        for fact in pick(facts):
+            key = (fact.ref.file, fact.ref.line, fact.ref.column if by_column else 0)
+            if key not in seen:
+                seen.add(key)
+                yield fn, fact
+
