@@ -85,11 +85,10 @@ def analyze_code(loaded: LoadResult) -> list[str]:
     Returns the notes: one line per function whose handler source could not be analyzed.
     """
     from lambdoctor.code.application import analyze_applications
-    from lambdoctor.loaders.discover import Problem
 
     apps, problems, python_files = analyze_applications(loaded.applications)
     loaded.applications[:] = apps
-    loaded.problems.extend(Problem(p.file, p.line, p.column, p.reason) for p in problems)
+    loaded.problems.extend(problems)
     loaded.files_read += python_files  # inline code lives in a template, already counted
     return [f"{app.source}: {fid}: handler source not analyzed: {why}"
             for app in apps for fid, why in app.code_missing.items()]

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from lambdoctor.code import sdk
-from lambdoctor.code.source import ParsedModule, SourceProblem, read_file, resolve_module
+from lambdoctor.code.source import ParsedModule, read_file, resolve_module
 from lambdoctor.facts import (
     ArgValue,
     BatchItem,
@@ -31,6 +31,7 @@ from lambdoctor.facts import (
     Setting,
     TmpWrite,
 )
+from lambdoctor.loaders.discover import Problem
 from lambdoctor.model import SourceRef
 
 # Database and cache clients whose connections are expensive to open and limited on the server side.
@@ -128,15 +129,15 @@ class ProjectCache:
     """Parsed project files, shared by every function of a scan (a file used by several handlers parses once)."""
 
     def __init__(self) -> None:
-        self.parsed: dict[str, ParsedModule | SourceProblem] = {}
-        self.problems: list[SourceProblem] = []
+        self.parsed: dict[str, ParsedModule | Problem] = {}
+        self.problems: list[Problem] = []
         self.inline: list[ParsedModule] = []  # inline code and zip members, kept for their suppressions
 
     def load(self, path: str, root: str | None) -> ParsedModule | None:
         if path not in self.parsed:
             result = read_file(path, root)
             self.parsed[path] = result
-            if isinstance(result, SourceProblem):
+            if isinstance(result, Problem):
                 self.problems.append(result)
         got = self.parsed[path]
         return got if isinstance(got, ParsedModule) else None

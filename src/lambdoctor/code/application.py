@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass, field, replace
 
 from lambdoctor.code.analyzer import ProjectCache, analyze_handler
-from lambdoctor.code.source import HandlerLocation, ParsedModule, SourceProblem, locate_handler, read_location
+from lambdoctor.code.source import HandlerLocation, ParsedModule, locate_handler, read_location
 from lambdoctor.facts import CodeFacts, Suppression
+from lambdoctor.loaders.discover import Problem
 from lambdoctor.model import Application, Function
 
 PARALLEL_MIN_HANDLERS = 400  # below this a second process costs more (fork, result transfer) than it saves
@@ -29,7 +30,7 @@ class _Job:
 class _Outcome:
     facts: dict[tuple[int, str], CodeFacts] = field(default_factory=dict)
     missing: dict[tuple[int, str], str] = field(default_factory=dict)
-    problems: list[SourceProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     suppressions: dict[str, tuple[Suppression, ...]] = field(default_factory=dict)
     files: int = 0
 
@@ -55,14 +56,14 @@ def _run(jobs: list[_Job]) -> _Outcome:
             out.facts[(job.app, fn.id)] = replace(by_handler[key], function=fn.id)
             continue
         parsed = _parse(cache, job.loc, fn)
-        if isinstance(parsed, SourceProblem):
+        if isinstance(parsed, Problem):
             out.problems.append(parsed)
             out.missing[(job.app, fn.id)] = f"{parsed.file} could not be parsed"
             continue
         try:
             result = analyze_handler(cache, parsed, fn.id, job.loc.name)
         except RecursionError:
-            out.problems.append(SourceProblem(parsed.file, 1, 1, "Python source nested too deeply to analyze"))
+            out.problems.append(Problem(parsed.file, 1, 1, "Python source nested too deeply to analyze"))
             out.missing[(job.app, fn.id)] = f"{parsed.file} is nested too deeply to analyze"
             continue
         by_handler[key] = result
@@ -75,7 +76,7 @@ def _run(jobs: list[_Job]) -> _Outcome:
     return out
 
 
-def _parse(cache: ProjectCache, loc: HandlerLocation, fn: Function) -> ParsedModule | SourceProblem:
+def _parse(cache: ProjectCache, loc: HandlerLocation, fn: Function) -> ParsedModule | Problem:
     if loc.file is not None and loc.zip_path is None:
         parsed = cache.load(loc.file, loc.root)
         return parsed if parsed is not None else cache.parsed[loc.file]
@@ -132,7 +133,7 @@ def _run_all(jobs: list[_Job]) -> _Outcome:
     return out
 
 
-def analyze_applications(apps: list[Application]) -> tuple[list[Application], list[SourceProblem], int]:
+def analyze_applications(apps: list[Application]) -> tuple[list[Application], list[Problem], int]:
     """Every application with its code facts; the problems met (SYS000); how many Python files were read."""
     jobs: list[_Job] = []
     missing: dict[tuple[int, str], str] = {}

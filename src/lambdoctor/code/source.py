@@ -13,20 +13,13 @@ import zipfile
 from dataclasses import dataclass
 
 from lambdoctor.facts import Suppression
+from lambdoctor.loaders.discover import Problem
 from lambdoctor.model import Function
 
 # A .py file this large is generated or vendored, not handler code; parsing it would cost seconds for nothing.
 MAX_SOURCE_BYTES = 5_000_000
 
 _IGNORE = re.compile(r"#\s*lambdoctor:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
-
-
-@dataclass(frozen=True)
-class SourceProblem:
-    file: str
-    line: int
-    column: int
-    reason: str
 
 
 @dataclass
@@ -58,9 +51,9 @@ def _suppressions(text: str, tree: ast.Module, offset: int) -> tuple[Suppression
 
 
 def parse_source(data: bytes, file: str, root: str | None, offset: int = 0
-                 ) -> ParsedModule | SourceProblem:
+                 ) -> ParsedModule | Problem:
     if len(data) > MAX_SOURCE_BYTES:
-        return SourceProblem(file, 1, 1, f"Python file of {len(data):,} bytes is over the {MAX_SOURCE_BYTES:,}-byte "
+        return Problem(file, 1, 1, f"Python file of {len(data):,} bytes is over the {MAX_SOURCE_BYTES:,}-byte "
                              "limit for handler code; not analyzed")
     try:
         # Bytes, not text: ast.parse then honours a PEP 263 encoding declaration and a UTF-8 BOM itself.
@@ -69,11 +62,11 @@ def parse_source(data: bytes, file: str, root: str | None, offset: int = 0
         reason = exc.msg or "invalid syntax"
         if "Missing parentheses in call to 'print'" in reason or "print " in (exc.text or ""):
             reason += " (Python 2 code? Lambda runs Python 3)"
-        return SourceProblem(file, (exc.lineno or 1) + offset, exc.offset or 1, f"Python syntax error: {reason}")
+        return Problem(file, (exc.lineno or 1) + offset, exc.offset or 1, f"Python syntax error: {reason}")
     except (ValueError, UnicodeDecodeError) as exc:  # NUL bytes, undecodable text
-        return SourceProblem(file, 1 + offset, 1, f"not Python source: {exc}")
+        return Problem(file, 1 + offset, 1, f"not Python source: {exc}")
     except (RecursionError, MemoryError):
-        return SourceProblem(file, 1 + offset, 1, "Python source nested too deeply to analyze")
+        return Problem(file, 1 + offset, 1, "Python source nested too deeply to analyze")
     text = data.decode("utf-8", "replace") if b"lambdoctor:" in data else ""
     return ParsedModule(file, root, tree, offset, _suppressions(text, tree, offset))
 
@@ -120,7 +113,7 @@ def locate_handler(fn: Function) -> HandlerLocation | str | None:
     return f"handler module {os.path.normpath(os.path.join(fn.code_uri, rel))}.py not found"
 
 
-def read_location(loc: HandlerLocation, fn: Function) -> ParsedModule | SourceProblem:
+def read_location(loc: HandlerLocation, fn: Function) -> ParsedModule | Problem:
     if loc.file is None:
         assert fn.inline_code is not None
         at = fn.inline_code_ref
@@ -132,17 +125,17 @@ def read_location(loc: HandlerLocation, fn: Function) -> ParsedModule | SourcePr
             with zipfile.ZipFile(loc.zip_path) as zf:
                 data = zf.read(loc.member)
         except (OSError, zipfile.BadZipFile, KeyError) as exc:
-            return SourceProblem(loc.zip_path, 1, 1, f"cannot read {loc.member}: {exc}")
+            return Problem(loc.zip_path, 1, 1, f"cannot read {loc.member}: {exc}")
         return parse_source(data, f"{loc.zip_path}!{loc.member}", None)
     return read_file(loc.file, loc.root)
 
 
-def read_file(path: str, root: str | None) -> ParsedModule | SourceProblem:
+def read_file(path: str, root: str | None) -> ParsedModule | Problem:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_SOURCE_BYTES + 1)
     except OSError as exc:
-        return SourceProblem(path, 1, 1, f"cannot read: {exc.strerror or exc}")
+        return Problem(path, 1, 1, f"cannot read: {exc.strerror or exc}")
     return parse_source(data, path, root)
 
 

@@ -150,7 +150,7 @@ class MissingIamPermission(Rule):
             role = role_of(app, fn)
             if role is None:
                 continue
-            policy = role_policy(app, role)
+            policy = role_policy(role)
             for call in facts.sdk_calls:
                 reqs = call.actions
                 if reqs is None:

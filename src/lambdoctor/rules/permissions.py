@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lambdoctor.model import Application, Function, Role, Statement
-from lambdoctor.rules.queries import action_matches
+from lambdoctor.rules.queries import statement_covers_action
 
 # AWS managed policies whose content is stable and small enough to know here (names after the last '/').
 # Source: the policies' JSON in the AWS Managed Policy Reference
@@ -58,12 +58,11 @@ KNOWN_MANAGED: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class RolePolicy:
-    role: Role
     statements: tuple[Statement, ...]
     complete: bool  # every policy attached is known; otherwise "not allowed here" may be allowed elsewhere
 
 
-def role_policy(app: Application, role: Role) -> RolePolicy:
+def role_policy(role: Role) -> RolePolicy:
     statements = list(role.statements)
     complete = True
     for arn in role.managed_policy_arns:
@@ -75,13 +74,7 @@ def role_policy(app: Application, role: Role) -> RolePolicy:
         statements.append(Statement("Allow", actions, ("*",), frozenset(), role.ref, origin=arn))
     if any(s.unresolved for s in statements):
         complete = False
-    return RolePolicy(role, tuple(statements), complete)
-
-
-def _matches_action(st: Statement, action: str) -> bool:
-    if st.not_actions:
-        return not any(action_matches(p, action) for p in st.not_actions)
-    return any(action_matches(p, action) for p in st.actions)
+    return RolePolicy(tuple(statements), complete)
 
 
 def _resource_verdict(st: Statement, resource: str | None) -> Literal["yes", "no", "maybe"]:
@@ -104,9 +97,9 @@ Verdict = Literal["allowed", "denied", "not-allowed", "not-for-resource", "unkno
 
 def evaluate(policy: RolePolicy, action: str, resource: str | None) -> Verdict:
     for st in policy.statements:
-        if st.effect == "Deny" and _matches_action(st, action) and _resource_verdict(st, resource) == "yes":
+        if st.effect == "Deny" and statement_covers_action(st, action) and _resource_verdict(st, resource) == "yes":
             return "denied"
-    allowing = [st for st in policy.statements if st.effect == "Allow" and _matches_action(st, action)]
+    allowing = [st for st in policy.statements if st.effect == "Allow" and statement_covers_action(st, action)]
     if not allowing:
         return "not-allowed" if policy.complete else "unknown"
     verdicts = {_resource_verdict(st, resource) for st in allowing}

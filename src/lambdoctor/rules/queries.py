@@ -64,12 +64,15 @@ def action_matches(pattern: str, action: str) -> bool:
     return bool(_action_regex(pattern).match(action.lower()))
 
 
-def statement_allows(st: Statement, action: str) -> bool:
-    if st.effect != "Allow":
-        return False
+def statement_covers_action(st: Statement, action: str) -> bool:
+    """The statement's Action (or NotAction) takes in this action, whatever its effect."""
     if st.not_actions:
         return not any(action_matches(p, action) for p in st.not_actions)
     return any(action_matches(p, action) for p in st.actions)
+
+
+def statement_allows(st: Statement, action: str) -> bool:
+    return st.effect == "Allow" and statement_covers_action(st, action)
 
 
 def statement_targets(st: Statement, logical_id: str, names: tuple[str, ...] = ()) -> bool:

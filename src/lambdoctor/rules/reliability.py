@@ -576,16 +576,6 @@ _WRITE_ACTIONS = {
 }
 
 
-# The API operations (as the code analysis names them) that write to each kind of trigger.
-_CODE_WRITES = {
-    "s3": frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload", "UploadPart"}),
-    "sqs": frozenset({"SendMessage", "SendMessageBatch"}),
-    "sns": frozenset({"Publish", "PublishBatch"}),
-    "dynamodb": frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}),
-    "kinesis": frozenset({"PutRecord", "PutRecords"}),
-}
-
-
 class RecursiveTrigger(Rule):
     """
     ## What it does
@@ -684,11 +674,11 @@ class RecursiveTrigger(Rule):
     @staticmethod
     def _written_by_code(app: Application, fn: Function, es: EventSource) -> SdkCall | None:
         facts = app.code[fn.id]
-        writes = _CODE_WRITES.get(es.kind)
+        writes = _WRITE_ACTIONS.get(es.kind)
         if writes is None or es.source is None:
             return None
-        for call in facts.sdk_calls:
-            if call.service != es.kind or call.operation not in writes:
+        for call in facts.sdk_calls:  # a call writes when an IAM action it needs is a write to the trigger
+            if call.service != es.kind or not any(a in writes for need in call.actions or () for a in need):
                 continue
             if es.source.ref in resources_named_by(app, fn, call.resource):
                 return call
