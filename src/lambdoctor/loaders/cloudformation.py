@@ -14,7 +14,7 @@ from typing import Any
 from lambdoctor.loaders import iam
 from lambdoctor.loaders.code_info import code_location, measure_code
 from lambdoctor.loaders.decode import Node
-from lambdoctor.loaders.intrinsics import Resolver, pos, ref_at
+from lambdoctor.loaders.intrinsics import Resolver, file_of, pos, ref_at
 from lambdoctor.loaders.sam_events import (
     ARN_SERVICE_KIND,
     DEFAULT_BATCH_SIZE,
@@ -176,7 +176,7 @@ class _Builder:
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def at(self, node: Any, key: str | None = None) -> SourceRef:
-        return ref_at(self.file, pos(node, key))
+        return ref_at(file_of(node, self.file), pos(node, key))
 
     def type_of(self, logical_id: str) -> str | None:
         res = self.resources.get(logical_id)

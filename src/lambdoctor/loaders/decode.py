@@ -52,6 +52,16 @@ class Node(dict[str, Any]):
         return self.key_pos.get(key, (self.line, self.column))
 
 
+class FileNode(Node):
+    """A mapping built by a loader that reads several files (Terraform): it also knows its file."""
+
+    __slots__ = ("file",)
+
+    def __init__(self, file: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(line, column)
+        self.file = file
+
+
 # Short-form tags and the long-form key CloudFormation reads them as.
 _INTRINSICS = {
     "Ref": "Ref",

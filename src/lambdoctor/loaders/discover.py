@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from lambdoctor.loaders.cloudformation import build_application, looks_like_template
-from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, decode_bytes
+from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, Node, decode_bytes
+from lambdoctor.loaders.serverless import build_serverless, is_serverless_file, looks_like_serverless, provider_name
 from lambdoctor.model import Application
+
+# What a loader of several applications returns: the applications and (file, line, column, reason) problems.
+LoadOutcome = tuple[list[Application], list[tuple[str, int, int, str]]]
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # Folders that hold dependencies, build output or tool state, never the user's own templates.
@@ -38,13 +43,19 @@ class LoadResult:
 
 
 def _candidates(path: str) -> Iterator[tuple[str, bool]]:
-    """(file, explicit): explicit files are always parsed; discovered ones only when they look like templates."""
+    """(file or Terraform module folder, explicit): explicit files are always parsed; discovered ones only when
+    they look like templates."""
     if os.path.isfile(path):
-        yield path, True
+        if path.endswith(".tf"):
+            yield os.path.dirname(path) or ".", True  # a Terraform module is its whole folder
+        else:
+            yield path, True
         return
     for root, dirs, files in os.walk(path, followlinks=False):
         in_cdk_out = os.path.basename(root) == "cdk.out"
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (in_cdk_out and d.startswith("asset.")))
+        if any(name.endswith(".tf") for name in files):
+            yield os.path.normpath(root), False
         for name in sorted(files):
             if in_cdk_out and not name.endswith(".template.json"):
                 continue  # cdk.out also holds manifests and tree.json: only the synthesized templates count
@@ -52,15 +63,26 @@ def _candidates(path: str) -> Iterator[tuple[str, bool]]:
                 yield os.path.normpath(os.path.join(root, name)), False  # "./a/b.yaml" → "a/b.yaml"
 
 
-def load_paths(paths: Iterable[str], overrides: dict[str, object] | None = None) -> LoadResult:
+def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None) -> LoadResult:
     result = LoadResult()
+    modules: list[str] = []
     for path in paths:
         for file, explicit in _candidates(path):
-            _load_file(file, explicit, result, overrides)
+            if os.path.isdir(file):
+                modules.append(file)
+            else:
+                _load_file(file, explicit, result, overrides)
+    if modules:
+        from lambdoctor.loaders.terraform import load_modules  # lark is imported only when there is HCL
+
+        apps, problems, files = load_modules(modules, overrides or {})
+        result.applications.extend(apps)
+        result.problems.extend(Problem(*p) for p in problems)
+        result.files_read += files
     return result
 
 
-def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[str, object] | None) -> None:
+def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[str, str] | None) -> None:
     try:
         if os.path.getsize(file) > MAX_FILE_BYTES and not explicit:
             return
@@ -69,7 +91,9 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
     except OSError as exc:
         result.problems.append(Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}"))
         return
-    if not explicit and b"Resources" not in data:
+    serverless = is_serverless_file(file)
+    plan = file.endswith(".json") and b'"planned_values"' in data[:4096] and b'"terraform_version"' in data
+    if not explicit and not serverless and not plan and b"Resources" not in data:
         return  # some other YAML/JSON (a workflow, a package.json): not ours to judge
     result.files_read += 1
     try:
@@ -77,14 +101,48 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
     except DecodeError as exc:
         result.problems.append(Problem(file, exc.line, exc.column, exc.reason))
         return
+    if plan or (explicit and isinstance(doc, dict) and "planned_values" in doc):
+        from lambdoctor.loaders.terraform import load_plan
+
+        _guard(file, result, lambda: load_plan(file, doc, data, overrides or {}))
+        return
+    if serverless or (explicit and looks_like_serverless(doc) and not looks_like_template(doc)):
+        _guard(file, result, lambda: _serverless(file, doc, result, overrides or {}))
+        return
     if not looks_like_template(doc):
         if explicit or (isinstance(doc, dict) and "AWSTemplateFormatVersion" in doc):
             result.problems.append(Problem(file, 1, 1, "not a CloudFormation template: no Resources mapping"))
         return
     assert isinstance(doc, dict)
+    _guard(file, result, lambda: build_application(file, doc, dict(overrides) if overrides else None))
+
+
+def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str]) -> Application | None:
+    if not looks_like_serverless(doc):
+        result.problems.append(Problem(file, 1, 1, "not a Serverless Framework service: no service/provider"))
+        return None
+    assert isinstance(doc, Node)
+    provider = provider_name(doc)
+    if provider != "aws":
+        return None  # azure, google, openwhisk ... services: not an AWS Lambda application
+    app, problems = build_serverless(file, doc, options)
+    result.problems.extend(Problem(file, p.line, p.column, p.reason) for p in problems)
+    return app
+
+
+def _guard(file: str, result: LoadResult, build: Callable[[], Application | LoadOutcome | None]) -> None:
+    """Run one loader; a bug in it costs this file (SYS000 with the reason), never the run."""
     try:
-        result.applications.append(build_application(file, doc, dict(overrides) if overrides else None))
+        built = build()
     except RecursionError:
-        result.problems.append(Problem(file, 1, 1, "template nested too deeply to model"))
-    except Exception as exc:  # a loader bug must cost one file, not the run; the tests assert it never happens
+        result.problems.append(Problem(file, 1, 1, "file nested too deeply to model"))
+        return
+    except Exception as exc:  # the tests assert this never happens on the corpus
         result.problems.append(Problem(file, 1, 1, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"))
+        return
+    if isinstance(built, Application):
+        result.applications.append(built)
+    elif isinstance(built, tuple):
+        apps, problems = built
+        result.applications.extend(apps)
+        result.problems.extend(Problem(*p) for p in problems)

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lambdoctor.loaders.intrinsics import Resolver, pos, ref_at
+from lambdoctor.loaders.intrinsics import Resolver, file_of, pos, ref_at
 from lambdoctor.model import SourceRef, Statement, Unknown
 
 
@@ -58,7 +58,7 @@ def statements_from_document(
                 actions=actions,
                 resources=resources_,
                 resource_refs=refs,
-                ref=at or ref_at(file, pos(st)),
+                ref=at or ref_at(file_of(st, file), pos(st)),
                 not_actions=not_actions,
                 not_resources=not_resources,
                 unresolved=(un_a or un_na or un_nr or (un_r and not refs)),
@@ -86,7 +86,7 @@ def expand_sam_policies(resolver: Resolver, policies: Any, file: str) -> tuple[l
     managed: list[str] = []
     templates = sam_policy_templates()
     for item in items:
-        at = ref_at(file, pos(item))
+        at = ref_at(file_of(item, file), pos(item))
         if isinstance(item, str):
             managed.append(item)
             continue

@@ -206,6 +206,12 @@ def ref_at(file: str, pos: tuple[int, int] | None) -> SourceRef:
     return SourceRef(file, pos[0], pos[1])
 
 
+def file_of(node: Any, default: str) -> str:
+    """The file ``node`` was read from: its own when a multi-file loader recorded one, else ``default``."""
+    file = getattr(node, "file", None)
+    return file if isinstance(file, str) else default
+
+
 def pos(node: Any, key: str | None = None) -> tuple[int, int] | None:
     """Position of ``node`` (or of its ``key``), when the decoder recorded one."""
     line = getattr(node, "line", None)
