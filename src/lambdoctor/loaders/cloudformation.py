@@ -593,7 +593,8 @@ class _Builder:
             self.r.str_value(props.get("Action")) or UNKNOWN,
             self.at(res),
             has_source_arn="SourceArn" in props,
-            has_source_account="SourceAccount" in props,
+            # PrincipalOrgID limits the callers to the accounts of one organization, like SourceAccount does to one
+            has_source_account="SourceAccount" in props or "PrincipalOrgID" in props,
             function_url_auth_type=url_auth if isinstance(url_auth, str) else None,
         ))
         if fid and isinstance(principal, str) and url_auth is None:

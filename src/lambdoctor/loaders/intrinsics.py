@@ -167,7 +167,8 @@ class Resolver:
                     elif key == "Fn::GetAtt":
                         name = arg[0] if isinstance(arg, list) and arg else arg
                         if isinstance(name, str):
-                            name = name.split(".", 1)[0]
+                            # "Res.Attr" is the short form; a Terraform address ("aws_sqs_queue.q") has dots itself
+                            name = name if name in self.resources else name.split(".", 1)[0]
                             if name in self.resources:
                                 found.add(name)
                     elif key == "Fn::Sub":
