@@ -158,7 +158,7 @@ def test_nothing_to_scan_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     out = cli("scan", str(tmp_path))
     assert out.returncode == 2
-    assert "no CloudFormation/SAM template found" in out.stderr
+    assert "no CloudFormation/SAM template, serverless.yml or Terraform found" in out.stderr
 
 
 def test_missing_path_is_exit_2() -> None:

@@ -48,10 +48,14 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings as the baseline and exit 0.")
 @click.option("--today", help="Date the run as YYYY-MM-DD (runtime deprecations are judged against it).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A value for a template parameter, a serverless.yml ${opt:NAME}/${env:NAME}/${param:NAME} "
+                   "(stage=prod) or a Terraform variable (repeatable). The process environment is never read.")
 def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | None, select: tuple[str, ...],
          ignore: tuple[str, ...], config_file: Path | None, baseline: Path | None, write_baseline: Path | None,
-         today: str | None) -> None:
-    """Scan CloudFormation/SAM templates (and CDK's cdk.out) under PATHS (default: the current folder).
+         today: str | None, variables: tuple[str, ...]) -> None:
+    """Scan CloudFormation/SAM templates, CDK's cdk.out, serverless.yml and Terraform (.tf folders and
+    `terraform show -json` plans) under PATHS (default: the current folder).
 
     Handler code is never imported or run.
     """
@@ -79,7 +83,14 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
-    result = run_scan(targets, cfg, _today(today))
+    overrides: dict[str, str] = {}
+    for item in variables:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            click.echo(f"lambdoctor: --var {item!r}: expected NAME=VALUE", err=True)
+            sys.exit(EXIT_USAGE)
+        overrides[name.strip()] = value
+    result = run_scan(targets, cfg, _today(today), overrides)
     findings = result.findings
     suppressed = result.suppressed
     if write_baseline:
@@ -91,7 +102,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
         suppressed += hidden
 
     if not result.applications and not any(f.rule == "SYS000" for f in findings):
-        click.echo(f"lambdoctor: no CloudFormation/SAM template found in {', '.join(targets)}", err=True)
+        click.echo(f"lambdoctor: no CloudFormation/SAM template, serverless.yml or Terraform found in "
+                   f"{', '.join(targets)}", err=True)
         sys.exit(EXIT_USAGE)
 
     stream = output.open("w", encoding="utf-8") if output else sys.stdout

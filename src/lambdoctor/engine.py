@@ -111,9 +111,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan(paths: Sequence[str], config: Config, today: date) -> ScanResult:
+def scan(paths: Sequence[str], config: Config, today: date, variables: dict[str, str] | None = None) -> ScanResult:
+    """``variables``: values for template parameters, serverless.yml options and Terraform variables."""
     with _collector_paused():
-        loaded = load_paths(paths)
+        loaded = load_paths(paths, variables)
         notes = analyze_code(loaded)
         findings, suppressed = run_rules(loaded.applications, config, make_context(config, today))
     findings.extend(problems_as_findings(loaded, config))

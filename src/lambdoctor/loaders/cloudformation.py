@@ -279,12 +279,15 @@ class _Builder:
     def _dedupe_sources(self) -> list[EventSource]:
         """A bucket notification and its permission describe one trigger: keep the richer record."""
         described = {(e.function, e.kind) for e in self.event_sources if not e.id.startswith("permission:")}
+        # events.amazonaws.com serves schedules too: a permission for a rule already described adds nothing
+        described_sources = {(e.function, e.source.ref) for e in self.event_sources
+                             if not e.id.startswith("permission:") and e.source and e.source.ref}
         seen: set[tuple[str, str, str | None]] = set()
         result: list[EventSource] = []
         for es in self.event_sources:
             if es.id.startswith("permission:"):
                 key = (es.function, es.kind, es.source.ref if es.source else None)
-                if key in seen or (es.function, es.kind) in described:
+                if key in seen or (es.function, es.kind) in described or (es.function, key[2]) in described_sources:
                     continue
                 seen.add(key)
             result.append(es)

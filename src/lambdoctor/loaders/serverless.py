@@ -34,7 +34,9 @@ FRAMEWORK_TIMEOUT = 6  # seconds: Serverless Framework default for provider.time
 FRAMEWORK_MEMORY = 1024  # MB: Serverless Framework default for provider.memorySize
 FRAMEWORK_BATCH_SIZE = 10  # sqs and stream events
 
-_LOG_STATEMENT_ACTIONS = ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource", "logs:PutLogEvents"]
+# What Lambda itself needs to write logs (newer framework versions also add logs:TagResource, which only
+# tags the log group at creation; it is left out so that it is not reported as a permission the code never uses).
+_LOG_STATEMENT_ACTIONS = ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents"]
 _SQS_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
 _STREAM_ACTIONS = {
     "kinesis": ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
@@ -360,10 +362,10 @@ class _Compiler:
         return value
 
     def _log_statement(self, at: Any, key: str | None) -> Node:
-        prefix = f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/" \
-                 f"{self.service}-{self.stage}*"
+        # The framework writes the region and account as pseudo parameters; "*" keeps the pattern resolvable.
+        prefix = f"arn:aws:logs:*:*:log-group:/aws/lambda/{self.service}-{self.stage}*"
         return self.node(at, key, Effect="Allow", Action=list(_LOG_STATEMENT_ACTIONS),
-                         Resource=[{"Fn::Sub": prefix + ":*"}, {"Fn::Sub": prefix + ":*:*"}])
+                         Resource=[prefix + ":*", prefix + ":*:*"])
 
     def _provider_statements(self) -> list[Any]:
         iam = self.provider.get("iam")

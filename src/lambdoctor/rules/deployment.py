@@ -197,11 +197,14 @@ class UnboundedVersionHistory(Rule):
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         if app.version_pruning:
             return
+        fix = "prune old versions in the pipeline (lambdoctor prune --keep 3 --apply)"
+        if app.kind == "serverless":
+            fix = ("add serverless-prune-plugin with custom.prune.automatic: true, or set provider.versionFunctions: "
+                   "false when nothing uses the versions")
         for fn in app.functions.values():
             if fn.publishes_versions:
                 yield self.on_function(app, fn, "every deploy publishes and keeps a new version, and nothing prunes "
-                                       "them: the 75 GB code-storage quota fills up over time",
-                                       "prune old versions in the pipeline (lambdoctor prune --keep 3 --apply)")
+                                       "them: the 75 GB code-storage quota fills up over time", fix)
 
 
 class HardcodedEnvironmentConfig(Rule):
