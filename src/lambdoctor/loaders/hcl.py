@@ -58,6 +58,15 @@ class Tmpl:
     parts: tuple[Any, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class Obj:
+    """A resource instance used as a value (``each.value`` over ``for_each = aws_sqs_queue.q``): its attributes
+    are looked up when a step names one."""
+
+    address: str
+    attribute: Callable[[str], Any]
+
+
 @dataclass(frozen=True)
 class CodePath:
     """A local path of function code (``data.archive_file.x.output_path`` → its source folder)."""
@@ -110,7 +119,12 @@ def parse_hcl(text: str, file: str) -> Body:
         line = getattr(exc, "line", 1)
         column = getattr(exc, "column", 1)
         token = getattr(exc, "token", None)
-        what = f"unexpected {str(token)[:40]!r}" if token is not None else "unexpected character"
+        if token is None:
+            what = "unexpected character"
+        elif not str(token).strip() or str(token)[:1] in "\r\n" or str(token).lstrip().startswith(("#", "//")):
+            what = "unexpected end of line"
+        else:
+            what = f"unexpected {str(token)[:40]!r}"
         raise HclError(f"not valid HCL: {what}", line if isinstance(line, int) and line > 0 else 1,
                        column if isinstance(column, int) and column > 0 else 1) from None
     except LarkError as exc:
@@ -469,6 +483,8 @@ def join_parts(parts: list[Any]) -> Any:
     for p in parts:
         if isinstance(p, Tmpl):
             out.extend(p.parts)
+        elif isinstance(p, Obj):
+            out.append(Ref(p.address, "id"))
         elif isinstance(p, (Ref, CodePath)):
             out.append(p)
         elif isinstance(p, bool):
@@ -500,7 +516,10 @@ def apply_steps(value: Any, steps: list[tuple[str, Any]]) -> Any:
     for i, (kind, arg) in enumerate(steps):
         if isinstance(value, Unknown):
             return value
-        if isinstance(value, (Ref, Tmpl, CodePath)) or isinstance(arg, Unknown):
+        if isinstance(value, Obj) and kind == "attr":
+            value = value.attribute(str(arg))
+            continue
+        if isinstance(value, (Ref, Tmpl, CodePath, Obj)) or isinstance(arg, Unknown):
             return UNKNOWN
         if kind == "splat":
             rest = steps[i + 1:]

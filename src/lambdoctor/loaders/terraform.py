@@ -33,6 +33,7 @@ from lambdoctor.loaders.hcl import (
     CodePath,
     Evaluator,
     HclError,
+    Obj,
     Ref,
     Tmpl,
     apply_steps,
@@ -79,7 +80,7 @@ class _ModuleEval:
         self.ev = Evaluator(self.resolve, mod.root)
         self._vars: dict[str, Any] = {}
         self._locals: dict[str, Any] = {}
-        self._active: set[str] = set()
+        self._active: list[str] = []
         self._instances: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self._children: dict[str, _ModuleEval | None] = {}
         self._attr_memo: dict[tuple[str, str], Any] = {}
@@ -130,14 +131,14 @@ class _ModuleEval:
             return UNKNOWN
         key = f"local.{name}"
         if key in self._active:
-            self.loader.problem(attr.file, attr.line, attr.column,
-                                f"local.{name} refers to itself (a cycle of locals)")
+            chain = [*self._active[self._active.index(key):], key]
+            self.loader.problem(attr.file, attr.line, attr.column, "cycle of locals: " + " → ".join(chain))
             return UNKNOWN
-        self._active.add(key)
+        self._active.append(key)
         try:
             value = self.ev.ev(attr.expr, {})
         finally:
-            self._active.discard(key)
+            self._active.pop()
         self._locals[name] = value
         return value
 
@@ -188,7 +189,10 @@ class _ModuleEval:
                 return self._instance_attr(key, block, addr, env, steps[1:])
             return UNKNOWN
         if multi and not steps:
-            return [self._instance_attr(key, block, addr, env, []) for addr, env in insts]
+            objs = [self._instance_attr(key, block, addr, env, []) for addr, env in insts]
+            if "for_each" in block.body.attrs:  # a map of instances, by their for_each key
+                return {str(env["each"]["key"]): obj for (addr, env), obj in zip(insts, objs, strict=True)}
+            return objs
         if not insts:
             return UNKNOWN
         addr, env = insts[0]
@@ -197,7 +201,7 @@ class _ModuleEval:
     def _instance_attr(self, key: str, block: Block, addr: str, env: dict[str, Any],
                        steps: list[tuple[str, Any]]) -> Any:
         if not steps or steps[0][0] != "attr":
-            return Ref(addr, "id")
+            return Obj(addr, lambda attr: self._instance_attr(key, block, addr, env, [("attr", attr)]))
         attr = str(steps[0][1])
         if attr in _IDENTITY:
             return apply_steps(Ref(addr, attr), steps[1:]) if len(steps) > 1 else Ref(addr, attr)
@@ -378,6 +382,8 @@ def _typed(text: str) -> Any:
 # -- values → CloudFormation ---------------------------------------------------------------------------------------
 def cfn(value: Any) -> Any:
     """A Terraform value as the CloudFormation structure the builder reads."""
+    if isinstance(value, Obj):
+        value = Ref(value.address, "id")
     if isinstance(value, Ref):
         if value.attr in _GETATT:
             return {"Fn::GetAtt": [value.address, _GETATT[value.attr]]}
