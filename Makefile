@@ -25,6 +25,7 @@ docs: $(BIN)/lambdoctor
 bench: $(BIN)/lambdoctor
 	$(BIN)/python bench/run_scan_bench.py
 	cd bench && ../$(BIN)/python run_code_bench.py
+	$(BIN)/python bench/run_iac_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdoctor.loaders import iam
-from lambdoctor.loaders.code_info import code_location, measure_code
+from lambdoctor.loaders.code_info import code_location, measure_code, original_source
 from lambdoctor.loaders.decode import Node
 from lambdoctor.loaders.intrinsics import Resolver, file_of, pos, ref_at
 from lambdoctor.loaders.sam_events import (
@@ -328,7 +328,9 @@ class _Builder:
         inline_at = self.at(props, "InlineCode") if sam else (self.at(code, "ZipFile") if isinstance(code, dict)
                                                                else None)
         code_uri = code_location(self.file, res, code, sam)
-        code_info = measure_code(code_uri) if code_uri else None
+        code_info = measure_code(code_uri) if code_uri else None  # the package as deployed
+        if code_uri and os.path.basename(os.path.dirname(code_uri)) == "cdk.out":
+            code_uri = original_source(code_uri) or code_uri  # analyze the user's files, not cdk.out's copy
         package_type = r.str_value(props.get("PackageType")) or ("Image" if props.get("ImageUri") else "Zip")
         runtime = r.str_value(props.get("Runtime"))
         env = self._environment(props.get("Environment"))

@@ -68,3 +68,48 @@ def measure_code(path: str) -> CodeInfo | None:
 def _bundled(top_level: set[str]) -> tuple[str, ...]:
     found = {_BUNDLED[t] for t in top_level if t in _BUNDLED}
     return tuple(sorted(found))
+
+
+_SKIP = frozenset({"cdk.out", "node_modules", ".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".tox"})
+_MAX_DIRS = 5_000
+
+
+@functools.lru_cache(maxsize=1024)
+def original_source(asset: str) -> str | None:
+    """The project folder a CDK asset was copied from, so findings point at the user's own files.
+
+    An asset (``cdk.out/asset.<hash>``) is a copy of a source folder, with bundled dependencies added; the folder
+    of the project (beside ``cdk.out``) holding every top-level ``.py`` file of the asset, byte for byte, is its
+    source. None when no folder matches, or more than one does.
+    """
+    try:
+        names = sorted(n for n in os.listdir(asset) if n.endswith(".py") and os.path.isfile(os.path.join(asset, n)))
+    except OSError:
+        return None
+    if not names:
+        return None
+    wanted = {}
+    for n in names:
+        with open(os.path.join(asset, n), "rb") as fh:
+            wanted[n] = fh.read()
+    project = os.path.dirname(os.path.dirname(asset))
+    matches: list[str] = []
+    for i, (root, dirs, files) in enumerate(os.walk(project)):
+        if i >= _MAX_DIRS:
+            break
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        if not set(wanted) <= set(files):
+            continue
+        if all(_same(os.path.join(root, n), content) for n, content in wanted.items()):
+            matches.append(os.path.normpath(root))
+    return matches[0] if len(matches) == 1 else None
+
+
+def _same(path: str, content: bytes) -> bool:
+    try:
+        if os.path.getsize(path) != len(content):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read() == content
+    except OSError:
+        return False
