@@ -563,7 +563,7 @@ class _Translator:
             lc = {k: cfn(logging[t]) for k, t in (("LogGroup", "log_group"), ("LogFormat", "log_format"),
                                                    ("ApplicationLogLevel", "application_log_level"))
                   if t in logging}
-            o.set("LoggingConfig", FileNode_from(lc, logging), v, "logging_config")
+            o.set("LoggingConfig", node_at(lc, logging), v, "logging_config")
         if "image_uri" in v:
             o.set("PackageType", "Image", v, "image_uri")
         extra: dict[str, Any] = {}
@@ -603,21 +603,6 @@ class _Translator:
             o.set("SelfManagedEventSource", {}, v, "self_managed_event_source")
         self.add(lid, "AWS::Lambda::EventSourceMapping", o)
 
-    def _aws_lambda_permission(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        for cfn_key, tf_key in (("Action", "action"), ("FunctionName", "function_name"), ("Principal", "principal"),
-                                ("SourceArn", "source_arn"), ("SourceAccount", "source_account"),
-                                ("FunctionUrlAuthType", "function_url_auth_type"),
-                                ("PrincipalOrgID", "principal_org_id")):
-            o.put(cfn_key, tf_key)
-        self.add(lid, "AWS::Lambda::Permission", o)
-
-    def _aws_lambda_function_url(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("TargetFunctionArn", "function_name")
-        o.put("AuthType", "authorization_type")
-        self.add(lid, "AWS::Lambda::Url", o)
-
     def _aws_lambda_function_event_invoke_config(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
         o.put("FunctionName", "function_name")
@@ -633,12 +618,6 @@ class _Translator:
             o.set("DestinationConfig", cfg, v, "destination_config")
         self.add(lid, "AWS::Lambda::EventInvokeConfig", o)
 
-    def _aws_lambda_alias(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("FunctionName", "function_name")
-        o.put("Name", "name")
-        self.add(lid, "AWS::Lambda::Alias", o)
-
     def _aws_lambda_provisioned_concurrency_config(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
         o.put("FunctionName", "function_name")
@@ -652,7 +631,7 @@ class _Translator:
         policies = []
         for ip in v.get("inline_policy") or []:
             if isinstance(ip, FileNode) and "policy" in ip:
-                policies.append(FileNode_from({"PolicyDocument": cfn(policy_value(ip["policy"]))}, ip))
+                policies.append(node_at({"PolicyDocument": cfn(policy_value(ip["policy"]))}, ip))
         if policies:
             o.set("Policies", policies, v, "inline_policy")
         o.put("ManagedPolicyArns", "managed_policy_arns")
@@ -662,7 +641,7 @@ class _Translator:
         o = _Out(v)
         doc = cfn(policy_value(v.get("policy")))
         if isinstance(doc, dict) and not isinstance(doc, FileNode):
-            doc = FileNode_from(doc, v, "policy")
+            doc = node_at(doc, v, "policy")
         o.set("PolicyDocument", doc, v, "policy")
         o.set("Roles", [cfn(r) for r in roles], v, "role" if "role" in v else None)
         self.add(lid, rtype, o)
@@ -713,13 +692,6 @@ class _Translator:
                 props.key_pos["RedrivePolicy"] = at.key_pos.get("redrive_policy", (at.line, at.column))
         self.pending.append(apply)
 
-    def _aws_sns_topic_subscription(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("TopicArn", "topic_arn")
-        o.put("Protocol", "protocol")
-        o.put("Endpoint", "endpoint")
-        self.add(lid, "AWS::SNS::Subscription", o)
-
     def _aws_dynamodb_table(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
         o.put("TableName", "name")
@@ -759,7 +731,7 @@ class _Translator:
 
     def _aws_cloudwatch_event_target(self, lid: str, v: FileNode) -> None:
         rule, arn = v.get("rule"), v.get("arn")
-        target = FileNode_from({"Arn": cfn(arn), "Id": lid}, v)
+        target = node_at({"Arn": cfn(arn), "Id": lid}, v)
 
         def apply() -> None:
             rid = self.lid_of(rule)
@@ -774,12 +746,6 @@ class _Translator:
             o.set("Target", {"Arn": cfn(t.get("arn"))}, v, "target")
         self.add(lid, "AWS::Scheduler::Schedule", o)
 
-    def _aws_cloudwatch_log_subscription_filter(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("DestinationArn", "destination_arn")
-        o.put("LogGroupName", "log_group_name")
-        self.add(lid, "AWS::Logs::SubscriptionFilter", o)
-
     def _aws_cloudwatch_log_group(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
         o.put("LogGroupName", "name")
@@ -790,20 +756,13 @@ class _Translator:
 
     def _aws_api_gateway_integration(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
-        integ = FileNode_from({"Uri": cfn(v.get("uri"))}, v)
+        integ = node_at({"Uri": cfn(v.get("uri"))}, v)
         if "timeout_milliseconds" in v:
             integ["TimeoutInMillis"] = cfn(v["timeout_milliseconds"])
             integ.key_pos["TimeoutInMillis"] = v.key_pos["timeout_milliseconds"]
         o.set("Integration", integ, v, "uri")
         o.put("RestApiId", "rest_api_id")
         self.add(lid, "AWS::ApiGateway::Method", o)
-
-    def _aws_apigatewayv2_integration(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("IntegrationUri", "integration_uri")
-        o.put("ApiId", "api_id")
-        o.put("TimeoutInMillis", "timeout_milliseconds")
-        self.add(lid, "AWS::ApiGatewayV2::Integration", o)
 
     def _aws_cloudwatch_metric_alarm(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
@@ -853,22 +812,29 @@ class _Translator:
                 o.put(cfn_key, tf_key)
         self.add(lid, "AWS::EC2::Route", o)
 
-    def _aws_route_table_association(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("RouteTableId", "route_table_id")
-        o.put("SubnetId", "subnet_id")
-        self.add(lid, "AWS::EC2::SubnetRouteTableAssociation", o)
-
-    def _aws_vpc_endpoint(self, lid: str, v: FileNode) -> None:
-        o = _Out(v)
-        o.put("ServiceName", "service_name")
-        o.put("RouteTableIds", "route_table_ids")
-        o.put("SubnetIds", "subnet_ids")
-        self.add(lid, "AWS::EC2::VPCEndpoint", o)
 
 
-# Resources that only need to exist (and have a name) for the rules.
+
+# Resources whose translation is a renaming of attributes (CloudFormation property ← Terraform attribute).
 _PLAIN: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "aws_lambda_permission": ("AWS::Lambda::Permission", (
+        ("Action", "action"), ("FunctionName", "function_name"), ("Principal", "principal"),
+        ("SourceArn", "source_arn"), ("SourceAccount", "source_account"),
+        ("FunctionUrlAuthType", "function_url_auth_type"), ("PrincipalOrgID", "principal_org_id"))),
+    "aws_lambda_function_url": ("AWS::Lambda::Url", (("TargetFunctionArn", "function_name"),
+                                                     ("AuthType", "authorization_type"))),
+    "aws_lambda_alias": ("AWS::Lambda::Alias", (("FunctionName", "function_name"), ("Name", "name"))),
+    "aws_sns_topic_subscription": ("AWS::SNS::Subscription", (("TopicArn", "topic_arn"), ("Protocol", "protocol"),
+                                                              ("Endpoint", "endpoint"))),
+    "aws_cloudwatch_log_subscription_filter": ("AWS::Logs::SubscriptionFilter", (
+        ("DestinationArn", "destination_arn"), ("LogGroupName", "log_group_name"))),
+    "aws_apigatewayv2_integration": ("AWS::ApiGatewayV2::Integration", (
+        ("IntegrationUri", "integration_uri"), ("ApiId", "api_id"), ("TimeoutInMillis", "timeout_milliseconds"))),
+    "aws_route_table_association": ("AWS::EC2::SubnetRouteTableAssociation", (
+        ("RouteTableId", "route_table_id"), ("SubnetId", "subnet_id"))),
+    "aws_vpc_endpoint": ("AWS::EC2::VPCEndpoint", (("ServiceName", "service_name"),
+                                                   ("RouteTableIds", "route_table_ids"), ("SubnetIds", "subnet_ids"))),
+    # resources the rules only need to know exist (and their names)
     "aws_sns_topic": ("AWS::SNS::Topic", (("TopicName", "name"),)),
     "aws_s3_bucket": ("AWS::S3::Bucket", (("BucketName", "bucket"),)),
     "aws_kinesis_stream": ("AWS::Kinesis::Stream", (("Name", "name"),)),
@@ -888,7 +854,7 @@ _PLAIN: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
-def FileNode_from(mapping: dict[str, Any], at: FileNode, key: str | None = None) -> FileNode:
+def node_at(mapping: dict[str, Any], at: FileNode, key: str | None = None) -> FileNode:
     line, column = at.key_pos.get(key, (at.line, at.column)) if key else (at.line, at.column)
     node = FileNode(at.file, line, column)
     node.update(mapping)
