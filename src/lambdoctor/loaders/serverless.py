@@ -175,11 +175,11 @@ class _Compiler:
                 self.put(vcfg, "SecurityGroupIds", v["securityGroupIds"], v, "securityGroupIds")
             self.put(props, "VpcConfig", vcfg, vpc[1], "vpc")
             self.any_vpc = True
-        for cfn_key, sls_key in (("Layers", "layers"), ("ReservedConcurrentExecutions", "reservedConcurrency")):
-            found = self.setting(fn, sls_key) if sls_key == "layers" else ((fn[sls_key], fn) if sls_key in fn
-                                                                          else None)
-            if found:
-                self.put(props, cfn_key, found[0], found[1], sls_key)
+        layers = self.setting(fn, "layers")
+        if layers:
+            self.put(props, "Layers", layers[0], layers[1], "layers")
+        if "reservedConcurrency" in fn:  # a per-function setting only
+            self.put(props, "ReservedConcurrentExecutions", fn["reservedConcurrency"], fn, "reservedConcurrency")
         arch = self.setting(fn, "architecture")
         if arch:
             self.put(props, "Architectures", [arch[0]], arch[1], "architecture")

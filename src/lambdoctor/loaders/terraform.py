@@ -545,7 +545,8 @@ class _Translator:
                 node = FileNode(env.file, env.line, env.column)
                 for k, val in variables.items():
                     node[k] = cfn(val)
-                    node.key_pos[k] = _key_line(env, "variables", k)
+                    # HCL map entries carry no position of their own: the `variables` line stands for them
+                    node.key_pos[k] = env.key_pos.get("variables", (env.line, env.column))
                 o.set("Environment", {"Variables": node}, env)
         vpc = first(v, "vpc_config")
         if vpc is not None:
@@ -861,11 +862,6 @@ def node_at(mapping: dict[str, Any], at: FileNode, key: str | None = None) -> Fi
     for k in mapping:
         node.key_pos[k] = (line, column)
     return node
-
-
-def _key_line(block: FileNode, attr: str, key: str) -> tuple[int, int]:
-    """Position of ``key`` inside a map attribute: the attribute's own line (HCL maps carry no positions)."""
-    return block.key_pos.get(attr, (block.line, block.column))
 
 
 def _dimensions(value: Any) -> Any:
