@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lambdoctor import __version__
+
+if TYPE_CHECKING:
+    from lambdoctor.cost.prices import PriceTable
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -142,10 +147,10 @@ def _toml_table(path: Path) -> dict[str, object]:
 def rules(rule_id: str | None) -> None:
     """List the rule catalog, or print one rule's documentation."""
     from lambdoctor.docgen import render_rule
-    from lambdoctor.rules import ALL_RULES, RULES_BY_ID, SYSTEM_RULES
+    from lambdoctor.rules import CATALOG, CATALOG_BY_ID, SYSTEM_RULES
 
     if rule_id is None:
-        for rule in ALL_RULES:
+        for rule in CATALOG:
             click.echo(f"{rule.id}  {rule.severity.label:<7}  {rule.slug:<46} {rule.summary()[:90]}")
         for rid, (slug, text) in SYSTEM_RULES.items():
             click.echo(f"{rid}  {'error':<7}  {slug:<46} {text[:90]}")
@@ -155,9 +160,263 @@ def rules(rule_id: str | None) -> None:
         slug, text = SYSTEM_RULES[key]
         click.echo(f"# {key} {slug}\n\n{text}")
         return
-    if key not in RULES_BY_ID:
+    if key not in CATALOG_BY_ID:
         click.echo(f"lambdoctor: no rule {rule_id!r}; `lambdoctor rules` lists them", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(render_rule(RULES_BY_ID[key]), nl=False)
+    click.echo(render_rule(CATALOG_BY_ID[key]), nl=False)
 
 
+
+
+def _price_table(region: str, prices: str | None) -> PriceTable:
+    from lambdoctor.cost import prices as price_data
+
+    try:
+        on = price_data.parse_price_date(prices) if prices else None
+        return price_data.table(region, on)
+    except price_data.PriceError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _decimal(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value.replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        click.echo(f"lambdoctor: {option} {value!r} is not a number", err=True)
+        sys.exit(EXIT_USAGE)
+    if not number.is_finite() or number < 0:
+        click.echo(f"lambdoctor: {option} must be a non-negative number", err=True)
+        sys.exit(EXIT_USAGE)
+    return number
+
+
+def _variables(items: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            click.echo(f"lambdoctor: --var {item!r}: expected NAME=VALUE", err=True)
+            sys.exit(EXIT_USAGE)
+        overrides[name.strip()] = value
+    return overrides
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--function", "function", help="The function these logs belong to (default: from each path).")
+@click.option("--template", "templates", multiple=True, type=click.Path(exists=True, path_type=str),
+              help="Judge against this template's timeouts and memory sizes (repeatable).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A template variable (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--request-id", help="Print the lines of one invocation, in order, and exit.")
+@click.option("--prices", "price_date", metavar="YYYY-MM",
+              help="Price the findings as of this month (default: today's).")
+@click.option("--region", default="us-east-1", show_default=True, help="The region whose prices apply.")
+@click.option("--always-on-usd", help="Monthly cost of an always-on alternative (enables COST003).")
+@click.option("--select", multiple=True, help="Only these rule IDs or prefixes.")
+@click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="never",
+              show_default=True, help="Exit 1 when a finding is at or above this severity.")
+def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ...], variables: tuple[str, ...],
+         fmt: str, output: Path | None, request_id: str | None, price_date: str | None, region: str,
+         always_on_usd: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str) -> None:
+    """Analyze Lambda log records: text or JSON log format, plain or .gz files, folders exported to S3
+    (`<prefix>/<task>/<stream>/000000.gz`), `aws logs filter-log-events` JSON, or `-` for standard input.
+
+    Reports per function: invocations, cold starts, duration percentiles, memory use, timeouts, out-of-memory
+    errors, error records in successful invocations and log volume, with LOG findings priced in dollars.
+    """
+    from lambdoctor import config as configuration
+    from lambdoctor.findings import Severity
+    from lambdoctor.logs.analyze import analyze, configured_from_templates
+    from lambdoctor.logs.rules_select import selected_ids
+    from lambdoctor.reporters import log_report
+
+    use_stdin = any(str(p) == "-" for p in paths)
+    files = [p for p in paths if str(p) != "-"]
+    missing = [str(p) for p in files if not p.exists()]
+    if missing:
+        click.echo(f"lambdoctor: no such file or folder: {', '.join(missing)}", err=True)
+        sys.exit(EXIT_USAGE)
+    if not files and not use_stdin:
+        click.echo("lambdoctor: give log files or folders, or - to read standard input", err=True)
+        sys.exit(EXIT_USAGE)
+
+    if request_id:
+        from lambdoctor.logs.sources import discover
+        from lambdoctor.logs.store import LogStore
+
+        found, _ = discover(files, function)
+        with LogStore() as store:
+            lines = store.request_lines(found, request_id.strip())
+        if not lines:
+            click.echo(f"lambdoctor: no line mentions request {request_id}", err=True)
+            sys.exit(EXIT_FINDINGS)
+        for file, text in lines:
+            # The runtime joins a traceback's lines with \r inside one event; show them as lines.
+            shown = text.rstrip("\n").replace("\r", "\n    ")
+            if shown:
+                click.echo(f"{file}: {shown}")
+        sys.exit(EXIT_CLEAN)
+
+    try:
+        chosen = selected_ids(configuration.parse_ids(",".join(select), "--select") if select else (),
+                              configuration.parse_ids(",".join(ignore), "--ignore") if ignore else ())
+    except configuration.ConfigError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    table = _price_table(region, price_date)
+    configured: dict[str, Any] = {}
+    template_problems: list[Any] = []
+    if templates:
+        configured, template_problems = configured_from_templates(list(templates), _variables(variables))
+    stdin = sys.stdin.buffer if use_stdin else None
+    result = analyze(files, table, function=function, configured=configured,
+                     always_on_usd=_decimal(always_on_usd, "--always-on-usd"), stdin=stdin, selected=chosen)
+    findings = sorted([*result.findings, *template_problems], key=lambda f: f.sort_key())
+    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        if fmt == "json":
+            stream.write(log_report.render_logs_json(result.stats, findings, result.skipped_lines, result.notes,
+                                                     result.ingest.files))
+        else:
+            log_report.render_logs_terminal(result.stats, findings, result.notes, result.ingest.files, stream)
+    finally:
+        if output:
+            stream.close()
+    if not result.stats:
+        sys.exit(EXIT_USAGE)  # nothing readable: no invocation at all
+    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    if threshold is not None and any(f.severity >= threshold for f in findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--invocations", help="Invocations a month.")
+@click.option("--tps", help="Invocations a second (a month is 30 days).")
+@click.option("--duration-ms", help="Duration of one invocation (rounded up to the billing granularity).")
+@click.option("--memory", default="128", show_default=True, help="Memory size in MB; a comma list sweeps sizes.")
+@click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default="x86_64", show_default=True)
+@click.option("--log-kb", help="CloudWatch Logs kilobytes (1 KB = 1,000 bytes) written per invocation.")
+@click.option("--log-class", type=click.Choice(["standard", "infrequent_access"]), default="standard",
+              show_default=True)
+@click.option("--prices", "price_date", metavar="YYYY-MM", help="Use the prices in force then (default: today's).")
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--free-tier", is_flag=True, help="Subtract the monthly free tier.")
+@click.option("--provisioned", type=click.IntRange(min=0), default=0, help="Provisioned-concurrency environments.")
+@click.option("--hours", help="Hours a month provisioned concurrency is on [default: 720].")
+@click.option("--ephemeral-mb", type=click.IntRange(512, 10240), default=512, show_default=True)
+@click.option("--init-ms", help="Init duration of a cold start (billed since 2025-08-01).")
+@click.option("--cold-start-rate", help="Share of invocations that are cold (0–1).")
+@click.option("--snapstart-versions", type=click.IntRange(min=0), default=0,
+              help="Published versions with SnapStart (Python/.NET pricing).")
+@click.option("--always-on-usd", help="Monthly cost of an always-on alternative, to compare with.")
+@click.option("--from-logs", "from_logs", type=click.Path(exists=True, path_type=Path), multiple=True,
+              help="Take invocations, billed duration, memory and log volume per function from these logs.")
+@click.option("--template", "templates", multiple=True, type=click.Path(exists=True, path_type=str),
+              help="Take memory size, architecture and ephemeral storage per function from this template.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memory: str, arch: str,
+         log_kb: str | None, log_class: str, price_date: str | None, region: str, free_tier: bool,
+         provisioned: int, hours: str | None, ephemeral_mb: int, init_ms: str | None, cold_start_rate: str | None,
+         snapstart_versions: int, always_on_usd: str | None, from_logs: tuple[Path, ...],
+         templates: tuple[str, ...], fmt: str) -> None:
+    """Estimate a function's monthly bill: requests, duration (tiered), provisioned concurrency, ephemeral
+    storage, SnapStart and CloudWatch Logs, with dated prices (`--prices 2019-06` reproduces 2019's)."""
+    from lambdoctor.cost.model import MONTH_HOURS, Workload, estimate, invocations_from_tps
+    from lambdoctor.reporters import log_report
+
+    table = _price_table(region, price_date)
+    if invocations and tps:
+        click.echo("lambdoctor: give --invocations or --tps, not both", err=True)
+        sys.exit(EXIT_USAGE)
+    count = _decimal(invocations, "--invocations")
+    rate = _decimal(tps, "--tps")
+    if rate is not None:
+        count = invocations_from_tps(rate)
+    try:
+        sizes = [int(m) for m in memory.split(",") if m.strip()]
+    except ValueError:
+        click.echo(f"lambdoctor: --memory {memory!r}: expected sizes in MB, e.g. 128,512,1024", err=True)
+        sys.exit(EXIT_USAGE)
+    if not sizes or any(not 128 <= m <= 10240 for m in sizes):
+        click.echo("lambdoctor: --memory sizes are 128–10,240 MB", err=True)
+        sys.exit(EXIT_USAGE)
+    cold = _decimal(cold_start_rate, "--cold-start-rate") or Decimal(0)
+    if cold > 1:
+        click.echo("lambdoctor: --cold-start-rate is a share between 0 and 1", err=True)
+        sys.exit(EXIT_USAGE)
+    common = dict(architecture=arch, log_bytes=(_decimal(log_kb, "--log-kb") or Decimal(0)) * 1000,
+                  log_class=log_class, provisioned=provisioned,
+                  provisioned_hours=_decimal(hours, "--hours") or MONTH_HOURS, ephemeral_mb=ephemeral_mb,
+                  init_ms=_decimal(init_ms, "--init-ms") or Decimal(0), cold_start_rate=cold,
+                  snapstart_versions=snapstart_versions, free_tier=free_tier)
+    workloads: list[Workload] = []
+    if from_logs:
+        workloads = _workloads_from_logs(list(from_logs), table, count, common)
+    elif templates:
+        workloads = _workloads_from_templates(list(templates), count, _decimal(duration_ms, "--duration-ms"), common)
+    else:
+        if count is None or duration_ms is None:
+            click.echo("lambdoctor: give --invocations or --tps, and --duration-ms (or --from-logs / --template)",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+        duration = _decimal(duration_ms, "--duration-ms") or Decimal(0)
+        workloads = [Workload(count, m, duration_ms=duration, **common) for m in sizes]  # type: ignore[arg-type]
+    try:
+        estimates = [estimate(w, table) for w in workloads]
+    except ValueError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    always_on = _decimal(always_on_usd, "--always-on-usd")
+    if fmt == "json":
+        click.echo(log_report.render_cost_json(estimates, always_on), nl=False)
+    else:
+        log_report.render_cost_terminal(estimates, always_on, sys.stdout)
+    sys.exit(EXIT_CLEAN)
+
+
+def _workloads_from_logs(paths: list[Path], table: Any, count: Decimal | None, common: dict[str, Any]
+                         ) -> list[Any]:
+    from lambdoctor.cost.model import Workload
+    from lambdoctor.logs.analyze import analyze
+    from lambdoctor.rules.logs import monthly_invocations
+
+    result = analyze(paths, table, selected=set())
+    out = []
+    for s in result.stats:
+        if not s.invocations or not s.memory_mb:
+            continue
+        monthly = count if count is not None else monthly_invocations(s)
+        if monthly is None:
+            click.echo(f"lambdoctor: the logs of {s.function} carry no time span; give --invocations or --tps",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+        observed = dict(common, log_bytes=Decimal(s.log_bytes) / s.invocations)
+        out.append(Workload(monthly, s.memory_mb, billed_ms=Decimal(str(s.billed_ms_mean or 0)), **observed))
+    if not out:
+        click.echo("lambdoctor: no REPORT records in those logs", err=True)
+        sys.exit(EXIT_USAGE)
+    return out
+
+
+def _workloads_from_templates(paths: list[str], count: Decimal | None, duration: Decimal | None,
+                              common: dict[str, Any]) -> list[Any]:
+    from lambdoctor.cost.model import Workload
+    from lambdoctor.logs.analyze import configured_from_templates
+
+    if count is None or duration is None:
+        click.echo("lambdoctor: with --template, give --invocations or --tps and --duration-ms", err=True)
+        sys.exit(EXIT_USAGE)
+    configured, _ = configured_from_templates(paths)
+    seen = {c.resource: c for c in configured.values()}
+    out = []
+    for conf in sorted(seen.values(), key=lambda c: c.resource):
+        out.append(Workload(count, conf.memory_mb or 128, duration_ms=duration,
+                            **dict(common, architecture=conf.architecture)))
+    return out

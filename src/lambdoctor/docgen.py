@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lambdoctor.rules import ALL_RULES, SYSTEM_RULES, Rule
+from lambdoctor.rules import CATALOG, SYSTEM_RULES
+from lambdoctor.rules.base import Documented
 
 _ORDER = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
 
-def render_rule(rule: type[Rule]) -> str:
+def render_rule(rule: type[Documented]) -> str:
     sections = rule.doc_sections()
     parts = [
         f"# {rule.id}: {rule.slug}",
@@ -31,10 +32,10 @@ def render_system(rule_id: str) -> str:
 
 
 def pages() -> dict[str, str]:
-    out = {f"{r.id}.md": render_rule(r) for r in ALL_RULES}
+    out = {f"{r.id}.md": render_rule(r) for r in CATALOG}
     out.update({f"{rid}.md": render_system(rid) for rid in SYSTEM_RULES})
     index = ["# Rules", "", "| ID | slug | severity | what it finds |", "|---|---|---|---|"]
-    index += [f"| [{r.id}]({r.id}.md) | {r.slug} | {r.severity.label} | {r.summary()} |" for r in ALL_RULES]
+    index += [f"| [{r.id}]({r.id}.md) | {r.slug} | {r.severity.label} | {r.summary()} |" for r in CATALOG]
     index += [f"| [{rid}]({rid}.md) | {slug} | error | {text} |" for rid, (slug, text) in SYSTEM_RULES.items()]
     out["README.md"] = "\n".join(index) + "\n"
     return out

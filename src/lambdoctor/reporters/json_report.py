@@ -9,14 +9,14 @@ from typing import Any
 
 from lambdoctor import __version__
 from lambdoctor.findings import Finding, redact
-from lambdoctor.rules import RULES_BY_ID, SYSTEM_RULES
+from lambdoctor.rules import CATALOG_BY_ID, SYSTEM_RULES
 
 SCHEMA_VERSION = "1.1"  # 1.1: "notes"
 
 
 def slug_of(rule_id: str) -> str:
-    if rule_id in RULES_BY_ID:
-        return RULES_BY_ID[rule_id].slug
+    if rule_id in CATALOG_BY_ID:
+        return CATALOG_BY_ID[rule_id].slug
     return SYSTEM_RULES.get(rule_id, ("", ""))[0]
 
 

@@ -12,7 +12,8 @@ from lambdoctor.rules import (
     reliability,
     security,
 )
-from lambdoctor.rules.base import Context, Rule
+from lambdoctor.rules.base import Context, Documented, Rule
+from lambdoctor.rules.logs import LOG_RULES, LogRule
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
@@ -22,6 +23,9 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
     )
 )
 RULES_BY_ID: dict[str, type[Rule]] = {r.id: r for r in ALL_RULES}
+# Rules over log statistics (`lambdoctor logs`) are documented and listed with the others.
+CATALOG: tuple[type[Documented], ...] = tuple(sorted((*ALL_RULES, *LOG_RULES), key=lambda r: r.id))
+CATALOG_BY_ID: dict[str, type[Documented]] = {r.id: r for r in CATALOG}
 
 # The tool's own findings: not rules over the model, but part of the catalog and of every report.
 SYSTEM_RULES: dict[str, tuple[str, str]] = {
@@ -29,4 +33,5 @@ SYSTEM_RULES: dict[str, tuple[str, str]] = {
     "SYS001": ("rule-crashed", "a rule raised on some input; the run goes on with the other rules"),
 }
 
-__all__ = ["ALL_RULES", "RULES_BY_ID", "SYSTEM_RULES", "Context", "Rule"]
+__all__ = ["ALL_RULES", "CATALOG", "CATALOG_BY_ID", "LOG_RULES", "RULES_BY_ID", "SYSTEM_RULES", "Context", "LogRule",
+           "Rule"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 import re
+import textwrap
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,15 +38,58 @@ class Context:
 
 
 _SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
-_FENCE = re.compile(r"```(?:yaml|json)?\n(.*?)```", re.S)
+_FENCE = re.compile(r"```(?:yaml|json|text)?\n(.*?)```", re.S)
 
 
-class Rule(ABC):
+class Documented:
+    """A catalog entry whose docstring is its documentation, in fixed sections."""
+
     id: ClassVar[str]
     slug: ClassVar[str]
     severity: ClassVar[Severity]
     evidence: ClassVar[str] = "iac"
 
+    # -- documentation --------------------------------------------------------------------------------------
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        # dedent, not inspect.cleandoc: examples may hold tabs (Lambda's REPORT lines), which cleandoc expands
+        doc = textwrap.dedent((cls.__doc__ or "").strip("\n"))
+        sections: dict[str, str] = {}
+        current = None
+        lines: list[str] = []
+        for line in doc.splitlines():
+            header = line[3:].strip() if line.startswith("## ") else None
+            if header in _SECTIONS:
+                if current:
+                    sections[current] = "\n".join(lines).strip()
+                current, lines = header, []
+            else:
+                lines.append(line)
+        if current:
+            sections[current] = "\n".join(lines).strip()
+        return sections
+
+    @classmethod
+    def summary(cls) -> str:
+        what = cls.doc_sections().get("What it does", "")
+        return what.split("\n\n", 1)[0].replace("\n", " ")
+
+    @classmethod
+    def example(cls, section: str) -> str:
+        m = _FENCE.search(cls.doc_sections().get(section, ""))
+        return m.group(1) if m else ""
+
+    @classmethod
+    def docs_url(cls) -> str:
+        return DOCS_URL.format(id=cls.id)
+
+    @classmethod
+    def metadata(cls) -> dict[str, Any]:
+        return {"id": cls.id, "slug": cls.slug, "severity": cls.severity.label, "evidence": cls.evidence,
+                "summary": cls.summary(), "docs": cls.docs_url()}
+
+
+class Rule(Documented, ABC):
     @abstractmethod
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         """Yield the findings of this rule for one application; pure: no clock, network or files."""
@@ -81,41 +124,3 @@ class Rule(ABC):
         severity: Severity | None = None, confidence: str = "high",
     ) -> Finding:
         return self.finding(app, ref or fn.ref, fn.id, message, fix, severity, confidence)
-
-    # -- documentation --------------------------------------------------------------------------------------
-    @classmethod
-    def doc_sections(cls) -> dict[str, str]:
-        doc = inspect.cleandoc(cls.__doc__ or "")
-        sections: dict[str, str] = {}
-        current = None
-        lines: list[str] = []
-        for line in doc.splitlines():
-            header = line[3:].strip() if line.startswith("## ") else None
-            if header in _SECTIONS:
-                if current:
-                    sections[current] = "\n".join(lines).strip()
-                current, lines = header, []
-            else:
-                lines.append(line)
-        if current:
-            sections[current] = "\n".join(lines).strip()
-        return sections
-
-    @classmethod
-    def summary(cls) -> str:
-        what = cls.doc_sections().get("What it does", "")
-        return what.split("\n\n", 1)[0].replace("\n", " ")
-
-    @classmethod
-    def example(cls, section: str) -> str:
-        m = _FENCE.search(cls.doc_sections().get(section, ""))
-        return m.group(1) if m else ""
-
-    @classmethod
-    def docs_url(cls) -> str:
-        return DOCS_URL.format(id=cls.id)
-
-    @classmethod
-    def metadata(cls) -> dict[str, Any]:
-        return {"id": cls.id, "slug": cls.slug, "severity": cls.severity.label, "evidence": cls.evidence,
-                "summary": cls.summary(), "docs": cls.docs_url()}

@@ -1,0 +1,1 @@
+"""Lambda log records → DuckDB tables → per-function statistics (``lambdoctor logs``)."""

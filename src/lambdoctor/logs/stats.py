@@ -1,0 +1,41 @@
+"""What the logs say about each function: plain data, shared by the log store, the rules and the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FunctionStats:
+    function: str
+    invocations: int
+    cold_starts: int
+    duration_ms: dict[str, float | None]  # p50 p90 p99 max
+    billed_ms_total: int
+    billed_ms_mean: float | None
+    memory_mb: int | None  # the most frequent configured size
+    memory_sizes: tuple[int, ...]
+    max_memory_used_mb: dict[str, float | None]  # p50 p99 max
+    init_ms: dict[str, float | None]  # p50 p95 over cold starts
+    timeouts: int
+    out_of_memory: int
+    errors: int
+    error_lines_in_success: int
+    invocations_with_error_lines: int
+    log_bytes: int
+    first: str | None  # ISO time of the first and last invocation, when the logs carry times
+    last: str | None
+    timeout_seconds_seen: float | None  # from "Task timed out after N seconds"
+    partial: int  # invocations with a START but no REPORT (cut off, or still running)
+    versions: tuple[str, ...]
+    span_seconds: float | None = None  # last − first invocation time
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    files: int
+    lines_rejected: int  # not UTF-8, or longer than a log event can be
+    reports_unparsed: int  # a REPORT line without the fields a REPORT has
+    duplicates: int  # the same REPORT record twice (overlapping exports)
+    partial: int
+    problems: tuple[tuple[str, str], ...]  # (file, reason)

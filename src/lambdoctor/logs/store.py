@@ -1,0 +1,486 @@
+"""Log records in DuckDB: lines are read, classified and assembled into invocations by SQL, never by a Python loop.
+
+Two stages:
+
+1. ``marks``: each input is scanned once by DuckDB's CSV reader (one line = one value, no quoting). Every line gets
+   its byte position (a running sum, which DuckDB streams in file order) and a kind; only the lines that matter are
+   kept: REPORT (kind 1), START (2) and the few others that say something about an invocation (3: errors, timeouts,
+   init and platform records). Application lines are dropped after their bytes are counted. Files are scanned in
+   parallel, one per DuckDB cursor, because the running sum is sequential within a file.
+2. ``invocations``: within one log stream an execution environment handles one invocation at a time, and REPORT is
+   the last line of each. So the lines after one REPORT, up to and including the next, are one invocation: its
+   segment. Its bytes are the difference of two positions; its other lines give status, errors and timeouts.
+
+Memory is bounded by DuckDB's ``memory_limit``; the database lives in a temporary folder so it can spill.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lambdoctor.logs.sources import LogFile
+from lambdoctor.logs.stats import FunctionStats, IngestReport
+
+if TYPE_CHECKING:
+    import duckdb
+
+_ISO_PREFIX = re.compile(rb"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ")
+_EPOCH_PREFIX = re.compile(rb"^\d{13} ")
+MAX_LINE_BYTES = 8 * 1024 * 1024  # a CloudWatch event is at most 1 MB (256 KB before 2025); longer is not a log line
+
+# The kind of a line, from substring tests only (cheap on every line); regular expressions run on kept lines.
+_KIND = r"""
+CASE
+  WHEN line IS NULL THEN 0
+  WHEN contains(line, 'RequestId: ') THEN
+    CASE WHEN contains(line, 'REPORT RequestId: ') THEN 1
+         WHEN contains(line, 'START RequestId: ') THEN 2
+         WHEN contains(line, 'END RequestId: ') THEN 0
+         ELSE 3 END
+  WHEN contains(line, '"type":"platform.') THEN
+    CASE WHEN contains(line, '"type":"platform.report"') THEN 1
+         WHEN contains(line, '"type":"platform.start"') THEN 2
+         ELSE 3 END
+  WHEN contains(line, 'ERROR') OR contains(line, 'Task timed out') OR contains(line, 'INIT_')
+       OR contains(line, 'RESTORE_') THEN 3
+  ELSE 0
+END"""
+
+_READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR'}, delim=E'\x01\x1f\x02\x1e', quote='', escape='', header=false,
+  auto_detect=false, new_line='\n', strict_mode=false, ignore_errors=true, max_line_size=$max_line,
+  store_rejects=true, rejects_table=$rejects, rejects_scan=$rejects_scan, compression=$compression)"""
+
+# The facts of one kept line, computed only for lines of its kind (CASE evaluates a branch only where it applies).
+# A text REPORT is tab-separated and always starts Duration, Billed Duration, Memory Size, Max Memory Used, then
+# Init or Restore Duration when cold (facts.md §2.1): splitting on tabs is several times cheaper than a regular
+# expression with groups. A REPORT whose tabs became spaces (copied from a web page) takes the slower path.
+_JSON = "substr(line, strpos(line, '{'))"
+_SLOW_FIELD = "try_cast(split_part(split_part(line, '{label}: ', 2), ' ', 1) AS DOUBLE)"
+_FACTS = rf"""
+  CASE WHEN kind = 1 THEN
+    CASE WHEN contains(line, '"type":"platform.report"') THEN struct_pack(
+        rid := json_extract_string({_JSON}, '$.record.requestId'),
+        duration := try_cast(json_extract_string({_JSON}, '$.record.metrics.durationMs') AS DOUBLE),
+        billed := try_cast(json_extract_string({_JSON}, '$.record.metrics.billedDurationMs') AS DOUBLE),
+        memory := try_cast(json_extract_string({_JSON}, '$.record.metrics.memorySizeMB') AS DOUBLE),
+        used := try_cast(json_extract_string({_JSON}, '$.record.metrics.maxMemoryUsedMB') AS DOUBLE),
+        init := try_cast(json_extract_string({_JSON}, '$.record.metrics.initDurationMs') AS DOUBLE),
+        restore := try_cast(json_extract_string({_JSON}, '$.record.metrics.restoreDurationMs') AS DOUBLE),
+        status := json_extract_string({_JSON}, '$.record.status'),
+        error_type := json_extract_string({_JSON}, '$.record.errorType'))
+    WHEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[5], 'Max Memory Used: ') THEN struct_pack(
+        rid := string_split(tabs[1], ' ')[-1],
+        duration := try_cast(split_part(tabs[2], ' ', 2) AS DOUBLE),
+        billed := try_cast(split_part(tabs[3], ' ', 3) AS DOUBLE),
+        memory := try_cast(split_part(tabs[4], ' ', 3) AS DOUBLE),
+        used := try_cast(split_part(tabs[5], ' ', 4) AS DOUBLE),
+        init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
+        restore := CASE WHEN contains(line, 'Restore Duration: ')
+                        THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
+        status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
+        error_type := CASE WHEN contains(line, 'Error Type: ')
+                           THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
+    ELSE struct_pack(
+        rid := nullif(split_part(split_part(split_part(line, 'REPORT RequestId: ', 2), chr(9), 1), ' ', 1), ''),
+        duration := {_SLOW_FIELD.format(label='Duration')},
+        billed := {_SLOW_FIELD.format(label='Billed Duration')},
+        memory := {_SLOW_FIELD.format(label='Memory Size')},
+        used := {_SLOW_FIELD.format(label='Max Memory Used')},
+        init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
+        restore := CASE WHEN contains(line, 'Restore Duration: ')
+                        THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
+        status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
+        error_type := CASE WHEN contains(line, 'Error Type: ')
+                           THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
+    END
+  END AS report,
+  CASE WHEN kind = 2 THEN
+    CASE WHEN contains(line, '"type":"platform.start"') THEN struct_pack(
+        rid := json_extract_string({_JSON}, '$.record.requestId'),
+        version := json_extract_string({_JSON}, '$.record.version'))
+    ELSE struct_pack(
+        rid := split_part(split_part(split_part(line, 'START RequestId: ', 2), chr(9), 1), ' ', 1),
+        version := CASE WHEN contains(line, 'Version: ')
+                        THEN trim(split_part(split_part(line, 'Version: ', 2), ' ', 1), chr(9) || chr(10) || chr(13) || ' ')
+                   END)
+    END
+  END AS start,
+  CASE WHEN kind = 3 THEN line END AS other,
+  CASE WHEN kind = 1 THEN coalesce(ts,
+    CASE WHEN $prefix = 25 THEN try_cast(substr(line, 1, 23) AS TIMESTAMP)
+         WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
+    CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)
+  END AS ts"""
+_TABS = "CASE WHEN kind = 1 THEN string_split(line, chr(9)) END AS tabs"
+
+_KEPT_FROM_TEXT = f"""
+SELECT '' AS stream, pos, seg, kind, report, start, other, ts FROM (
+  SELECT kind, report, start, other, ts,
+         sum(nbytes) OVER w AS pos,
+         sum(CASE WHEN kind = 1 THEN 1 ELSE 0 END) OVER w - CASE WHEN kind = 1 THEN 1 ELSE 0 END AS seg
+  FROM (
+    SELECT kind, nbytes, {_FACTS} FROM (SELECT *, {_TABS} FROM (
+      SELECT line, NULL::TIMESTAMP AS ts, {_KIND} AS kind,
+             CASE WHEN line IS NULL THEN 0
+                  -- a line the export prefixed with its timestamp; a message's continuation lines have none
+                  WHEN $prefix > 0 AND substr(line, $prefix, 1) = ' ' AND substr(line, 1, 1) BETWEEN '0' AND '9'
+                  THEN strlen(line) + 1 - $prefix
+                  ELSE strlen(line) + 1 END AS nbytes
+      FROM {_READ_TEXT}
+    ))
+  )
+  WINDOW w AS (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+) WHERE kind > 0
+"""
+
+# `aws logs filter-log-events` output interleaves streams; order inside each stream by time, then event ID.
+_KEPT_FROM_EVENTS = f"""
+SELECT stream, pos, seg, kind, {_FACTS} FROM (SELECT *, {_TABS} FROM (
+  SELECT stream, ts, line, kind, sum(strlen(coalesce(line, ''))) OVER w AS pos,
+         sum(CASE WHEN kind = 1 THEN 1 ELSE 0 END) OVER w - CASE WHEN kind = 1 THEN 1 ELSE 0 END AS seg
+  FROM (SELECT *, {_KIND} AS kind FROM (
+    SELECT coalesce(e.logStreamName, '') AS stream, make_timestamp(e."timestamp" * 1000) AS ts,
+           e.message AS line, coalesce(e.eventId, lpad(CAST(n AS VARCHAR), 20, '0')) AS seq
+    FROM (SELECT unnest(events) AS e, generate_subscripts(events, 1) AS n FROM __SOURCE__)
+  ))
+  WINDOW w AS (PARTITION BY stream ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+) WHERE kind > 0)
+"""
+
+# -- stage 2: a segment (the lines after one REPORT up to the next) → one invocation -----------------------------
+# A Python unhandled exception (`[ERROR] KeyError: 'x'\rTraceback…`), a Node one (`\tERROR\tInvoke Error `), the
+# Python runtime's JSON form (`"log_level":"ERROR"` with an errorType) and a crashed runtime.
+# DuckDB string literals have no backslash escapes: a tab is chr(9).
+_UNHANDLED = r"""(regexp_matches(other, '\[ERROR\] [A-Za-z_][\w.]*(: |$|\r)')
+  OR contains(other, chr(9) || 'ERROR' || chr(9) || 'Invoke Error ')
+  OR (contains(other, '"log_level":"ERROR"') AND contains(other, '"errorType"'))
+  OR contains(other, 'Runtime exited with error'))"""
+_ERROR_LINE = r"""(contains(other, '[ERROR]' || chr(9))
+  OR (contains(other, chr(9) || 'ERROR' || chr(9)) AND NOT contains(other, chr(9) || 'ERROR' || chr(9) || 'Invoke Error '))
+  OR contains(other, '"level":"ERROR"'))"""
+
+_SEGMENTS = rf"""
+reports AS (
+  SELECT stream, seg, report, ts AS report_ts, pos AS end_pos FROM kept WHERE kind = 1
+), starts AS (
+  SELECT stream, seg, arg_min(start, pos) AS start, max(pos) AS start_pos FROM kept WHERE kind = 2 GROUP BY ALL
+), others AS (
+  SELECT stream, seg, max(pos) AS other_pos,
+    count(*) FILTER (WHERE {_ERROR_LINE}) AS error_lines,
+    count(*) FILTER (WHERE {_UNHANDLED}) > 0 AS unhandled,
+    arg_min(regexp_extract(other, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), pos)
+      FILTER (WHERE regexp_matches(other, '\[ERROR\] [A-Za-z_]')) AS unhandled_type,
+    count(*) FILTER (WHERE contains(other, 'Runtime exited with error: signal: killed')) > 0 AS killed,
+    max(try_cast(regexp_extract(other, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE))
+      FILTER (WHERE contains(other, 'Task timed out after')) AS timed_out_after_s
+  FROM kept WHERE kind = 3 GROUP BY ALL
+), per_segment AS (
+  SELECT stream, seg, report, report_ts, end_pos, start,
+    greatest(end_pos, start_pos, other_pos) AS last_pos,
+    CASE WHEN report IS NULL THEN 0 ELSE 1 END AS reports,
+    coalesce(error_lines, 0) AS error_lines, coalesce(unhandled, false) AS unhandled, unhandled_type,
+    coalesce(killed, false) AS killed, timed_out_after_s
+  FROM reports FULL JOIN starts USING (stream, seg) FULL JOIN others USING (stream, seg)
+), parsed AS (
+  SELECT stream, seg, reports, error_lines, unhandled, unhandled_type, killed, timed_out_after_s,
+    coalesce(report.rid, start.rid) AS request_id,
+    coalesce(nullif(start.version, ''), CAST($file_version AS VARCHAR)) AS version,
+    report_ts AS time,
+    report.duration AS duration_ms, report.billed AS billed_ms, report.memory AS memory_mb,
+    report.used AS max_memory_used_mb, report.init AS init_ms, report.restore AS restore_ms,
+    nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
+    greatest(0, coalesce(end_pos, last_pos)
+                - coalesce(lag(end_pos) OVER (PARTITION BY stream ORDER BY seg), 0)) AS log_bytes,
+    report.rid IS NULL AS report_unparsed
+  FROM per_segment
+)"""
+
+_FINAL = r"""
+SELECT $function AS function, version, request_id, time,
+  duration_ms, billed_ms, memory_mb, max_memory_used_mb, init_ms, restore_ms,
+  CASE WHEN reported_status IS NOT NULL THEN reported_status
+       WHEN timed_out_after_s IS NOT NULL THEN 'timeout'
+       WHEN unhandled THEN 'error'
+       ELSE 'success' END AS status,
+  CASE WHEN reported_error_type IS NOT NULL THEN reported_error_type
+       WHEN timed_out_after_s IS NOT NULL THEN 'Sandbox.Timedout'
+       WHEN killed AND max_memory_used_mb >= memory_mb THEN 'Runtime.OutOfMemory'
+       WHEN killed THEN 'Runtime.ExitError'
+       WHEN unhandled THEN unhandled_type END AS error_type,
+  (init_ms IS NOT NULL OR restore_ms IS NOT NULL) AS cold_start,
+  log_bytes, error_lines, timed_out_after_s, reports,
+  reports = 0 AS partial,
+  reports > 0 AND (report_unparsed OR duration_ms IS NULL OR memory_mb IS NULL) AS unparsed,
+  $src AS src, stream, seg
+FROM parsed
+"""
+
+_COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTAMP, duration_ms DOUBLE, "
+            "billed_ms DOUBLE, memory_mb DOUBLE, max_memory_used_mb DOUBLE, init_ms DOUBLE, restore_ms DOUBLE, "
+            "status VARCHAR, error_type VARCHAR, cold_start BOOLEAN, log_bytes BIGINT, error_lines BIGINT, "
+            "timed_out_after_s DOUBLE, reports BIGINT, partial BOOLEAN, unparsed BOOLEAN, src INTEGER, "
+            "stream VARCHAR, seg BIGINT")
+
+
+def _ingest_sql(kept: str) -> str:
+    return f"INSERT INTO invocations WITH kept AS ({kept}), {_SEGMENTS} {_FINAL}"
+
+
+def _prefix_length(path: Path, compressed: bool) -> int:
+    """The length of the timestamp an export puts before each message (0 for bare messages)."""
+    import gzip
+
+    opener: Any = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as fh:
+            for _ in range(50):
+                line = fh.readline(4096)
+                if not line:
+                    break
+                if not line.strip():
+                    continue
+                m = _ISO_PREFIX.match(line) or _EPOCH_PREFIX.match(line)
+                return len(m.group(0)) if m else 0
+    except (OSError, EOFError, ValueError):
+        return 0
+    return 0
+
+
+class LogStore:
+    """A DuckDB database of one analysis, in a temporary folder removed on close."""
+
+    def __init__(self, memory_limit: str = "600MB", threads: int | None = None) -> None:
+        import os
+
+        import duckdb
+
+        self._dir = tempfile.mkdtemp(prefix="lambdoctor-logs-")
+        self.con: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        spill = str(Path(self._dir) / "spill").replace("'", "''")
+        self.con.execute(f"SET memory_limit = '{memory_limit}'; SET threads = {self.threads}; "
+                         f"SET temp_directory = '{spill}'; SET preserve_insertion_order = true;")
+        self.con.execute("CREATE TABLE files (src INTEGER, path VARCHAR, function VARCHAR, file_version VARCHAR, "
+                         "layout VARCHAR)")
+        self.con.execute(f"CREATE TABLE invocations ({_COLUMNS})")
+        self._rejected = 0
+        self._problems: list[tuple[str, str]] = []
+        self._files = 0
+
+    def close(self) -> None:
+        self.con.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> LogStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- stage 1 ----------------------------------------------------------------------------------------------
+    def ingest(self, files: Sequence[LogFile]) -> None:
+        import duckdb
+
+        if not files:
+            return
+        start = self._files
+        self.con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                             [[start + i, str(f.path), f.function, f.version, f.layout] for i, f in enumerate(files)])
+        self._files += len(files)
+        jobs = list(enumerate(files, start))
+
+        def one(job: tuple[int, LogFile]) -> tuple[int, list[tuple[str, str]]]:
+            src, f = job
+            cursor = self.con.cursor()
+            try:
+                if f.layout == "events":
+                    self._ingest_events(cursor, src, f)
+                    return 0, []
+                return self._ingest_text(cursor, src, f), []
+            except duckdb.Error as exc:
+                return 0, [(f.shown, _duckdb_reason(exc))]
+            finally:
+                cursor.close()
+
+        # One file per cursor: the running byte count is sequential within a file, so files give the parallelism.
+        workers = min(self.threads, len(jobs)) or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for rejected, problems in pool.map(one, jobs):
+                self._rejected += rejected
+                self._problems.extend(problems)
+
+    def _ingest_text(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> int:
+        rejects, scans = f"rejects_{src}", f"reject_scans_{src}"
+        cursor.execute("SET threads = 1")  # per cursor: the other cursors run beside it
+        cursor.execute(_ingest_sql(_KEPT_FROM_TEXT), {
+            "src": src, "function": f.function, "file_version": f.version, "path": str(f.path), "prefix": _prefix_length(f.path, f.compressed),
+            "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
+            "compression": "gzip" if f.compressed else "none",
+        })
+        row = cursor.execute(f"SELECT count(*) FROM {rejects}").fetchone()
+        return int(row[0]) if row else 0
+
+    def request_lines(self, files: Sequence[LogFile], request_id: str) -> list[tuple[str, str]]:
+        """(file, line) of one invocation, in order: the lines of its segment (START … REPORT within one stream),
+        plus any line elsewhere that names its request ID."""
+        out: list[tuple[str, str]] = []
+        for src, f in enumerate(files):
+            if f.layout == "events":
+                source = _events_source(f.path)
+                sql = f"""
+                    WITH l AS (
+                      SELECT stream, seq, line, sum(is_report) OVER w - is_report AS seg FROM (
+                        SELECT coalesce(e.logStreamName, '') AS stream, e.message AS line,
+                               CASE WHEN contains(e.message, 'REPORT RequestId: ')
+                                         OR contains(e.message, '"type":"platform.report"') THEN 1 ELSE 0 END
+                                 AS is_report,
+                               e."timestamp" AS ts, coalesce(e.eventId, lpad(CAST(n AS VARCHAR), 20, '0')) AS seq
+                        FROM (SELECT unnest(events) AS e, generate_subscripts(events, 1) AS n FROM {source}))
+                      WINDOW w AS (PARTITION BY stream ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND
+                                   CURRENT ROW))
+                    SELECT line FROM l WHERE (stream, seg) IN (SELECT (stream, seg) FROM l
+                                                                WHERE contains(line, $rid))
+                       OR contains(line, $rid)
+                    ORDER BY stream, seq"""
+                rows = self.con.execute(sql, {"rid": request_id}).fetchall()
+            else:
+                sql = f"""
+                    WITH l AS (
+                      SELECT line, row_number() OVER w AS n, sum(is_report) OVER w - is_report AS seg FROM (
+                        SELECT line, CASE WHEN contains(line, 'REPORT RequestId: ')
+                                           OR contains(line, '"type":"platform.report"') THEN 1 ELSE 0 END
+                                     AS is_report
+                        FROM {_READ_TEXT})
+                      WINDOW w AS (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+                    SELECT line FROM l WHERE seg IN (SELECT seg FROM l WHERE contains(line, $rid))
+                       OR contains(line, $rid)
+                    ORDER BY n"""
+                rows = self.con.execute(sql, {
+                    "rid": request_id, "path": str(f.path), "max_line": MAX_LINE_BYTES,
+                    "rejects": f"request_rejects_{src}", "rejects_scan": f"request_scans_{src}",
+                    "compression": "gzip" if f.compressed else "none"}).fetchall()
+            out.extend((f.shown, row[0]) for row in rows if row[0] is not None)
+        return out
+
+    def _ingest_events(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> None:
+        source = _events_source(f.path)
+        cursor.execute(_ingest_sql(_KEPT_FROM_EVENTS.replace("__SOURCE__", source)),
+                       {"src": src, "function": f.function, "file_version": f.version, "prefix": 0})
+
+    # -- stage 2 ----------------------------------------------------------------------------------------------
+    def assemble(self) -> IngestReport:
+        con = self.con
+        con.execute(f"SET threads = {self.threads}")
+        # The same REPORT record twice (overlapping exports, a file given twice) is one invocation. A retried
+        # asynchronous event keeps its request ID but has a REPORT of its own, so it stays.
+        row = con.execute("""
+            WITH ranked AS (SELECT rowid AS r, row_number() OVER (PARTITION BY function, request_id, time,
+                                   duration_ms, billed_ms, memory_mb, max_memory_used_mb, status
+                                   ORDER BY src, stream, seg) AS k
+                            FROM invocations WHERE NOT partial)
+            DELETE FROM invocations WHERE rowid IN (SELECT r FROM ranked WHERE k > 1) RETURNING 1""").fetchall()
+        duplicates = len(row)
+        counts = con.execute("SELECT count(*) FILTER (WHERE unparsed), count(*) FILTER (WHERE partial AND "
+                             "request_id IS NOT NULL) FROM invocations").fetchone()
+        unparsed, partial = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+        return IngestReport(self._files, self._rejected, unparsed, duplicates, partial, tuple(self._problems))
+
+    # -- questions ----------------------------------------------------------------------------------------------
+    def function_stats(self) -> list[FunctionStats]:
+        rows = self.con.execute(r"""
+            SELECT function,
+              count(*) AS invocations,
+              count(*) FILTER (WHERE cold_start) AS cold_starts,
+              quantile_cont(duration_ms, [0.5, 0.9, 0.99]) AS d, max(duration_ms) AS dmax,
+              sum(billed_ms) AS billed_total, avg(billed_ms) AS billed_mean,
+              mode(memory_mb) AS memory_mb, list(DISTINCT memory_mb ORDER BY memory_mb) AS sizes,
+              quantile_cont(max_memory_used_mb, [0.5, 0.99]) AS m, max(max_memory_used_mb) AS mmax,
+              quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.95]) FILTER (WHERE cold_start) AS i,
+              count(*) FILTER (WHERE status = 'timeout') AS timeouts,
+              count(*) FILTER (WHERE error_type = 'Runtime.OutOfMemory') AS oom,
+              count(*) FILTER (WHERE status NOT IN ('success', 'timeout')) AS errors,
+              sum(error_lines) FILTER (WHERE status = 'success') AS err_lines,
+              count(*) FILTER (WHERE status = 'success' AND error_lines > 0) AS err_invocations,
+              min(time) AS first, max(time) AS last,
+              max(timed_out_after_s) AS timeout_s,
+              list(DISTINCT version ORDER BY version) FILTER (WHERE version IS NOT NULL) AS versions
+            FROM invocations WHERE NOT partial AND NOT unparsed
+            GROUP BY function ORDER BY function""").fetchall()
+        extra = dict(self.con.execute("""
+            SELECT function, struct_pack(bytes := sum(log_bytes), partial := count(*) FILTER (WHERE partial AND
+                   request_id IS NOT NULL)) FROM invocations GROUP BY function""").fetchall())
+        out: list[FunctionStats] = []
+        for (fn, n, cold, d, dmax, billed_total, billed_mean, memory, sizes, m, mmax, i, timeouts, oom, errors,
+             err_lines, err_inv, first, last, timeout_s, versions) in rows:
+            more = extra.get(fn, {"bytes": 0, "partial": 0})
+            out.append(FunctionStats(
+                function=fn, invocations=int(n), cold_starts=int(cold),
+                duration_ms=_q(("p50", "p90", "p99"), d) | {"max": _f(dmax)},
+                billed_ms_total=int(billed_total or 0), billed_ms_mean=_f(billed_mean),
+                memory_mb=int(memory) if memory is not None else None,
+                memory_sizes=tuple(int(s) for s in sizes or () if s is not None),
+                max_memory_used_mb=_q(("p50", "p99"), m) | {"max": _f(mmax)},
+                init_ms=_q(("p50", "p95"), i),
+                timeouts=int(timeouts), out_of_memory=int(oom), errors=int(errors),
+                error_lines_in_success=int(err_lines or 0), invocations_with_error_lines=int(err_inv),
+                log_bytes=int(more["bytes"] or 0),
+                first=first.isoformat(timespec="milliseconds") + "Z" if first else None,
+                last=last.isoformat(timespec="milliseconds") + "Z" if last else None,
+                timeout_seconds_seen=_f(timeout_s), partial=int(more["partial"] or 0),
+                versions=tuple(versions or ()),
+                span_seconds=(last - first).total_seconds() if first and last else None,
+            ))
+        for fn, more in sorted(extra.items()):  # functions with only cut-off invocations
+            if fn not in {s.function for s in out} and more["partial"]:
+                out.append(_empty(fn, int(more["bytes"] or 0), int(more["partial"])))
+        return sorted(out, key=lambda s: s.function)
+
+    def hourly_counts(self) -> dict[str, list[int]]:
+        """Invocations per hour and function, every hour between the first and the last (empty hours are 0)."""
+        rows = self.con.execute("""
+            WITH h AS (SELECT function, date_trunc('hour', time) AS hour, count(*) AS n FROM invocations
+                       WHERE time IS NOT NULL AND NOT partial GROUP BY ALL),
+                 span AS (SELECT function, min(hour) AS lo, max(hour) AS hi FROM h GROUP BY ALL),
+                 grid AS (SELECT function, unnest(generate_series(lo, hi, INTERVAL 1 HOUR)) AS hour FROM span)
+            SELECT g.function, list(coalesce(h.n, 0) ORDER BY g.hour)
+            FROM grid g LEFT JOIN h USING (function, hour) GROUP BY g.function""").fetchall()
+        return {fn: [int(n) for n in counts] for fn, counts in rows}
+
+    def invocations(self) -> Iterator[tuple[Any, ...]]:
+        cursor = self.con.execute("SELECT * FROM invocations ORDER BY function, time, src, stream, seg")
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+
+
+def _f(value: object) -> float | None:
+    return round(float(value), 2) if isinstance(value, (int, float)) else None
+
+
+def _q(names: tuple[str, ...], values: Sequence[float] | None) -> dict[str, float | None]:
+    if not values:
+        return dict.fromkeys(names)
+    return {name: _f(v) for name, v in zip(names, values, strict=False)}
+
+
+def _empty(fn: str, log_bytes: int, partial: int) -> FunctionStats:
+    return FunctionStats(fn, 0, 0, dict.fromkeys(("p50", "p90", "p99", "max")), 0, None, None, (),
+                         dict.fromkeys(("p50", "p99", "max")), dict.fromkeys(("p50", "p95")), 0, 0, 0, 0, 0,
+                         log_bytes, None, None, None, partial, ())
+
+
+def _events_source(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    return (f"read_json('{quoted}', columns={{'events': 'STRUCT(logStreamName VARCHAR, \"timestamp\" BIGINT, "
+            "message VARCHAR, eventId VARCHAR)[]'}, format='auto', maximum_object_size=268435456)")
+
+
+def _duckdb_reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:300]
+

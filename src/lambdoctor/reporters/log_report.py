@@ -1,0 +1,142 @@
+"""Reports of `lambdoctor logs` (a table per function, or JSON) and `lambdoctor cost`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+from lambdoctor import __version__
+from lambdoctor.cost.model import Estimate, cents
+from lambdoctor.findings import Finding
+from lambdoctor.logs.stats import FunctionStats
+from lambdoctor.reporters.json_report import finding_dict, summary
+from lambdoctor.reporters.terminal import render as render_findings
+
+LOGS_SCHEMA_VERSION = "1.0"
+COST_SCHEMA_VERSION = "1.0"
+
+
+def stats_dict(s: FunctionStats) -> dict[str, Any]:
+    return {
+        "function": s.function,
+        "invocations": s.invocations,
+        "cold_starts": s.cold_starts,
+        "duration_ms": s.duration_ms,
+        "billed_ms_total": s.billed_ms_total,
+        "memory_mb": s.memory_mb,
+        "memory_sizes_seen": list(s.memory_sizes),
+        "max_memory_used_mb": s.max_memory_used_mb,
+        "init_ms": s.init_ms,
+        "timeouts": s.timeouts,
+        "out_of_memory": s.out_of_memory,
+        "errors": s.errors,
+        "error_lines_in_success": s.error_lines_in_success,
+        "invocations_with_error_lines": s.invocations_with_error_lines,
+        "log_bytes": s.log_bytes,
+        "partial": s.partial,
+        "versions": list(s.versions),
+        "first": s.first,
+        "last": s.last,
+    }
+
+
+def render_logs_json(stats: Sequence[FunctionStats], findings: Sequence[Finding], skipped: int,
+                     notes: Sequence[str], files: int) -> str:
+    doc = {
+        "schema_version": LOGS_SCHEMA_VERSION,
+        "tool": {"name": "lambdoctor", "version": __version__},
+        "functions": [stats_dict(s) for s in stats],
+        "findings": [finding_dict(f) for f in findings],
+        "skipped_lines": skipped,
+        "notes": list(notes),
+        "summary": summary(findings, files, 0),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def render_logs_terminal(stats: Sequence[FunctionStats], findings: Sequence[Finding], notes: Sequence[str],
+                         files: int, stream: TextIO) -> None:
+    headers = ("function", "invocations", "cold", "p50 ms", "p99 ms", "max ms", "memory", "peak MB", "timeouts",
+               "OOM", "errors", "err lines", "log MB")
+    rows = [(s.function, f"{s.invocations:,}", f"{s.cold_starts:,}", _n(s.duration_ms["p50"], 1),
+             _n(s.duration_ms["p99"], 1), _n(s.duration_ms["max"], 1), f"{s.memory_mb or '-'}",
+             _n(s.max_memory_used_mb["max"]), f"{s.timeouts:,}", f"{s.out_of_memory:,}", f"{s.errors:,}",
+             f"{s.error_lines_in_success:,}", f"{s.log_bytes / 1e6:,.1f}") for s in stats]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    stream.write(line + "\n" + "-" * len(line) + "\n")
+    for r in rows:
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        stream.write("  ".join(cells) + "\n")
+    stream.write("\n")
+    render_findings(list(findings), files, 0, stream, notes)
+
+
+def _money(value: Decimal) -> float:
+    # Two decimals survive the round trip through a JSON number exactly as printed.
+    return float(cents(value))
+
+
+def estimate_dict(e: Estimate) -> dict[str, Any]:
+    w = e.workload
+    return {
+        "memory_mb": w.memory_mb,
+        "architecture": w.architecture,
+        "invocations": float(w.invocations),
+        "billed_ms": float(e.billed_ms),
+        "gb_seconds": float(e.gb_seconds),
+        "monthly_total_usd": _money(e.total),
+        "yearly_total_usd": _money(e.total * 12),
+        "breakdown": {k: _money(v) for k, v in e.breakdown.items()},
+        "assumptions": list(e.assumptions),
+    }
+
+
+def render_cost_json(estimates: Sequence[Estimate], always_on: Decimal | None) -> str:
+    first = estimates[0]
+    doc: dict[str, Any] = {
+        "schema_version": COST_SCHEMA_VERSION,
+        "region": first.prices.region,
+        "prices_effective": first.prices.effective.isoformat(),
+        "billing_granularity_ms": first.prices.billing_granularity_ms,
+        "estimates": [estimate_dict(e) for e in estimates],
+    }
+    doc.update({k: v for k, v in estimate_dict(first).items() if k in ("monthly_total_usd", "breakdown")})
+    if always_on is not None:
+        doc["always_on_usd"] = _money(always_on)
+        doc["compared"] = [{"memory_mb": e.workload.memory_mb,
+                            "monthly_difference_usd": _money(e.total - always_on),
+                            "yearly_difference_usd": _money((e.total - always_on) * 12)} for e in estimates]
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_cost_terminal(estimates: Sequence[Estimate], always_on: Decimal | None, stream: TextIO) -> None:
+    first = estimates[0]
+    stream.write(f"prices: {first.prices.region}, in force {first.prices.effective.isoformat()} "
+                 f"({first.prices.billing_granularity_ms} ms billing); a month is 30 days\n\n")
+    keys = list(first.breakdown)
+    headers = ["memory", "billed ms", *keys, "total/month", "total/year"]
+    rows = []
+    for e in estimates:
+        rows.append([f"{e.workload.memory_mb} MB", f"{e.billed_ms:,.1f}",
+                     *(f"${cents(e.breakdown[k]):,}" for k in keys), f"${cents(e.total):,}",
+                     f"${cents(e.total * 12):,}"])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    stream.write("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)) + "\n")
+    for r in rows:
+        stream.write("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + "\n")
+    for note in first.assumptions:
+        stream.write(f"note: {note}\n")
+    if always_on is not None:
+        stream.write("\n")
+        for e in estimates:
+            diff = e.total - always_on
+            word = "more" if diff > 0 else "less"
+            stream.write(f"{e.workload.memory_mb} MB: ${cents(abs(diff)):,} a month (${cents(abs(diff) * 12):,} a "
+                         f"year) {word} than the always-on ${cents(always_on):,}\n")

@@ -1,0 +1,217 @@
+"""`lambdoctor logs`: every log shape of facts.md §2, the same statistics from every input layout, the LOG rules'
+examples, and bad input counted instead of crashing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from lambdoctor.cli import main
+from lambdoctor.rules.logs import LOG_RULES, LogRule
+
+DATA = ROOT / "tests" / "data" / "logs"
+SOURCE_REPORT = ("REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3\tDuration: 702.16 ms\tBilled Duration: 800 ms"
+                 "\tMemory Size: 512 MB\tMax Memory Used: 15 MB\n")
+
+
+def logs(*args: str, stdin: str | None = None) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(main, ["logs", *args, "--format", "json"], input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def without_times(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in f.items() if k not in ("first", "last")} for f in doc["functions"]]
+
+
+def test_sources_report_line_yields_log001_with_size_and_saving(tmp_path: Path) -> None:
+    for name, text in (("tabs.log", SOURCE_REPORT), ("spaces.log", SOURCE_REPORT.replace("\t", " "))):
+        (tmp_path / name).write_text(text)
+        code, doc = logs(str(tmp_path / name), "--prices", "2019-06")
+        assert code == 0
+        [finding] = doc["findings"]
+        assert finding["rule"] == "LOG001" and finding["confidence"] == "low"
+        # (512 − 128) MB × 0.8 s × $0.0000166667 per GB-s = $5.00 per million invocations.
+        assert finding["message"] == (
+            "max memory used 15 MB of 512 MB over 1 invocation (p99 15 MB): 128 MB saves about $5.00 per million "
+            "invocations (the logs carry no time span to project a month from); CPU scales with memory, so "
+            "re-measure duration at 128 MB")
+        assert doc["functions"][0]["billed_ms_total"] == 800
+
+
+def test_sample_statistics_and_findings() -> None:
+    code, doc = logs(str(DATA / "sample.log"), "--function", "orders-api")
+    assert code == 0
+    [stats] = doc["functions"]
+    assert stats == {
+        "function": "orders-api", "invocations": 4, "cold_starts": 1,
+        "duration_ms": {"p50": 100.0, "p90": 2130.0, "p99": 2913.0, "max": 3000.0},
+        "billed_ms_total": 3621, "memory_mb": 512, "memory_sizes_seen": [512],
+        "max_memory_used_mb": {"p50": 62.5, "p99": 63.97, "max": 64.0}, "init_ms": {"p50": 400.0, "p95": 400.0},
+        "timeouts": 1, "out_of_memory": 0, "errors": 1, "error_lines_in_success": 1,
+        "invocations_with_error_lines": 1, "log_bytes": 1734, "partial": 0, "versions": ["$LATEST"],
+        "first": None, "last": None}
+    assert [f["rule"] for f in doc["findings"]] == ["LOG001", "LOG003", "LOG004", "LOG006"]
+    assert doc["skipped_lines"] == 0
+
+
+def test_export_layout_and_filter_log_events_give_the_same_statistics_as_plain_text() -> None:
+    _, text = logs(str(DATA / "sample.log"), "--function", "orders-api")
+    _, export = logs(str(DATA / "export"))  # the function comes from the export's destination prefix
+    _, events = logs(str(DATA / "sample-events.json"), "--function", "orders-api")
+    assert without_times(text) == without_times(export) == without_times(events)
+    assert [f["rule"] for f in export["findings"]] == [f["rule"] for f in text["findings"]]
+    # Exported and API records carry times; bare messages do not.
+    assert export["functions"][0]["first"] == events["functions"][0]["first"] == "2026-11-01T10:00:00.500Z"
+
+
+def test_stdin_gz_and_request_id(tmp_path: Path) -> None:
+    text = (DATA / "sample.log").read_text()
+    _, piped = logs("-", "--function", "orders-api", stdin=text)
+    packed = tmp_path / "orders-api.log.gz"
+    with gzip.open(packed, "wt") as fh:
+        fh.write(text)
+    _, zipped = logs(str(packed))
+    _, plain = logs(str(DATA / "sample.log"), "--function", "orders-api")
+    assert without_times(piped) == without_times(zipped) == without_times(plain)
+    out = CliRunner().invoke(main, ["logs", str(DATA / "sample-events.json"), "--request-id",
+                                    "33333333-3333-4333-8333-333333333333"])
+    shown = [line.split(": ", 1)[1] for line in out.output.splitlines() if ": " in line]
+    assert shown[0] == "START RequestId: 33333333-3333-4333-8333-333333333333 Version: $LATEST"
+    assert shown[1] == "[ERROR] KeyError: 'order_id'"
+    assert shown[-1].startswith("REPORT RequestId: 33333333-3333-4333-8333-333333333333\tDuration: 20.00 ms")
+
+
+def test_json_log_format_snapstart_and_status_fields(tmp_path: Path) -> None:
+    # facts.md §2.2 (a real capture) and §2.1 (SnapStart, Status, Error Type, X-Ray on the next line).
+    records = [
+        '{"time":"2026-10-08T07:30:27.768Z","type":"platform.initStart","record":{"initializationType":"on-demand",'
+        '"phase":"init","runtimeVersion":"nodejs:22.mainline.v122","functionName":"tenner-notifier",'
+        '"functionVersion":"$LATEST"}}',
+        '{"time":"2026-10-08T07:30:28.235Z","type":"platform.start","record":{"requestId":'
+        '"79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36","functionArn":"arn:aws:lambda:eu-central-1:825765399535:function:'
+        'tenner-notifier","version":"$LATEST"}}',
+        '{"timestamp":"2026-10-08T07:30:28.300Z","level":"ERROR","requestId":"79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36",'
+        '"message":"retrying"}',
+        '{"time":"2026-10-08T07:30:29.470Z","type":"platform.report","record":{"requestId":'
+        '"79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36","metrics":{"durationMs":1233.96,"billedDurationMs":1698,'
+        '"memorySizeMB":256,"maxMemoryUsedMB":123,"initDurationMs":463.512},"status":"success"}}',
+        '{"time":"2026-10-08T07:31:29.470Z","type":"platform.report","record":{"requestId":'
+        '"0b5e81f7-9cdd-4145-b1f6-7c50ef8a2a36","metrics":{"durationMs":1072.145,"billedDurationMs":1073,'
+        '"memorySizeMB":256,"maxMemoryUsedMB":256},"status":"error","errorType":"Runtime.OutOfMemory"}}',
+        '{"time":"2026-10-08T07:32:00.000Z","type":"platform.telemetrySubscription","record":{"name":"x"}}',
+    ]
+    (tmp_path / "tenner-notifier.log").write_text("\n".join(records) + "\n")
+    _, doc = logs(str(tmp_path / "tenner-notifier.log"))
+    [s] = doc["functions"]
+    assert (s["invocations"], s["cold_starts"], s["out_of_memory"], s["errors"], s["error_lines_in_success"]) == \
+        (2, 1, 1, 1, 1)
+    assert s["init_ms"]["p50"] == 463.51 and s["memory_mb"] == 256
+    assert {f["rule"] for f in doc["findings"]} == {"LOG002", "LOG006"}
+
+    snap = ("REPORT RequestId: 8c360c87-d4b7-4423-b5f3-af02be3c1763\tDuration: 2338.66 ms\tBilled Duration: 2521 ms"
+            "\tMemory Size: 3009 MB\tMax Memory Used: 173 MB\tRestore Duration: 398.97 ms\t"
+            "Billed Restore Duration: 182 ms\t\n"
+            "REPORT RequestId: 806ab12b-e660-4a4a-8d9a-eee01e457f98\tDuration: 376256.59 ms\tBilled Duration: "
+            "376257 ms\tMemory Size: 10239 MB\tMax Memory Used: 10239 MB\tInit Duration: 551.73 ms\tStatus: error"
+            "\tError Type: Runtime.OutOfMemory\n"
+            "REPORT RequestId: 1c8df7d3-0000-4000-8000-000000000001\tDuration: 120000 ms\tBilled Duration: 120000 ms"
+            "\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tStatus: timeout\n"
+            "XRAY TraceId: 1-5d9d007f-0a8c7fd02xmpl480aed55ef0\tSegmentId: 3d752xmpl1bbe37e\tSampled: true\n")
+    (tmp_path / "mixed.log").write_text(snap)
+    _, doc = logs(str(tmp_path / "mixed.log"))
+    [s] = doc["functions"]
+    assert (s["invocations"], s["cold_starts"], s["out_of_memory"], s["timeouts"]) == (3, 2, 1, 1)
+    assert s["init_ms"]["p50"] == 475.35  # the restore and the init duration, as cold-start latency
+    assert sorted(s["memory_sizes_seen"]) == [512, 3009, 10239]
+
+
+def test_bad_input_is_counted_not_fatal(tmp_path: Path) -> None:
+    good = (DATA / "sample.log").read_bytes()
+    junk = (b"\xff\xfe\x00binary\x80junk\n" + b"REPORT RequestId: cut-off\tDuration: \n"
+            + b"END RequestId: 55555555-5555-4555-8555-555555555555\n" + b"x" * (9 * 1024 * 1024) + b"\n"
+            + b'{"time":"2026-11-01T10:00:00Z","type":"platform.unknownThing","record":{}}\n'
+            + b"START RequestId: 66666666-6666-4666-8666-666666666666 Version: 3\n")
+    (tmp_path / "orders-api.log").write_bytes(good + good + junk)  # the same records twice: duplicates
+    code, doc = logs(str(tmp_path / "orders-api.log"))
+    assert code == 0
+    [s] = doc["functions"]
+    assert s["invocations"] == 4 and s["partial"] == 1
+    # 1 line not UTF-8, 1 line longer than a log event, 1 REPORT without its fields, 4 duplicate REPORTs
+    assert doc["skipped_lines"] == 7
+    assert doc["notes"] == [
+        "2 line(s) skipped: not UTF-8 text, or longer than a log event",
+        "1 REPORT record(s) without the fields a REPORT has: skipped",
+        "4 duplicate REPORT record(s) counted once (overlapping inputs)",
+        "1 invocation(s) with a START but no REPORT (cut off or still running)",
+    ]
+    (tmp_path / "broken.json").write_text('{"events": [{"message": ')
+    code, doc = logs(str(tmp_path / "broken.json"))
+    assert code == 2 and doc["findings"][0]["rule"] == "SYS000"
+    assert doc["findings"][0]["message"].startswith("could not read this log:")
+
+
+def test_template_timeout_drives_log004(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      FunctionName: orders-api\n      Runtime: python3.12\n      Handler: app.handler\n"
+        "      InlineCode: 'def handler(e, c): pass'\n      Timeout: 1\n      MemorySize: 512\n")
+    (tmp_path / "orders-api.log").write_text(
+        "REPORT RequestId: 5f0c8d0e-1d7a-4b0e-9f55-0e1f1c2a9a01\tDuration: 900.00 ms\tBilled Duration: 900 ms\t"
+        "Memory Size: 512 MB\tMax Memory Used: 300 MB\n")
+    _, doc = logs(str(tmp_path / "orders-api.log"), "--template", str(tmp_path / "template.yaml"))
+    [finding] = doc["findings"]
+    assert finding["rule"] == "LOG004" and finding["resource"] == "Orders" and finding["line"] == 4
+    assert finding["message"].startswith("p99 duration 900 ms is 90.0 % of the 1 s timeout (configured)")
+
+
+def _steady(tmp_path: Path, hours: int, per_hour: int, bursty: bool) -> Path:
+    lines = []
+    for h in range(hours):
+        n = per_hour if not bursty or h % 2 else per_hour // 10
+        for i in range(n):
+            ms = (i * 3_600_000) // n
+            ts = f"2026-11-{1 + h // 24:02d}T{h % 24:02d}:{ms // 60000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z"
+            lines.append(f"{ts} REPORT RequestId: {h:08d}-0000-4000-8000-{i:012d}\tDuration: 1000.00 ms\t"
+                         "Billed Duration: 1000 ms\tMemory Size: 512 MB\tMax Memory Used: 400 MB\t")
+    path = tmp_path / ("bursty.log" if bursty else "steady.log")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cost003_steady_load_against_an_always_on_price(tmp_path: Path) -> None:
+    steady = _steady(tmp_path, 26, 360, bursty=False)
+    # 360 an hour at 1 s and 512 MB: about 259,000 invocations a month (the span is first to last REPORT), $2.21.
+    _, doc = logs(str(steady), "--always-on-usd", "1", "--select", "COST003")
+    [finding] = doc["findings"]
+    assert finding["rule"] == "COST003"
+    assert "$2.21 a month on Lambda against $1.00 always on, $14.54 a year more" in finding["message"]
+    _, cheaper = logs(str(steady), "--always-on-usd", "5", "--select", "COST003")
+    assert cheaper["findings"] == []
+    _, quiet = logs(str(_steady(tmp_path, 26, 360, bursty=True)), "--always-on-usd", "1", "--select", "COST003")
+    assert quiet["findings"] == []
+    _, without = logs(str(steady), "--select", "COST003")
+    assert without["findings"] == []
+
+
+@pytest.mark.parametrize("rule", [r for r in LOG_RULES if r.id != "COST003"], ids=lambda r: r.id)
+def test_log_rule_example_fires_and_use_instead_is_silent(rule: type[LogRule], tmp_path: Path) -> None:
+    for section, expect in (("Example", True), ("Use instead", False)):
+        path = tmp_path / f"{section.replace(' ', '-')}.log"
+        path.write_text(rule.example(section))
+        _, doc = logs(str(path), "--select", rule.id)
+        fired = [f for f in doc["findings"] if f["rule"] == rule.id]
+        assert bool(fired) is expect, f"{rule.id} {section}: {doc['findings']}"
+        assert not [f for f in doc["findings"] if f["rule"].startswith("SYS")]
+
+
+def test_corpus_free_folder_without_logs_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# not a log\n")
+    result = CliRunner().invoke(main, ["logs", str(tmp_path)])
+    assert result.exit_code == 2
