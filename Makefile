@@ -26,6 +26,7 @@ bench: $(BIN)/lambdoctor
 	$(BIN)/python bench/run_scan_bench.py
 	cd bench && ../$(BIN)/python run_code_bench.py
 	$(BIN)/python bench/run_iac_bench.py
+	$(BIN)/python bench/run_logs_bench.py 1024 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
