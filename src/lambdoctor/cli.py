@@ -88,14 +88,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
-    overrides: dict[str, str] = {}
-    for item in variables:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            click.echo(f"lambdoctor: --var {item!r}: expected NAME=VALUE", err=True)
-            sys.exit(EXIT_USAGE)
-        overrides[name.strip()] = value
-    result = run_scan(targets, cfg, _today(today), overrides)
+    result = run_scan(targets, cfg, _today(today), _variables(variables))
     findings = result.findings
     suppressed = result.suppressed
     if write_baseline:
@@ -233,8 +226,8 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
     from lambdoctor import config as configuration
     from lambdoctor.findings import Severity
     from lambdoctor.logs.analyze import analyze, configured_from_templates
-    from lambdoctor.logs.rules_select import selected_ids
     from lambdoctor.reporters import log_report
+    from lambdoctor.rules.logs import LOG_RULES
 
     use_stdin = any(str(p) == "-" for p in paths)
     files = [p for p in paths if str(p) != "-"]
@@ -264,11 +257,13 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
         sys.exit(EXIT_CLEAN)
 
     try:
-        chosen = selected_ids(configuration.parse_ids(",".join(select), "--select") if select else (),
-                              configuration.parse_ids(",".join(ignore), "--ignore") if ignore else ())
+        cfg = configuration.Config(
+            select=configuration.parse_ids(",".join(select), "--select") if select else (),
+            ignore=configuration.parse_ids(",".join(ignore), "--ignore") if ignore else ())
     except configuration.ConfigError as exc:
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    chosen = {r.id for r in LOG_RULES if cfg.enabled(r.id)}
     table = _price_table(region, price_date)
     configured: dict[str, Any] = {}
     template_problems: list[Any] = []

@@ -30,6 +30,8 @@ class Analysis:
 def configured_from_templates(paths: Sequence[str], variables: dict[str, str] | None = None
                               ) -> tuple[dict[str, Configured], list[Finding]]:
     """Function settings from templates, keyed by every name a log group could carry for the function."""
+    from lambdoctor.config import Config
+    from lambdoctor.engine import problems_as_findings
     from lambdoctor.loaders.discover import load_paths
     from lambdoctor.model import Unknown
 
@@ -43,8 +45,7 @@ def configured_from_templates(paths: Sequence[str], variables: dict[str, str] | 
             conf = Configured(fn.id, fn.ref.file, fn.ref.line, float(timeout) if timeout else None, memory, arch)
             for key in {fn.id, fn.name or fn.id}:
                 out[key] = conf
-    problems = [Finding("SYS000", Severity.ERROR, p.reason, p.file, p.line, p.column) for p in loaded.problems]
-    return out, problems
+    return out, problems_as_findings(loaded, Config())
 
 
 def match_configured(functions: Sequence[str], configured: Mapping[str, Configured]) -> dict[str, Configured]:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 STREAM_LEAF = re.compile(r"\[([^\]]+)\][0-9a-f]{32}$")
 TASK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-DATE_PART = re.compile(r"^\d{4}(-\d{2}-\d{2})?$|^\d{2}$")
 # What the export writes beside the logs, and names no log file has.
 _SKIP_NAMES = {"aws-logs-write-test"}
 _LOG_SUFFIXES = (".log", ".txt", ".gz", ".json", ".jsonl", ".ndjson", ".out")

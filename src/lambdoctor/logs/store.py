@@ -11,7 +11,7 @@ Two stages:
    the last line of each. So the lines after one REPORT, up to and including the next, are one invocation: its
    segment. Its bytes are the difference of two positions; its other lines give status, errors and timeouts.
 
-Memory is bounded by DuckDB's ``memory_limit``; the database lives in a temporary folder so it can spill.
+Memory is bounded by DuckDB's ``memory_limit``: the database is in memory and spills to a temporary folder.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -308,7 +308,6 @@ class LogStore:
             finally:
                 cursor.close()
 
-        # One file per cursor: the running byte count is sequential within a file, so files give the parallelism.
         workers = min(self.threads, len(jobs)) or 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for rejected, problems in pool.map(one, jobs):
@@ -317,7 +316,9 @@ class LogStore:
 
     def _ingest_text(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> int:
         rejects, scans = f"rejects_{src}", f"reject_scans_{src}"
-        cursor.execute("SET threads = 1")  # per cursor: the other cursors run beside it
+        # `threads` is database-wide: one DuckDB thread per query, and the parallelism comes from one file per
+        # Python thread (the running byte count is sequential within a file). assemble() restores the setting.
+        cursor.execute("SET threads = 1")
         cursor.execute(_ingest_sql(_KEPT_FROM_TEXT), {
             "src": src, "function": f.function, "file_version": f.version, "path": str(f.path), "prefix": _prefix_length(f.path, f.compressed),
             "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
@@ -452,10 +453,6 @@ class LogStore:
             FROM grid g LEFT JOIN h USING (function, hour) GROUP BY g.function""").fetchall()
         return {fn: [int(n) for n in counts] for fn, counts in rows}
 
-    def invocations(self) -> Iterator[tuple[Any, ...]]:
-        cursor = self.con.execute("SELECT * FROM invocations ORDER BY function, time, src, stream, seg")
-        while batch := cursor.fetchmany(10_000):
-            yield from batch
 
 
 def _f(value: object) -> float | None:
