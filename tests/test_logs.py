@@ -157,6 +157,21 @@ def test_bad_input_is_counted_not_fatal(tmp_path: Path) -> None:
     assert doc["findings"][0]["message"].startswith("could not read this log:")
 
 
+def test_a_start_without_its_report_is_partial_even_when_another_invocation_follows(tmp_path: Path) -> None:
+    # The first invocation's END and REPORT never arrived (a cut-off log); the stream goes on with the next one.
+    (tmp_path / "worker.log").write_text(
+        "START RequestId: aaaaaaaa-0000-4000-8000-000000000001 Version: 7\n"
+        "[ERROR]\t2026-11-01T10:00:00.100Z\taaaaaaaa-0000-4000-8000-000000000001\tlost work\n"
+        "START RequestId: bbbbbbbb-0000-4000-8000-000000000002 Version: 7\n"
+        "END RequestId: bbbbbbbb-0000-4000-8000-000000000002\n"
+        "REPORT RequestId: bbbbbbbb-0000-4000-8000-000000000002\tDuration: 10.00 ms\tBilled Duration: 10 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 50 MB\t\n")
+    _, doc = logs(str(tmp_path / "worker.log"))
+    [s] = doc["functions"]
+    assert (s["invocations"], s["partial"], s["versions"]) == (1, 1, ["7"])
+    assert "1 invocation(s) with a START but no REPORT (cut off or still running)" in doc["notes"]
+
+
 def test_template_timeout_drives_log004(tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text(
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n"

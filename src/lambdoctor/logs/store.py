@@ -56,149 +56,182 @@ _READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR'}, delim=E'\x01\x1f\x
   auto_detect=false, new_line='\n', strict_mode=false, ignore_errors=true, max_line_size=$max_line,
   store_rejects=true, rejects_table=$rejects, rejects_scan=$rejects_scan, compression=$compression)"""
 
-# The facts of one kept line, computed only for lines of its kind (CASE evaluates a branch only where it applies).
-# A text REPORT is tab-separated and always starts Duration, Billed Duration, Memory Size, Max Memory Used, then
-# Init or Restore Duration when cold (facts.md §2.1): splitting on tabs is several times cheaper than a regular
-# expression with groups. A REPORT whose tabs became spaces (copied from a web page) takes the slower path.
+# The facts of a REPORT line, computed only on REPORT lines (after the filter). A text REPORT always reads
+# `REPORT RequestId: <id>\tDuration: <d> ms\tBilled Duration: <b> ms\tMemory Size: <m> MB\tMax Memory Used: <u> MB\t`
+# then `Init Duration: <i> ms\t` or `Restore Duration: <r> ms\t…` when cold, then Status/Error Type when it failed
+# (facts.md §2.1). Split on tabs, the first five fields sit at fixed places with fixed labels, so a substring cuts
+# the number out: several times cheaper than a regular expression with groups. A REPORT whose tabs became spaces
+# (copied from a web page) takes the slower label search; so do the optional fields, which only some lines have.
 _JSON = "substr(line, strpos(line, '{'))"
 _SLOW_FIELD = "try_cast(split_part(split_part(line, '{label}: ', 2), ' ', 1) AS DOUBLE)"
-_FACTS = rf"""
-  CASE WHEN kind = 1 THEN
-    CASE WHEN contains(line, '"type":"platform.report"') THEN struct_pack(
-        rid := json_extract_string({_JSON}, '$.record.requestId'),
-        duration := try_cast(json_extract_string({_JSON}, '$.record.metrics.durationMs') AS DOUBLE),
-        billed := try_cast(json_extract_string({_JSON}, '$.record.metrics.billedDurationMs') AS DOUBLE),
-        memory := try_cast(json_extract_string({_JSON}, '$.record.metrics.memorySizeMB') AS DOUBLE),
-        used := try_cast(json_extract_string({_JSON}, '$.record.metrics.maxMemoryUsedMB') AS DOUBLE),
-        init := try_cast(json_extract_string({_JSON}, '$.record.metrics.initDurationMs') AS DOUBLE),
-        restore := try_cast(json_extract_string({_JSON}, '$.record.metrics.restoreDurationMs') AS DOUBLE),
-        status := json_extract_string({_JSON}, '$.record.status'),
-        error_type := json_extract_string({_JSON}, '$.record.errorType'))
-    WHEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[5], 'Max Memory Used: ') THEN struct_pack(
-        rid := string_split(tabs[1], ' ')[-1],
-        duration := try_cast(split_part(tabs[2], ' ', 2) AS DOUBLE),
-        billed := try_cast(split_part(tabs[3], ' ', 3) AS DOUBLE),
-        memory := try_cast(split_part(tabs[4], ' ', 3) AS DOUBLE),
-        used := try_cast(split_part(tabs[5], ' ', 4) AS DOUBLE),
-        init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
-        restore := CASE WHEN contains(line, 'Restore Duration: ')
-                        THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
-        status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
-        error_type := CASE WHEN contains(line, 'Error Type: ')
-                           THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
-    ELSE struct_pack(
-        rid := nullif(split_part(split_part(split_part(line, 'REPORT RequestId: ', 2), chr(9), 1), ' ', 1), ''),
-        duration := {_SLOW_FIELD.format(label='Duration')},
-        billed := {_SLOW_FIELD.format(label='Billed Duration')},
-        memory := {_SLOW_FIELD.format(label='Memory Size')},
-        used := {_SLOW_FIELD.format(label='Max Memory Used')},
-        init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
-        restore := CASE WHEN contains(line, 'Restore Duration: ')
-                        THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
-        status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
-        error_type := CASE WHEN contains(line, 'Error Type: ')
-                           THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
-    END
-  END AS report,
-  CASE WHEN kind = 2 THEN
-    CASE WHEN contains(line, '"type":"platform.start"') THEN struct_pack(
-        rid := json_extract_string({_JSON}, '$.record.requestId'),
-        version := json_extract_string({_JSON}, '$.record.version'))
-    ELSE struct_pack(
-        rid := split_part(split_part(split_part(line, 'START RequestId: ', 2), chr(9), 1), ' ', 1),
-        version := CASE WHEN contains(line, 'Version: ')
-                        THEN trim(split_part(split_part(line, 'Version: ', 2), ' ', 1), chr(9) || chr(10) || chr(13) || ' ')
-                   END)
-    END
-  END AS start,
-  CASE WHEN kind = 3 THEN line END AS other,
-  CASE WHEN kind = 1 THEN coalesce(ts,
+
+
+def _cut(field: int, label: str, unit: str) -> str:
+    """The number in `tabs[field]` = `<label>: <number> <unit>`."""
+    head, tail = len(label) + 2, len(unit) + 1
+    return f"try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE)"
+
+
+_REPORT_FACTS = rf"""
+  CASE WHEN contains(line, '"type":"platform.report"') THEN struct_pack(
+      rid := json_extract_string({_JSON}, '$.record.requestId'),
+      duration := try_cast(json_extract_string({_JSON}, '$.record.metrics.durationMs') AS DOUBLE),
+      billed := try_cast(json_extract_string({_JSON}, '$.record.metrics.billedDurationMs') AS DOUBLE),
+      memory := try_cast(json_extract_string({_JSON}, '$.record.metrics.memorySizeMB') AS DOUBLE),
+      used := try_cast(json_extract_string({_JSON}, '$.record.metrics.maxMemoryUsedMB') AS DOUBLE),
+      init := try_cast(json_extract_string({_JSON}, '$.record.metrics.initDurationMs') AS DOUBLE),
+      restore := try_cast(json_extract_string({_JSON}, '$.record.metrics.restoreDurationMs') AS DOUBLE),
+      status := json_extract_string({_JSON}, '$.record.status'),
+      error_type := json_extract_string({_JSON}, '$.record.errorType'))
+  WHEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[3], 'Billed Duration: ')
+       AND starts_with(tabs[4], 'Memory Size: ') AND starts_with(tabs[5], 'Max Memory Used: ') THEN struct_pack(
+      rid := nullif(trim(substr(tabs[1], strpos(tabs[1], 'RequestId: ') + 11)), ''),
+      duration := {_cut(2, 'Duration', 'ms')},
+      billed := {_cut(3, 'Billed Duration', 'ms')},
+      memory := {_cut(4, 'Memory Size', 'MB')},
+      used := {_cut(5, 'Max Memory Used', 'MB')},
+      init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
+      restore := CASE WHEN contains(line, 'Restore Duration: ') THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
+      status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
+      error_type := CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
+  ELSE struct_pack(
+      rid := nullif(split_part(split_part(split_part(line, 'REPORT RequestId: ', 2), chr(9), 1), ' ', 1), ''),
+      duration := {_SLOW_FIELD.format(label='Duration')},
+      billed := {_SLOW_FIELD.format(label='Billed Duration')},
+      memory := {_SLOW_FIELD.format(label='Memory Size')},
+      used := {_SLOW_FIELD.format(label='Max Memory Used')},
+      init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
+      restore := CASE WHEN contains(line, 'Restore Duration: ') THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
+      status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
+      error_type := CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
+  END"""
+_REPORT_TIME = r"""coalesce(ts,
     CASE WHEN $prefix = 25 THEN try_cast(substr(line, 1, 23) AS TIMESTAMP)
          WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
-    CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)
-  END AS ts"""
-_TABS = "CASE WHEN kind = 1 THEN string_split(line, chr(9)) END AS tabs"
+    CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)"""
+# `START RequestId: <id> Version: <v>`: cut by position (a split into a list costs more).
+def _start_fields(col: str) -> tuple[str, str]:
+    json = f"substr({col}, strpos({col}, '{{'))"
+    is_json = f"""contains({col}, '"type":"platform.start"')"""
+    rid = f"""CASE WHEN {is_json} THEN json_extract_string({json}, '$.record.requestId')
+       ELSE split_part(split_part(substr({col}, strpos({col}, 'START RequestId: ') + 17, 100), ' ', 1), chr(9), 1) END"""
+    version = f"""CASE WHEN {is_json} THEN json_extract_string({json}, '$.record.version')
+       WHEN contains({col}, 'Version: ') THEN rtrim(substr({col}, strpos({col}, 'Version: ') + 9, 200), chr(9) || chr(10) || chr(13) || ' ')
+       END"""
+    return rid, version
 
+
+_START_RID, _START_VERSION = _start_fields("start_line")
+
+# -- the lines that matter, in order, with their byte position -------------------------------------------------
+# Every line gets a kind; only REPORT (1), START (2) and the few others that say something about an invocation (3)
+# pass the filter. The byte position is a running sum over all lines, which DuckDB streams in file order.
+# Columns: stream, ord (order within the stream), pos, kind, line, ts.
 _KEPT_FROM_TEXT = f"""
-SELECT '' AS stream, pos, seg, kind, report, start, other, ts FROM (
-  SELECT kind, report, start, other, ts,
-         sum(nbytes) OVER w AS pos,
-         sum(CASE WHEN kind = 1 THEN 1 ELSE 0 END) OVER w - CASE WHEN kind = 1 THEN 1 ELSE 0 END AS seg
-  FROM (
-    SELECT kind, nbytes, {_FACTS} FROM (SELECT *, {_TABS} FROM (
-      SELECT line, NULL::TIMESTAMP AS ts, {_KIND} AS kind,
-             CASE WHEN line IS NULL THEN 0
-                  -- a line the export prefixed with its timestamp; a message's continuation lines have none
-                  WHEN $prefix > 0 AND substr(line, $prefix, 1) = ' ' AND substr(line, 1, 1) BETWEEN '0' AND '9'
-                  THEN strlen(line) + 1 - $prefix
-                  ELSE strlen(line) + 1 END AS nbytes
-      FROM {_READ_TEXT}
-    ))
-  )
-  WINDOW w AS (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-) WHERE kind > 0
+SELECT '' AS stream, 0 AS ord, line, ts, kind, CAST(sum(nbytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS pos
+FROM (
+  SELECT line, NULL::TIMESTAMP AS ts, {_KIND} AS kind,
+         CASE WHEN line IS NULL THEN 0
+              -- a line the export prefixed with its timestamp; a message's continuation lines have none
+              -- (an ISO date starts with 2, epoch milliseconds with 1: one byte compared, not a pattern)
+              WHEN $prefix > 0 AND starts_with(line, $lead)
+              THEN strlen(line) + 1 - $prefix
+              ELSE strlen(line) + 1 END AS nbytes
+  FROM {_READ_TEXT})
+QUALIFY kind > 0
 """
 
 # `aws logs filter-log-events` output interleaves streams; order inside each stream by time, then event ID.
 _KEPT_FROM_EVENTS = f"""
-SELECT stream, pos, seg, kind, {_FACTS} FROM (SELECT *, {_TABS} FROM (
-  SELECT stream, ts, line, kind, sum(strlen(coalesce(line, ''))) OVER w AS pos,
-         sum(CASE WHEN kind = 1 THEN 1 ELSE 0 END) OVER w - CASE WHEN kind = 1 THEN 1 ELSE 0 END AS seg
+SELECT * FROM (
+  SELECT stream, row_number() OVER w AS ord, line, ts, kind, sum(strlen(coalesce(line, ''))) OVER w AS pos
   FROM (SELECT *, {_KIND} AS kind FROM (
     SELECT coalesce(e.logStreamName, '') AS stream, make_timestamp(e."timestamp" * 1000) AS ts,
            e.message AS line, coalesce(e.eventId, lpad(CAST(n AS VARCHAR), 20, '0')) AS seq
-    FROM (SELECT unnest(events) AS e, generate_subscripts(events, 1) AS n FROM __SOURCE__)
-  ))
+    FROM (SELECT unnest(events) AS e, generate_subscripts(events, 1) AS n FROM __SOURCE__)))
   WINDOW w AS (PARTITION BY stream ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-) WHERE kind > 0)
+) WHERE kind > 0
 """
 
-# -- stage 2: a segment (the lines after one REPORT up to the next) → one invocation -----------------------------
+# -- stage 2: the lines after one REPORT up to the next → one invocation -------------------------------------------
+# Within one log stream an execution environment handles one invocation at a time and REPORT is its last line, so
+# the kept lines between two REPORTs belong to the second. No grouping and no sort: running counts and "the last
+# START/error seen" are carried down the stream (streaming windows), only the REPORT rows and each stream's last
+# row are kept, and the difference to the previous kept row's running values gives the invocation's own.
 # A Python unhandled exception (`[ERROR] KeyError: 'x'\rTraceback…`), a Node one (`\tERROR\tInvoke Error `), the
 # Python runtime's JSON form (`"log_level":"ERROR"` with an errorType) and a crashed runtime.
 # DuckDB string literals have no backslash escapes: a tab is chr(9).
-_UNHANDLED = r"""(regexp_matches(other, '\[ERROR\] [A-Za-z_][\w.]*(: |$|\r)')
-  OR contains(other, chr(9) || 'ERROR' || chr(9) || 'Invoke Error ')
-  OR (contains(other, '"log_level":"ERROR"') AND contains(other, '"errorType"'))
-  OR contains(other, 'Runtime exited with error'))"""
-_ERROR_LINE = r"""(contains(other, '[ERROR]' || chr(9))
-  OR (contains(other, chr(9) || 'ERROR' || chr(9)) AND NOT contains(other, chr(9) || 'ERROR' || chr(9) || 'Invoke Error '))
-  OR contains(other, '"level":"ERROR"'))"""
+_UNHANDLED = r"""(regexp_matches(line, '\[ERROR\] [A-Za-z_][\w.]*(: |$|\r)')
+  OR contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error ')
+  OR (contains(line, '"log_level":"ERROR"') AND contains(line, '"errorType"'))
+  OR contains(line, 'Runtime exited with error'))"""
+_ERROR_LINE = r"""(contains(line, '[ERROR]' || chr(9))
+  OR (contains(line, chr(9) || 'ERROR' || chr(9)) AND NOT contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error '))
+  OR contains(line, '"level":"ERROR"'))"""
 
-_SEGMENTS = rf"""
-reports AS (
-  SELECT stream, seg, report, ts AS report_ts, pos AS end_pos FROM kept WHERE kind = 1
-), starts AS (
-  SELECT stream, seg, arg_min(start, pos) AS start, max(pos) AS start_pos FROM kept WHERE kind = 2 GROUP BY ALL
-), others AS (
-  SELECT stream, seg, max(pos) AS other_pos,
-    count(*) FILTER (WHERE {_ERROR_LINE}) AS error_lines,
-    count(*) FILTER (WHERE {_UNHANDLED}) > 0 AS unhandled,
-    arg_min(regexp_extract(other, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), pos)
-      FILTER (WHERE regexp_matches(other, '\[ERROR\] [A-Za-z_]')) AS unhandled_type,
-    count(*) FILTER (WHERE contains(other, 'Runtime exited with error: signal: killed')) > 0 AS killed,
-    max(try_cast(regexp_extract(other, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE))
-      FILTER (WHERE contains(other, 'Task timed out after')) AS timed_out_after_s
-  FROM kept WHERE kind = 3 GROUP BY ALL
-), per_segment AS (
-  SELECT stream, seg, report, report_ts, end_pos, start,
-    greatest(end_pos, start_pos, other_pos) AS last_pos,
-    CASE WHEN report IS NULL THEN 0 ELSE 1 END AS reports,
-    coalesce(error_lines, 0) AS error_lines, coalesce(unhandled, false) AS unhandled, unhandled_type,
-    coalesce(killed, false) AS killed, timed_out_after_s
-  FROM reports FULL JOIN starts USING (stream, seg) FULL JOIN others USING (stream, seg)
+_ASSEMBLE = rf"""
+flagged AS (
+  SELECT stream, ord, pos, kind, line, ts,
+    CASE WHEN kind = 1 THEN 1 ELSE 0 END AS is_report,
+    CASE WHEN kind = 2 THEN 1 ELSE 0 END AS is_start,
+    CASE WHEN kind = 2 THEN line END AS start_line,
+    CASE WHEN kind = 3 AND {_ERROR_LINE} THEN 1 ELSE 0 END AS is_error_line,
+    CASE WHEN kind = 3 AND {_UNHANDLED} THEN pos END AS unhandled_pos,
+    CASE WHEN kind = 3 AND contains(line, '[ERROR] ') THEN line END AS type_line,
+    CASE WHEN kind = 3 AND contains(line, 'Runtime exited with error: signal: killed') THEN pos END AS killed_pos,
+    CASE WHEN kind = 3 AND contains(line, 'Task timed out after') THEN line END AS timeout_line
+  FROM kept
+), running AS (
+  SELECT stream, ord, pos, kind, line, ts, is_report,
+    sum(is_report) OVER w - is_report AS seg,
+    sum(is_start) OVER w AS starts,
+    sum(is_error_line) OVER w AS error_lines,
+    last_value(CASE WHEN is_start = 1 THEN pos END IGNORE NULLS) OVER w AS start_pos,
+    last_value(start_line IGNORE NULLS) OVER w AS start_line,
+    last_value(unhandled_pos IGNORE NULLS) OVER w AS unhandled_pos,
+    last_value(CASE WHEN type_line IS NOT NULL THEN pos END IGNORE NULLS) OVER w AS type_pos,
+    last_value(type_line IGNORE NULLS) OVER w AS type_line,
+    last_value(killed_pos IGNORE NULLS) OVER w AS killed_pos,
+    last_value(CASE WHEN timeout_line IS NOT NULL THEN pos END IGNORE NULLS) OVER w AS timeout_pos,
+    last_value(timeout_line IGNORE NULLS) OVER w AS timeout_line,
+    lead(kind) OVER o AS next_kind
+  FROM flagged
+  WINDOW w AS (__PARTITION__ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), o AS (__PARTITION__)
+), ends AS (
+  SELECT *,
+    lag(pos, 1, 0) OVER o AS prev_pos,
+    lag(starts, 1, 0) OVER o AS prev_starts,
+    lag(error_lines, 1, 0) OVER o AS prev_error_lines
+  FROM running WHERE is_report = 1 OR next_kind IS NULL
+  WINDOW o AS (__PARTITION__)
 ), parsed AS (
-  SELECT stream, seg, reports, error_lines, unhandled, unhandled_type, killed, timed_out_after_s,
-    coalesce(report.rid, start.rid) AS request_id,
-    coalesce(nullif(start.version, ''), CAST($file_version AS VARCHAR)) AS version,
-    report_ts AS time,
+  SELECT stream, seg, is_report AS reports,
+    greatest(starts - prev_starts - 1, 0) AS lost_starts,
+    error_lines - prev_error_lines AS error_lines,
+    coalesce(unhandled_pos > prev_pos, false) AS unhandled,
+    CASE WHEN type_pos > prev_pos
+         THEN nullif(regexp_extract(type_line, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), '') END AS unhandled_type,
+    coalesce(killed_pos > prev_pos, false) AS killed,
+    CASE WHEN timeout_pos > prev_pos THEN
+      try_cast(regexp_extract(timeout_line, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE) END
+      AS timed_out_after_s,
+    -- the START's request ID matters only when no REPORT names the invocation
+    CASE WHEN start_pos > prev_pos AND is_report = 0 THEN {_START_RID} END AS start_rid,
+    CASE WHEN start_pos > prev_pos THEN {_START_VERSION} END AS start_version,
+    CASE WHEN is_report = 1 THEN {_REPORT_FACTS} END AS report,
+    CASE WHEN is_report = 1 THEN {_REPORT_TIME} END AS time,
+    greatest(0, pos - prev_pos) AS log_bytes
+  FROM (SELECT *, string_split(line, chr(9)) AS tabs FROM ends)
+), invocation AS (
+  SELECT stream, seg, reports, lost_starts, error_lines, unhandled, unhandled_type, killed, timed_out_after_s,
+    coalesce(report.rid, start_rid) AS request_id,
+    coalesce(nullif(start_version, ''), CAST($file_version AS VARCHAR)) AS version,
+    time,
     report.duration AS duration_ms, report.billed AS billed_ms, report.memory AS memory_mb,
     report.used AS max_memory_used_mb, report.init AS init_ms, report.restore AS restore_ms,
     nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
-    greatest(0, coalesce(end_pos, last_pos)
-                - coalesce(lag(end_pos) OVER (PARTITION BY stream ORDER BY seg), 0)) AS log_bytes,
-    report.rid IS NULL AS report_unparsed
-  FROM per_segment
+    log_bytes, report.rid IS NULL AS report_unparsed
+  FROM parsed
 )"""
 
 _FINAL = r"""
@@ -217,19 +250,21 @@ SELECT $function AS function, version, request_id, time,
   log_bytes, error_lines, timed_out_after_s, reports,
   reports = 0 AS partial,
   reports > 0 AND (report_unparsed OR duration_ms IS NULL OR memory_mb IS NULL) AS unparsed,
-  $src AS src, stream, seg
-FROM parsed
+  lost_starts, $src AS src, stream, seg
+FROM invocation
 """
 
 _COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTAMP, duration_ms DOUBLE, "
             "billed_ms DOUBLE, memory_mb DOUBLE, max_memory_used_mb DOUBLE, init_ms DOUBLE, restore_ms DOUBLE, "
             "status VARCHAR, error_type VARCHAR, cold_start BOOLEAN, log_bytes BIGINT, error_lines BIGINT, "
-            "timed_out_after_s DOUBLE, reports BIGINT, partial BOOLEAN, unparsed BOOLEAN, src INTEGER, "
+            "timed_out_after_s DOUBLE, reports BIGINT, partial BOOLEAN, unparsed BOOLEAN, lost_starts BIGINT, "
+            "src INTEGER, "
             "stream VARCHAR, seg BIGINT")
 
 
-def _ingest_sql(kept: str) -> str:
-    return f"INSERT INTO invocations WITH kept AS ({kept}), {_SEGMENTS} {_FINAL}"
+def _ingest_sql(kept: str, partition: str) -> str:
+    assembled = _ASSEMBLE.replace("__PARTITION__", partition)
+    return f"INSERT INTO invocations WITH kept AS ({kept}), {assembled} {_FINAL}"
 
 
 def _prefix_length(path: Path, compressed: bool) -> int:
@@ -293,7 +328,8 @@ class LogStore:
         self.con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
                              [[start + i, str(f.path), f.function, f.version, f.layout] for i, f in enumerate(files)])
         self._files += len(files)
-        jobs = list(enumerate(files, start))
+        # Largest file first: one file is one thread's work, so this keeps both cores busy until the end.
+        jobs = sorted(enumerate(files, start), key=lambda job: -_size(job[1].path))
 
         def one(job: tuple[int, LogFile]) -> tuple[int, list[tuple[str, str]]]:
             src, f = job
@@ -319,8 +355,10 @@ class LogStore:
         # `threads` is database-wide: one DuckDB thread per query, and the parallelism comes from one file per
         # Python thread (the running byte count is sequential within a file). assemble() restores the setting.
         cursor.execute("SET threads = 1")
-        cursor.execute(_ingest_sql(_KEPT_FROM_TEXT), {
-            "src": src, "function": f.function, "file_version": f.version, "path": str(f.path), "prefix": _prefix_length(f.path, f.compressed),
+        prefix = _prefix_length(f.path, f.compressed)
+        cursor.execute(_ingest_sql(_KEPT_FROM_TEXT, ""), {
+            "src": src, "function": f.function, "file_version": f.version, "path": str(f.path), "prefix": prefix,
+            "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
             "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
             "compression": "gzip" if f.compressed else "none",
         })
@@ -371,7 +409,7 @@ class LogStore:
 
     def _ingest_events(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> None:
         source = _events_source(f.path)
-        cursor.execute(_ingest_sql(_KEPT_FROM_EVENTS.replace("__SOURCE__", source)),
+        cursor.execute(_ingest_sql(_KEPT_FROM_EVENTS.replace("__SOURCE__", source), "PARTITION BY stream ORDER BY ord"),
                        {"src": src, "function": f.function, "file_version": f.version, "prefix": 0})
 
     # -- stage 2 ----------------------------------------------------------------------------------------------
@@ -380,15 +418,19 @@ class LogStore:
         con.execute(f"SET threads = {self.threads}")
         # The same REPORT record twice (overlapping exports, a file given twice) is one invocation. A retried
         # asynchronous event keeps its request ID but has a REPORT of its own, so it stays.
+        # Most inputs have none: find the request IDs seen twice first (one cheap hash aggregate), rank only those.
+        con.execute("CREATE TEMP TABLE seen_twice AS SELECT request_id FROM invocations WHERE NOT partial "
+                    "GROUP BY request_id HAVING count(*) > 1")
         row = con.execute("""
             WITH ranked AS (SELECT rowid AS r, row_number() OVER (PARTITION BY function, request_id, time,
                                    duration_ms, billed_ms, memory_mb, max_memory_used_mb, status
                                    ORDER BY src, stream, seg) AS k
-                            FROM invocations WHERE NOT partial)
+                            FROM invocations WHERE NOT partial AND request_id IN (SELECT request_id FROM seen_twice))
             DELETE FROM invocations WHERE rowid IN (SELECT r FROM ranked WHERE k > 1) RETURNING 1""").fetchall()
+        con.execute("DROP TABLE seen_twice")
         duplicates = len(row)
         counts = con.execute("SELECT count(*) FILTER (WHERE unparsed), count(*) FILTER (WHERE partial AND "
-                             "request_id IS NOT NULL) FROM invocations").fetchone()
+                             "request_id IS NOT NULL) + coalesce(sum(lost_starts), 0) FROM invocations").fetchone()
         unparsed, partial = (int(counts[0]), int(counts[1])) if counts else (0, 0)
         return IngestReport(self._files, self._rejected, unparsed, duplicates, partial, tuple(self._problems))
 
@@ -415,7 +457,7 @@ class LogStore:
             GROUP BY function ORDER BY function""").fetchall()
         extra = dict(self.con.execute("""
             SELECT function, struct_pack(bytes := sum(log_bytes), partial := count(*) FILTER (WHERE partial AND
-                   request_id IS NOT NULL)) FROM invocations GROUP BY function""").fetchall())
+                   request_id IS NOT NULL) + sum(lost_starts)) FROM invocations GROUP BY function""").fetchall())
         out: list[FunctionStats] = []
         for (fn, n, cold, d, dmax, billed_total, billed_mean, memory, sizes, m, mmax, i, timeouts, oom, errors,
              err_lines, err_inv, first, last, timeout_s, versions) in rows:
@@ -469,6 +511,13 @@ def _empty(fn: str, log_bytes: int, partial: int) -> FunctionStats:
     return FunctionStats(fn, 0, 0, dict.fromkeys(("p50", "p90", "p99", "max")), 0, None, None, (),
                          dict.fromkeys(("p50", "p99", "max")), dict.fromkeys(("p50", "p95")), 0, 0, 0, 0, 0,
                          log_bytes, None, None, None, partial, ())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _events_source(path: Path) -> str:
