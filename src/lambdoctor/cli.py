@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/configuration err
 from __future__ import annotations
 
 import sys
+import tempfile
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -197,6 +198,27 @@ def _variables(items: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str, region: str | None,
+               profile: str | None, endpoint_url: str | None, folder: Path, hourly: bool) -> Any:
+    from datetime import datetime, timezone
+
+    from lambdoctor.logs import live
+
+    try:
+        now = datetime.now(timezone.utc)
+        start = live.parse_since(since, now)
+        end = live.parse_since(until, now) if until else now
+        return live.fetch(live.client(region, profile, endpoint_url), groups, start, end, via, folder, hourly)
+    except live.LiveError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # botocore: no credentials, no Region, an unreachable endpoint
+        if type(exc).__module__.startswith("botocore"):
+            click.echo(f"lambdoctor: could not reach CloudWatch Logs: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        raise
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--function", "function", help="The function these logs belong to (default: from each path).")
@@ -214,9 +236,20 @@ def _variables(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes.")
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="never",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
+@click.option("--log-group", "log_groups", multiple=True, metavar="NAME|PREFIX*",
+              help="Read a live log group (a function name means /aws/lambda/NAME; end with * for a prefix).")
+@click.option("--since", default="7d", show_default=True, help="Live: from this long ago (7d, 12h) or an ISO date.")
+@click.option("--until", "until", help="Live: up to this ISO date (default: now).")
+@click.option("--via", type=click.Choice(["insights", "events"]), default="insights", show_default=True,
+              help="Live: aggregate in CloudWatch Logs Insights, or download the events and analyze them here.")
+@click.option("--log-region", help="Live: the log groups' Region (default: the AWS configuration's).")
+@click.option("--profile", help="Live: the AWS profile.")
+@click.option("--endpoint-url", help="Live: another CloudWatch Logs endpoint (default: AWS_ENDPOINT_URL).")
 def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ...], variables: tuple[str, ...],
          fmt: str, output: Path | None, request_id: str | None, price_date: str | None, region: str,
-         always_on_usd: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str) -> None:
+         always_on_usd: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
+         log_groups: tuple[str, ...], since: str, until: str | None, via: str, log_region: str | None,
+         profile: str | None, endpoint_url: str | None) -> None:
     """Analyze Lambda log records: text or JSON log format, plain or .gz files, folders exported to S3
     (`<prefix>/<task>/<stream>/000000.gz`), `aws logs filter-log-events` JSON, or `-` for standard input.
 
@@ -235,8 +268,8 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
     if missing:
         click.echo(f"lambdoctor: no such file or folder: {', '.join(missing)}", err=True)
         sys.exit(EXIT_USAGE)
-    if not files and not use_stdin:
-        click.echo("lambdoctor: give log files or folders, or - to read standard input", err=True)
+    if not files and not use_stdin and not log_groups:
+        click.echo("lambdoctor: give log files or folders, - to read standard input, or --log-group", err=True)
         sys.exit(EXIT_USAGE)
 
     if request_id:
@@ -270,8 +303,12 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
     if templates:
         configured, template_problems = configured_from_templates(list(templates), _variables(variables))
     stdin = sys.stdin.buffer if use_stdin else None
-    result = analyze(files, table, function=function, configured=configured,
-                     always_on_usd=_decimal(always_on_usd, "--always-on-usd"), stdin=stdin, selected=chosen)
+    always_on = _decimal(always_on_usd, "--always-on-usd")
+    with tempfile.TemporaryDirectory(prefix="lambdoctor-live-") as folder:
+        live = _live_logs(log_groups, since, until, via, log_region, profile, endpoint_url, Path(folder),
+                          hourly=always_on is not None) if log_groups else None
+        result = analyze(files, table, function=function, configured=configured, always_on_usd=always_on,
+                         stdin=stdin, selected=chosen, live=live)
     findings = sorted([*result.findings, *template_problems], key=lambda f: f.sort_key())
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     try:

@@ -12,6 +12,7 @@ from typing import IO
 
 from lambdoctor.cost.prices import PriceTable
 from lambdoctor.findings import Finding, Severity
+from lambdoctor.logs.live import LiveResult, function_of
 from lambdoctor.logs.sources import LogFile, discover
 from lambdoctor.logs.stats import FunctionStats, IngestReport
 from lambdoctor.logs.store import LogStore
@@ -72,19 +73,27 @@ def spool_stdin(stream: IO[bytes], folder: str) -> Path:
 
 def analyze(paths: Sequence[Path], prices: PriceTable, *, function: str | None = None,
             configured: Mapping[str, Configured] | None = None, always_on_usd: Decimal | None = None,
-            stdin: IO[bytes] | None = None, selected: set[str] | None = None) -> Analysis:
+            stdin: IO[bytes] | None = None, selected: set[str] | None = None,
+            live: LiveResult | None = None) -> Analysis:
     spool = tempfile.mkdtemp(prefix="lambdoctor-stdin-") if stdin is not None else None
     try:
         files, problems = discover(list(paths), function)
         if stdin is not None and spool is not None:
             piped = spool_stdin(stdin, spool)
             files.append(LogFile(piped, function or "stdin", "text", shown="<stdin>"))
-        with LogStore() as store:
-            store.ingest(files)
-            report = store.assemble()
-            stats = store.function_stats()
-            hourly = store.hourly_counts() if always_on_usd is not None else {}
+        if live is not None:
+            files.extend(live.files)
         sources: dict[str, str] = {}
+        if live is not None and live.stats:  # aggregated by Logs Insights: nothing to read here
+            stats, hourly = live.stats, live.hourly
+            report = IngestReport(len(live.groups), 0, 0, 0, 0, ())
+            sources = {function_of(g): g for g in live.groups}
+        else:
+            with LogStore() as store:
+                store.ingest(files)
+                report = store.assemble()
+                stats = store.function_stats()
+                hourly = store.hourly_counts() if always_on_usd is not None else {}
         for f in files:
             sources.setdefault(f.function, f.shown)
         matched = match_configured([s.function for s in stats], configured or {})
@@ -95,7 +104,7 @@ def analyze(paths: Sequence[Path], prices: PriceTable, *, function: str | None =
             findings.append(Finding("SYS000", Severity.ERROR, p.reason, p.file, 1))
         for file, reason in report.problems:
             findings.append(Finding("SYS000", Severity.ERROR, f"could not read this log: {reason}", file, 1))
-        notes = []
+        notes = list(live.notes) if live is not None else []
         if report.lines_rejected:
             notes.append(f"{report.lines_rejected:,} line(s) skipped: not UTF-8 text, or longer than a log event")
         if report.reports_unparsed:
@@ -104,7 +113,7 @@ def analyze(paths: Sequence[Path], prices: PriceTable, *, function: str | None =
             notes.append(f"{report.duplicates:,} duplicate REPORT record(s) counted once (overlapping inputs)")
         if report.partial:
             notes.append(f"{report.partial:,} invocation(s) with a START but no REPORT (cut off or still running)")
-        if not files and not problems:
+        if not files and not problems and not stats:
             notes.append("no log files found")
         skipped = report.lines_rejected + report.reports_unparsed + report.duplicates
         return Analysis(stats, report, sorted(findings, key=Finding.sort_key), skipped, notes)
