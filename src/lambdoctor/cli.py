@@ -452,3 +452,54 @@ def _workloads_from_templates(paths: list[str], count: Decimal | None, duration:
         out.append(Workload(count, conf.memory_mb or 128, duration_ms=duration,
                             **dict(common, architecture=conf.architecture)))
     return out
+
+
+@main.command()
+@click.option("--function", "functions", multiple=True, help="Only this function (repeatable; default: all).")
+@click.option("--keep", default=3, show_default=True, type=click.IntRange(min=0),
+              help="Versions not in use to keep, newest first.")
+@click.option("--apply", "do_apply", is_flag=True, help="Delete the versions the plan deletes (default: plan only).")
+@click.option("--region", help="The Region (default: the AWS configuration's).")
+@click.option("--profile", help="The AWS profile.")
+@click.option("--endpoint-url", help="Another Lambda endpoint (default: AWS_ENDPOINT_URL).")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | None, profile: str | None,
+          endpoint_url: str | None, fmt: str) -> None:
+    """Plan (or with --apply, carry out) the deletion of old function versions that nothing uses.
+
+    Never deleted: $LATEST and any version an alias routes to (primary or weighted), provisioned concurrency, an
+    event source mapping, a function URL or a qualified resource-policy statement targets. Of the rest, the --keep
+    newest stay. Without --apply nothing is changed.
+    """
+    from lambdoctor.live import prune as pruning
+    from lambdoctor.live.session import client
+    from lambdoctor.reporters import prune_report
+
+    try:
+        lam = client("lambda", region, profile, endpoint_url)
+        names = list(functions) or pruning.list_functions(lam)
+        used, quota, note = pruning.account_storage(lam)
+        outcomes = []
+        try:
+            mappings: dict[str, set[str]] | None = pruning.mapping_qualifiers(lam)
+        except Exception as exc:  # AccessDenied: each function then records the mappings as unreadable
+            if not type(exc).__module__.startswith("botocore"):
+                raise
+            mappings = None
+        for name in names:
+            if do_apply:
+                outcomes.append(pruning.apply(lam, name, keep, mappings))
+            else:
+                decisions = pruning.plan_function(pruning.read_inventory(lam, name, keep, mappings), keep)
+                outcomes.append(pruning.Outcome(name, decisions))
+    except Exception as exc:
+        if type(exc).__module__.startswith("botocore"):
+            click.echo(f"lambdoctor: could not read the account: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        raise
+    notes = [note] if note else []
+    if fmt == "json":
+        click.echo(prune_report.render_json(outcomes, used, quota, do_apply, notes))
+    else:
+        prune_report.render_terminal(outcomes, used, quota, do_apply, notes, sys.stdout)
+    sys.exit(EXIT_FINDINGS if any(o.failed for o in outcomes) else EXIT_CLEAN)

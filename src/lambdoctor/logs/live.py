@@ -88,13 +88,9 @@ def function_of(group: str) -> str:
 
 
 def client(region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
-    import boto3
-    from botocore.config import Config
+    from lambdoctor.live.session import client as make
 
-    session = boto3.Session(profile_name=profile, region_name=region)
-    # Adaptive retries: the client waits when CloudWatch Logs throttles (StartQuery allows a few calls a second).
-    return session.client("logs", endpoint_url=endpoint_url,
-                          config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
+    return make("logs", region, profile, endpoint_url)
 
 
 def resolve_groups(logs: Any, given: Sequence[str]) -> list[str]:

@@ -403,7 +403,8 @@ class ErrorsWithoutFailure(LogRule):
         yield self.report(
             stats, ctx,
             f"{stats.error_lines_in_success:,} error record{'s' if stats.error_lines_in_success != 1 else ''} in "
-            f"{stats.invocations_with_error_lines:,} invocations that reported success: these failures reach no "
+            f"{stats.invocations_with_error_lines:,} invocation{'s' if stats.invocations_with_error_lines != 1 else ''}"
+            " that reported success: these failures reach no "
             "Errors metric, retry or DLQ",
             "re-raise after logging (or return batchItemFailures for the failed records) so Lambda sees the failure")
 

@@ -1,0 +1,1 @@
+"""Live AWS accounts, read through boto3 (imported only by the commands that need it)."""

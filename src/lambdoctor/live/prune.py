@@ -1,0 +1,253 @@
+"""``lambdoctor prune``: old function versions out of the 75 GB regional code-storage quota, never one in use.
+
+Every published version keeps its deployment package and counts against the Region's code storage (75 GB by
+default, facts.md §3); CI/CD that publishes on each deploy fills it in a year or two and then every deploy fails.
+A version is in use — and never deleted — when it is `$LATEST`, the primary or weighted version of an alias, the
+target of a provisioned-concurrency config, an event source mapping or a function URL, or named by a qualified
+statement of the function's resource policy. Of the rest, the `keep` newest stay.
+
+The plan is a pure function of an inventory (tested as a property over random layouts); reading the inventory
+and deleting are the only calls to AWS. When one of the protection sources cannot be read, nothing of that
+function is deleted: not knowing is not permission.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_QUOTA_BYTES = 75 * 1024**3  # "Function and layer storage: 75 GB" (Lambda quotas page)
+
+
+@dataclass(frozen=True)
+class Version:
+    version: str  # "$LATEST" or a number
+    size_bytes: int
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    version: str
+    weights: tuple[tuple[str, float], ...] = ()  # additional versions and their share of traffic
+
+
+@dataclass
+class Inventory:
+    function: str
+    versions: list[Version]
+    aliases: list[Alias] = field(default_factory=list)
+    provisioned: set[str] = field(default_factory=set)  # qualifiers (version numbers or alias names)
+    mappings: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+    policy: set[str] = field(default_factory=set)
+    unreadable: list[str] = field(default_factory=list)  # protection sources that could not be read
+
+
+@dataclass(frozen=True)
+class Decision:
+    version: str
+    size_bytes: int
+    last_modified: str
+    action: str  # "keep" or "delete"
+    reason: str
+
+
+def _number(version: str) -> int:
+    return int(version) if version.isdigit() else -1
+
+
+def _through_aliases(qualifiers: Iterable[str], aliases: Sequence[Alias]) -> dict[str, str]:
+    """A qualifier is a version number or an alias name; an alias name protects the versions it routes to."""
+    by_name = {a.name: a for a in aliases}
+    out: dict[str, str] = {}
+    for q in qualifiers:
+        if q in by_name:
+            alias = by_name[q]
+            for v in (alias.version, *(w for w, _ in alias.weights)):
+                out.setdefault(v, f"via alias {alias.name}")
+        else:
+            out.setdefault(q, "")
+    return out
+
+
+def plan_function(inv: Inventory, keep: int) -> list[Decision]:
+    """Every version of one function with its action and why, newest first."""
+    protected: dict[str, str] = {"$LATEST": "$LATEST is never deleted"}
+    for alias in inv.aliases:
+        protected.setdefault(alias.version, f"alias {alias.name} points here")
+        for version, weight in alias.weights:
+            protected.setdefault(version, f"alias {alias.name} routes {weight * 100:g} % of traffic here")
+    sources = (("provisioned concurrency", inv.provisioned), ("an event source mapping", inv.mappings),
+               ("a function URL", inv.urls), ("a resource-policy statement", inv.policy))
+    for what, qualifiers in sources:
+        for version, via in _through_aliases(qualifiers, inv.aliases).items():
+            protected.setdefault(version, f"{what} targets it{' ' + via if via else ''}")
+    ordered = sorted(inv.versions, key=lambda v: (_number(v.version), v.version), reverse=True)
+    out: list[Decision] = []
+    kept = 0
+    for v in ordered:
+        if v.version in protected:
+            out.append(Decision(v.version, v.size_bytes, v.last_modified, "keep", protected[v.version]))
+        elif inv.unreadable:
+            out.append(Decision(v.version, v.size_bytes, v.last_modified, "keep",
+                                f"could not read {', '.join(inv.unreadable)}: not deleted while unknown"))
+        elif kept < keep:
+            kept += 1
+            out.append(Decision(v.version, v.size_bytes, v.last_modified, "keep",
+                                f"one of the {keep} newest versions not in use"))
+        else:
+            out.append(Decision(v.version, v.size_bytes, v.last_modified, "delete",
+                                f"not in use, older than the {keep} newest"))
+    return out
+
+
+def reclaimable(decisions: Iterable[Decision]) -> int:
+    return sum(d.size_bytes for d in decisions if d.action == "delete")
+
+
+# -- reading the inventory (boto3, read-only) ----------------------------------------------------------------------
+
+
+def _qualifier(arn: str) -> str | None:
+    """`arn:aws:lambda:r:acct:function:name:QUALIFIER` → QUALIFIER (None for an unqualified ARN)."""
+    parts = arn.split(":")
+    return parts[7] if len(parts) > 7 and parts[7] else None
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", type(exc).__name__))
+    return type(exc).__name__
+
+
+def mapping_qualifiers(lam: Any) -> dict[str, set[str]]:
+    """Function name → the qualifiers its event source mappings target. Listed once for the whole Region:
+    filtering by an unqualified name does not return the mappings of its versions and aliases."""
+    out: dict[str, set[str]] = {}
+    for page in lam.get_paginator("list_event_source_mappings").paginate():
+        for m in page.get("EventSourceMappings", []):
+            parts = m.get("FunctionArn", "").split(":")
+            if len(parts) > 7 and parts[7]:
+                out.setdefault(parts[6], set()).add(parts[7])
+    return out
+
+
+def read_inventory(lam: Any, function: str, keep: int, mappings: dict[str, set[str]] | None = None) -> Inventory:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    versions = [Version(c["Version"], int(c.get("CodeSize", 0)), c.get("LastModified", ""))
+                for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)
+                for c in page.get("Versions", [])]
+    aliases = [Alias(a["Name"], a["FunctionVersion"],
+                     tuple(sorted((a.get("RoutingConfig") or {}).get("AdditionalVersionWeights", {}).items())))
+               for page in lam.get_paginator("list_aliases").paginate(FunctionName=function)
+               for a in page.get("Aliases", [])]
+    inv = Inventory(function, versions, aliases)
+
+    def guarded(what: str, read: Any) -> set[str]:
+        try:
+            return {q for q in read() if q}
+        except (ClientError, BotoCoreError) as exc:
+            inv.unreadable.append(f"{what} ({_error_code(exc)})")
+            return set()
+
+    inv.provisioned = guarded("provisioned-concurrency configs", lambda: [
+        _qualifier(c["FunctionArn"]) for page in lam.get_paginator("list_provisioned_concurrency_configs").paginate(
+            FunctionName=function) for c in page.get("ProvisionedConcurrencyConfigs", [])])
+    inv.mappings = guarded("event source mappings", lambda: (
+        mappings if mappings is not None else mapping_qualifiers(lam)).get(function, set()))
+    inv.urls = guarded("function URLs", lambda: _url_qualifiers(lam, function, aliases))
+    # GetPolicy is one call per qualifier (15 calls a second at most): asked only of the versions the plan would
+    # otherwise delete, and of the aliases.
+    candidates = [d.version for d in plan_function(inv, keep) if d.action == "delete"]
+    inv.policy = guarded("the resource policy", lambda: _policy_qualifiers(lam, function, candidates, aliases))
+    return inv
+
+
+def _url_qualifiers(lam: Any, function: str, aliases: Sequence[Alias]) -> list[str]:
+    """A function URL belongs to the function or to one alias (never to a version number)."""
+    from botocore.exceptions import ClientError
+
+    out = []
+    for alias in aliases:
+        try:
+            lam.get_function_url_config(FunctionName=function, Qualifier=alias.name)
+            out.append(alias.name)
+        except ClientError as exc:
+            if _error_code(exc) != "ResourceNotFoundException":
+                raise
+    return out
+
+
+def _policy_qualifiers(lam: Any, function: str, versions: Sequence[str], aliases: Sequence[Alias]) -> list[str]:
+    """Permissions added with a qualifier live in that version's or alias's own policy."""
+    from botocore.exceptions import ClientError
+
+    out = []
+    for q in [*versions, *(a.name for a in aliases)]:
+        try:
+            policy = json.loads(lam.get_policy(FunctionName=function, Qualifier=q)["Policy"])
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                continue
+            raise
+        # A qualified permission's statement names the qualified ARN as its Resource.
+        if any(_qualifier(str(st.get("Resource", ""))) == q for st in policy.get("Statement", [])):
+            out.append(q)
+    return out
+
+
+def account_storage(lam: Any) -> tuple[int | None, int, str | None]:
+    """(bytes used, quota, a note when GetAccountSettings could not be read)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        settings = lam.get_account_settings()
+    except (ClientError, BotoCoreError) as exc:
+        return None, DEFAULT_QUOTA_BYTES, (f"code storage in use not read (GetAccountSettings: {_error_code(exc)}); "
+                                           "the quota is taken as the default 75 GB")
+    used = int(settings.get("AccountUsage", {}).get("TotalCodeSize", 0))
+    quota = int(settings.get("AccountLimit", {}).get("TotalCodeSize", DEFAULT_QUOTA_BYTES))
+    return used, quota, None
+
+
+@dataclass
+class Outcome:
+    function: str
+    decisions: list[Decision]
+    deleted: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (version, reason)
+
+
+def apply(lam: Any, function: str, keep: int, mappings: dict[str, set[str]] | None = None) -> Outcome:
+    """Delete what a fresh plan deletes. The plan is made again from a fresh read right before deleting: an alias
+    moved since the report was printed protects its version. A version already gone counts as deleted, so a
+    re-run after a failure is safe."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    decisions = plan_function(read_inventory(lam, function, keep, mappings), keep)
+    outcome = Outcome(function, decisions)
+    for d in decisions:
+        if d.action != "delete":
+            continue
+        try:
+            lam.delete_function(FunctionName=function, Qualifier=d.version)
+            outcome.deleted.append(d.version)
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                outcome.deleted.append(d.version)
+            else:
+                outcome.failed.append((d.version, _error_code(exc)))
+        except BotoCoreError as exc:
+            outcome.failed.append((d.version, type(exc).__name__))
+    return outcome
+
+
+def list_functions(lam: Any) -> list[str]:
+    return [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
+            for f in page.get("Functions", [])]
