@@ -3,7 +3,7 @@
 The aggregation runs where the logs already are: CloudWatch Logs Insights computes the per-function statistics
 from the REPORT records (two queries per 50 log groups, the most one query may name), so nothing but a few rows per
 function crosses the network. Insights reads every event in the range and bills the bytes it scans ($0.005 per GB
-in us-east-1, 2026), which the report says.
+scanned, facts.md §3), which the report says in a note.
 
 Insights sees records, not invocations: it cannot tell which error records belong to a successful invocation.
 ``--via events`` downloads the events instead (FilterLogEvents, paginated, written to a file as the JSON that

@@ -1,17 +1,19 @@
 """Log records in DuckDB: lines are read, classified and assembled into invocations by SQL, never by a Python loop.
 
-Two stages:
+One query per input file, streamed from end to end (nothing is grouped or sorted, so memory does not grow with the
+file):
 
-1. ``marks``: each input is scanned once by DuckDB's CSV reader (one line = one value, no quoting). Every line gets
-   its byte position (a running sum, which DuckDB streams in file order) and a kind; only the lines that matter are
-   kept: REPORT (kind 1), START (2) and the few others that say something about an invocation (3: errors, timeouts,
-   init and platform records). Application lines are dropped after their bytes are counted. Files are scanned in
-   parallel, one per DuckDB cursor, because the running sum is sequential within a file.
-2. ``invocations``: within one log stream an execution environment handles one invocation at a time, and REPORT is
-   the last line of each. So the lines after one REPORT, up to and including the next, are one invocation: its
-   segment. Its bytes are the difference of two positions; its other lines give status, errors and timeouts.
+1. Each line is read by DuckDB's CSV reader (one line = one value, no quoting) and gets a kind and its byte
+   position (a running sum, which DuckDB streams in file order). Only the lines that matter pass: REPORT (kind 1),
+   START (2) and the few others that say something about an invocation (3: errors, timeouts, init and platform
+   records); application lines are dropped after their bytes are counted.
+2. Within one log stream an execution environment handles one invocation at a time, and REPORT is its last line,
+   so the kept lines after one REPORT, up to and including the next, are one invocation (a segment). Running
+   counts and "the last START / error seen" are carried down the kept lines; only the REPORT rows (and each
+   stream's last row) stay, and the difference to the previous one gives the invocation's own bytes and errors.
 
-Memory is bounded by DuckDB's ``memory_limit``: the database is in memory and spills to a temporary folder.
+Files run in parallel, one per Python thread with its own cursor, because each query is sequential within a file.
+The database is in memory; DuckDB's ``memory_limit`` bounds it and it spills to a temporary folder.
 """
 
 from __future__ import annotations
