@@ -202,18 +202,19 @@ def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str,
                profile: str | None, endpoint_url: str | None, folder: Path, hourly: bool) -> Any:
     from datetime import datetime, timezone
 
+    from lambdoctor.live.session import client, is_aws_error
     from lambdoctor.logs import live
 
     try:
         now = datetime.now(timezone.utc)
         start = live.parse_since(since, now)
         end = live.parse_since(until, now) if until else now
-        return live.fetch(live.client(region, profile, endpoint_url), groups, start, end, via, folder, hourly)
+        return live.fetch(client("logs", region, profile, endpoint_url), groups, start, end, via, folder, hourly)
     except live.LiveError as exc:
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    except Exception as exc:  # botocore: no credentials, no Region, an unreachable endpoint
-        if type(exc).__module__.startswith("botocore"):
+    except Exception as exc:
+        if is_aws_error(exc):
             click.echo(f"lambdoctor: could not reach CloudWatch Logs: {exc}", err=True)
             sys.exit(EXIT_USAGE)
         raise
@@ -472,7 +473,7 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | N
     newest stay. Without --apply nothing is changed.
     """
     from lambdoctor.live import prune as pruning
-    from lambdoctor.live.session import client
+    from lambdoctor.live.session import client, is_aws_error
     from lambdoctor.reporters import prune_report
 
     try:
@@ -483,7 +484,7 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | N
         try:
             mappings: dict[str, set[str]] | None = pruning.mapping_qualifiers(lam)
         except Exception as exc:  # AccessDenied: each function then records the mappings as unreadable
-            if not type(exc).__module__.startswith("botocore"):
+            if not is_aws_error(exc):
                 raise
             mappings = None
         for name in names:
@@ -493,7 +494,7 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | N
                 decisions = pruning.plan_function(pruning.read_inventory(lam, name, keep, mappings), keep)
                 outcomes.append(pruning.Outcome(name, decisions))
     except Exception as exc:
-        if type(exc).__module__.startswith("botocore"):
+        if is_aws_error(exc):
             click.echo(f"lambdoctor: could not read the account: {exc}", err=True)
             sys.exit(EXIT_USAGE)
         raise

@@ -14,3 +14,9 @@ def client(service: str, region: str | None, profile: str | None, endpoint_url: 
     session = boto3.Session(profile_name=profile, region_name=region)
     return session.client(service, endpoint_url=endpoint_url,
                           config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
+
+
+def is_aws_error(exc: BaseException) -> bool:
+    """An error botocore raised (no credentials, no Region, an unreachable endpoint, a refused call), which the
+    commands report as a message; anything else is a bug and propagates."""
+    return type(exc).__module__.startswith("botocore")

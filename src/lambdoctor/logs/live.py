@@ -87,12 +87,6 @@ def function_of(group: str) -> str:
     return group[len(LAMBDA_PREFIX):] if group.startswith(LAMBDA_PREFIX) else group.rsplit("/", 1)[-1]
 
 
-def client(region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
-    from lambdoctor.live.session import client as make
-
-    return make("logs", region, profile, endpoint_url)
-
-
 def resolve_groups(logs: Any, given: Sequence[str]) -> list[str]:
     """Exact names, or prefixes ending in `*` (a bare function name means `/aws/lambda/<name>`)."""
     out: list[str] = []
