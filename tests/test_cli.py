@@ -168,8 +168,8 @@ def test_missing_path_is_exit_2() -> None:
 def test_rules_list_and_one_rule() -> None:
     out = cli("rules")
     assert out.returncode == 0
-    assert out.stdout.count("\n") == 52  # 42 rules over the model + 8 over logs + SYS000 + SYS001
-    assert out.stdout.startswith("COST001")
+    assert out.stdout.count("\n") == 59  # 42 rules over the model + 7 over an account + 8 over logs + SYS000-1
+    assert out.stdout.startswith("ACC001")
     one = cli("rules", "rel003")
     assert one.stdout.startswith("# REL003: sqs-visibility-below-timeout")
     assert "## Use instead" in one.stdout

@@ -65,29 +65,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
 
     Handler code is never imported or run.
     """
-    from dataclasses import replace
-
     from lambdoctor import baseline as baselines
-    from lambdoctor import config as configuration
     from lambdoctor.engine import scan as run_scan
 
     targets = list(paths) or ["."]
-    try:
-        if config_file:
-            cfg = configuration.from_mapping(_toml_table(config_file), str(config_file))
-        else:
-            cfg = configuration.load(Path(targets[0]).resolve() if Path(targets[0]).is_dir()
-                                     else Path(targets[0]).resolve().parent)
-        if select:
-            cfg = replace(cfg, select=configuration.parse_ids(",".join(select), "--select"))
-        if ignore:
-            cfg = replace(cfg, ignore=cfg.ignore + configuration.parse_ids(",".join(ignore), "--ignore"))
-        if fail_on:
-            cfg = replace(cfg, fail_on=configuration.parse_fail_on(fail_on))
-        known = baselines.read(baseline) if baseline else frozenset()
-    except (configuration.ConfigError, baselines.BaselineError) as exc:
-        click.echo(f"lambdoctor: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    cfg, known = _run_config(config_file, Path(targets[0]).resolve() if Path(targets[0]).is_dir()
+                             else Path(targets[0]).resolve().parent, select, ignore, fail_on, baseline)
 
     result = run_scan(targets, cfg, _today(today), _variables(variables))
     findings = result.findings
@@ -105,23 +88,55 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
                    f"{', '.join(targets)}", err=True)
         sys.exit(EXIT_USAGE)
 
+    _report(fmt, output, findings, result.files_read, suppressed, result.notes)
+    if not result.applications:
+        sys.exit(EXIT_USAGE)  # every file failed to parse: nothing was checked
+    _exit_for(findings, cfg)
+
+
+def _run_config(config_file: Path | None, base: Path, select: tuple[str, ...], ignore: tuple[str, ...],
+                fail_on: str | None, baseline: Path | None) -> tuple[Any, frozenset[Any]]:
+    """The configuration file (given, or the nearest to ``base``) with the command line over it; the baseline."""
+    from dataclasses import replace
+
+    from lambdoctor import baseline as baselines
+    from lambdoctor import config as configuration
+
+    try:
+        cfg = (configuration.from_mapping(_toml_table(config_file), str(config_file)) if config_file
+               else configuration.load(base))
+        if select:
+            cfg = replace(cfg, select=configuration.parse_ids(",".join(select), "--select"))
+        if ignore:
+            cfg = replace(cfg, ignore=cfg.ignore + configuration.parse_ids(",".join(ignore), "--ignore"))
+        if fail_on:
+            cfg = replace(cfg, fail_on=configuration.parse_fail_on(fail_on))
+        known = baselines.read(baseline) if baseline else frozenset()
+    except (configuration.ConfigError, baselines.BaselineError) as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    return cfg, known
+
+
+def _report(fmt: str, output: Path | None, findings: list[Any], files: int, suppressed: int,
+            notes: list[str]) -> None:
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         if fmt == "json":
             from lambdoctor.reporters import json_report
-            stream.write(json_report.render(findings, result.files_read, suppressed, result.notes))
+            stream.write(json_report.render(findings, files, suppressed, notes))
         elif fmt == "sarif":
             from lambdoctor.reporters import sarif
             stream.write(sarif.render(findings))
         else:
             from lambdoctor.reporters import terminal
-            terminal.render(findings, result.files_read, suppressed, stream, result.notes)
+            terminal.render(findings, files, suppressed, stream, notes)
     finally:
         if output:
             stream.close()
 
-    if not result.applications:
-        sys.exit(EXIT_USAGE)  # every file failed to parse: nothing was checked
+
+def _exit_for(findings: list[Any], cfg: Any) -> None:
     threshold = cfg.fail_on
     if threshold is not None and any(f.severity >= threshold for f in findings):
         sys.exit(EXIT_FINDINGS)
@@ -456,16 +471,145 @@ def _workloads_from_templates(paths: list[str], count: Decimal | None, duration:
 
 
 @main.command()
+@click.option("--region", "regions", default=None, metavar="REGION[,REGION...]|all",
+              help="Regions to read (default: the AWS configuration's; `all`: every enabled Region).")
+@click.option("--profile", help="The AWS profile.")
+@click.option("--endpoint-url", help="Another endpoint for every service (default: AWS_ENDPOINT_URL).")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 455),
+              help="Look-back window for metrics, in days (CloudWatch keeps daily data 455 days).")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Functions read at the same time.")
+@click.option("--pace/--no-pace", default=None,
+              help="Pace Lambda calls to the documented control-plane quotas (default: on for AWS, off with an "
+                   "--endpoint-url).")
+@click.option("--save", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write what was read as a snapshot (for --snapshot, or `lambdoctor alarms --from-audit`).")
+@click.option("--snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Audit a saved snapshot instead of the account (no AWS call).")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif"]), default="terminal",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
+              help="Exit 1 when a finding is at or above this severity [default: warning].")
+@click.option("--select", multiple=True, help="Only these rule IDs or prefixes (repeatable, or comma list).")
+@click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes (repeatable, or comma list).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A .lambdoctor.toml (default: the nearest one to the current folder).")
+@click.option("--today", help="Date the run as YYYY-MM-DD (runtime deprecations are judged against it).")
+def audit(regions: str | None, profile: str | None, endpoint_url: str | None, days: int, workers: int,
+          pace: bool | None, save: Path | None, snapshot: Path | None, fmt: str, output: Path | None,
+          fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None,
+          today: str | None) -> None:
+    """Audit a live account, read-only: the rule catalog over the deployed functions, plus ACC001-ACC007
+    (code storage, unused versions, concurrency headroom, and --days of metrics).
+
+    Only Get*, List* and Describe* calls are made (docs/iam/audit-policy.json is enough). A call that is refused
+    becomes a note in the report.
+    """
+    import os
+
+    from lambdoctor.engine import audit as run_audit
+    from lambdoctor.loaders.aws import SnapshotError, load_snapshot
+
+    cfg, _ = _run_config(config_file, Path.cwd(), select, ignore, fail_on, None)
+    if snapshot is not None:
+        try:
+            data = load_snapshot(str(snapshot))
+        except SnapshotError as exc:
+            click.echo(f"lambdoctor: {snapshot}: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        source = str(snapshot)
+    else:
+        data = _read_live_account(regions, profile, endpoint_url, days, workers,
+                                  pace if pace is not None else not (endpoint_url or os.environ.get(
+                                      "AWS_ENDPOINT_URL")))
+        source = "account"
+        if save:
+            from lambdoctor.live.account import dumps
+            save.write_text(dumps(data), encoding="utf-8")
+    try:
+        result = run_audit(data, source, cfg, _today(today))
+    except SnapshotError as exc:
+        click.echo(f"lambdoctor: {source}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    notes = [str(n) for n in data.get("notes", [])] if isinstance(data, dict) else []
+    functions = sum(len(app.functions) for app in result.applications)
+    _report(fmt, output, result.findings, functions, result.suppressed, notes)
+    if fmt == "terminal" and not output:
+        click.echo(f"lambdoctor: {functions:,} functions in {len(result.applications)} Region(s)", err=True)
+    _exit_for(result.findings, cfg)
+
+
+def _read_live_account(regions: str | None, profile: str | None, endpoint_url: str | None, days: int,
+                       workers: int, pace: bool) -> dict[str, Any]:
+    from datetime import datetime, timezone
+
+    from lambdoctor.live.account import enabled_regions, read_account
+    from lambdoctor.live.session import client, is_aws_error
+
+    clients: dict[tuple[str, str], Any] = {}
+
+    def make_client(service: str, region: str) -> Any:
+        key = (service, region)
+        if key not in clients:
+            clients[key] = client(service, region, profile, endpoint_url, rate_limited=pace)
+        return clients[key]
+
+    try:
+        default = client("sts", None, profile, endpoint_url).meta.region_name
+        if not default and regions in (None, "all"):
+            raise click.UsageError("no Region: give --region or set one in the AWS configuration")
+        if regions == "all":
+            names = enabled_regions(make_client, default)
+        else:
+            names = [r.strip() for r in (regions or default).split(",") if r.strip()]
+        progress = _ProgressBar() if sys.stderr.isatty() else None
+        try:
+            return read_account(make_client, names, days, datetime.now(timezone.utc), workers,
+                                progress.update if progress else None)
+        finally:
+            if progress:
+                progress.close()
+    except Exception as exc:
+        if is_aws_error(exc):
+            click.echo(f"lambdoctor: could not read the account: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        raise
+
+
+class _ProgressBar:
+    """Functions read so far, on standard error, only on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(TextColumn("reading functions"), BarColumn(), MofNCompleteColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._task = self._progress.add_task("functions", total=None)
+        self._progress.start()
+
+    def update(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+@main.command()
 @click.option("--function", "functions", multiple=True, help="Only this function (repeatable; default: all).")
 @click.option("--keep", default=3, show_default=True, type=click.IntRange(min=0),
               help="Versions not in use to keep, newest first.")
 @click.option("--apply", "do_apply", is_flag=True, help="Delete the versions the plan deletes (default: plan only).")
+@click.option("--layers", "with_layers", is_flag=True,
+              help="Also prune layer versions no function version uses (the --keep newest of them stay).")
 @click.option("--region", help="The Region (default: the AWS configuration's).")
 @click.option("--profile", help="The AWS profile.")
 @click.option("--endpoint-url", help="Another Lambda endpoint (default: AWS_ENDPOINT_URL).")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
-def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | None, profile: str | None,
-          endpoint_url: str | None, fmt: str) -> None:
+def prune(functions: tuple[str, ...], keep: int, do_apply: bool, with_layers: bool, region: str | None,
+          profile: str | None, endpoint_url: str | None, fmt: str) -> None:
     """Plan (or with --apply, carry out) the deletion of old function versions that nothing uses.
 
     Never deleted: $LATEST and any version an alias routes to (primary or weighted), provisioned concurrency, an
@@ -478,7 +622,8 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | N
 
     try:
         lam = client("lambda", region, profile, endpoint_url)
-        names = list(functions) or pruning.list_functions(lam)
+        every_function = pruning.list_functions(lam)
+        names = list(functions) or every_function
         used, quota, note = pruning.account_storage(lam)
         outcomes = []
         try:
@@ -493,6 +638,11 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | N
             else:
                 decisions = pruning.plan_function(pruning.read_inventory(lam, name, keep, mappings), keep)
                 outcomes.append(pruning.Outcome(name, decisions))
+        layers = []
+        # Read after the function versions are deleted: a layer only they used is then free to go.
+        for inv in pruning.read_layers(lam, every_function) if with_layers else []:
+            layers.append(pruning.apply_layer(lam, inv, keep) if do_apply
+                          else pruning.Outcome(f"layer:{inv.layer}", pruning.plan_layer(inv, keep)))
     except Exception as exc:
         if is_aws_error(exc):
             click.echo(f"lambdoctor: could not read the account: {exc}", err=True)
@@ -500,7 +650,7 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, region: str | N
         raise
     notes = [note] if note else []
     if fmt == "json":
-        click.echo(prune_report.render_json(outcomes, used, quota, do_apply, notes))
+        click.echo(prune_report.render_json(outcomes, used, quota, do_apply, notes, layers))
     else:
-        prune_report.render_terminal(outcomes, used, quota, do_apply, notes, sys.stdout)
-    sys.exit(EXIT_FINDINGS if any(o.failed for o in outcomes) else EXIT_CLEAN)
+        prune_report.render_terminal(outcomes, used, quota, do_apply, notes, sys.stdout, layers)
+    sys.exit(EXIT_FINDINGS if any(o.failed for o in [*outcomes, *layers]) else EXIT_CLEAN)

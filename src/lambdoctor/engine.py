@@ -120,3 +120,24 @@ def scan(paths: Sequence[str], config: Config, today: date, variables: dict[str,
     findings.extend(problems_as_findings(loaded, config))
     findings.sort(key=Finding.sort_key)
     return ScanResult(findings, loaded.applications, loaded.files_read, suppressed, notes)
+
+
+# Template rules that say nothing true about a deployed account: CodeDeploy preferences are not Lambda settings,
+# and whether versions are pruned is measured by ACC002 instead of guessed from the template.
+NOT_FOR_AUDIT = frozenset({"DEP002", "DEP003"})
+
+
+def audit(snapshot: object, source: str, config: Config, today: date) -> ScanResult:
+    """The catalog over a live-account snapshot (``live/account.py``): template rules and the ACC rules."""
+    from lambdoctor.loaders.aws import build_account
+    from lambdoctor.rules import ACC_RULES
+
+    apps, problems = build_account(source, snapshot)
+    rules = [r for r in (*ALL_RULES, *ACC_RULES) if r.id not in NOT_FOR_AUDIT]
+    findings, suppressed = run_rules(apps, config, make_context(config, today), rules)
+    if config.enabled("SYS000"):
+        findings.extend(Finding("SYS000", config.severity.get("SYS000", Severity.ERROR), p, source, 1, 1,
+                                fix="the snapshot is not what `lambdoctor audit --save` writes")
+                        for p in problems)
+    findings.sort(key=Finding.sort_key)
+    return ScanResult(findings, apps, len(apps), suppressed)

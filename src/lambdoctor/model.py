@@ -337,6 +337,42 @@ class VpcEndpoint:
     subnets: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class VersionUse:
+    """A published version as the live account has it."""
+
+    version: str
+    size_bytes: int
+    in_use: str | None  # what uses it ("alias live points here"); "" when nothing does; None when unknown
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionMetrics:
+    """Daily sums (maxima for the concurrency metrics) over the look-back window, oldest day first."""
+
+    days: tuple[str, ...]
+    invocations: tuple[float, ...]
+    errors: tuple[float, ...]
+    throttles: tuple[float, ...]
+    dead_letter_errors: tuple[float, ...]
+    destination_delivery_failures: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What only a live account knows (``lambdoctor audit``): storage, concurrency, versions in use, metrics."""
+
+    region: str
+    ref: SourceRef
+    lookback_days: int
+    code_storage_bytes: int | None = None  # GetAccountSettings; None when it could not be read
+    code_storage_quota: int | None = None
+    concurrency_limit: int | None = None
+    unreserved_concurrency: int | None = None
+    versions: Mapping[str, tuple[VersionUse, ...]] = field(default_factory=dict)  # function logical ID → versions
+    metrics: Mapping[str, FunctionMetrics] = field(default_factory=dict)  # absent: metrics not read
+
+
 @dataclass(frozen=True)  # no slots: the indexes below are cached on the instance
 class Application:
     """One deployable unit: a template (stack), a serverless.yml service or a Terraform module."""
@@ -362,6 +398,7 @@ class Application:
     code: Mapping[str, CodeFacts] = field(default_factory=dict)  # function logical ID → its handler's facts
     code_missing: Mapping[str, str] = field(default_factory=dict)  # function logical ID → why no code was read
     code_suppressions: Mapping[str, tuple[Suppression, ...]] = field(default_factory=dict)  # by .py file
+    account: AccountFacts | None = None  # only for an application read from a live account
 
     @cached_property
     def _sources_by_function(self) -> dict[str, list[EventSource]]:

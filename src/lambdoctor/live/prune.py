@@ -251,3 +251,89 @@ def apply(lam: Any, function: str, keep: int, mappings: dict[str, set[str]] | No
 def list_functions(lam: Any) -> list[str]:
     return [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
             for f in page.get("Functions", [])]
+
+
+# -- layers (--layers) -------------------------------------------------------------------------------------------
+# A layer version's package counts against the same code-storage quota. Deleting one does not break a function
+# that already uses it (Lambda keeps a copy for it), but it can no longer be added to a function or deployed
+# again: so a version any function version still names is kept, as are the `keep` newest of the rest.
+
+
+@dataclass
+class LayerInventory:
+    layer: str
+    versions: list[LayerVersion]
+    used: set[str] = field(default_factory=set)  # layer version ARNs some function version names
+    unreadable: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    arn: str
+    version: int
+    size_bytes: int
+    created: str = ""
+
+
+def plan_layer(inv: LayerInventory, keep: int) -> list[Decision]:
+    out: list[Decision] = []
+    kept = 0
+    for v in sorted(inv.versions, key=lambda v: v.version, reverse=True):
+        if v.arn in inv.used:
+            out.append(Decision(str(v.version), v.size_bytes, v.created, "keep", "a function version uses it"))
+        elif inv.unreadable:
+            out.append(Decision(str(v.version), v.size_bytes, v.created, "keep",
+                                f"could not read {', '.join(inv.unreadable)}: not deleted while unknown"))
+        elif kept < keep:
+            kept += 1
+            out.append(Decision(str(v.version), v.size_bytes, v.created, "keep",
+                                f"one of the {keep} newest versions not in use"))
+        else:
+            out.append(Decision(str(v.version), v.size_bytes, v.created, "delete",
+                                f"no function uses it, older than the {keep} newest"))
+    return out
+
+
+def layers_in_use(lam: Any, functions: Sequence[str]) -> set[str]:
+    """Every layer version ARN named by any version ($LATEST included) of any function of the Region."""
+    return {layer["Arn"] for fn in functions
+            for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=fn)
+            for v in page.get("Versions", []) for layer in v.get("Layers", [])}
+
+
+def read_layers(lam: Any, functions: Sequence[str]) -> list[LayerInventory]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    unreadable: list[str] = []
+    try:
+        used = layers_in_use(lam, functions)
+    except (ClientError, BotoCoreError) as exc:
+        used, unreadable = set(), [f"the layers functions use ({_error_code(exc)})"]
+    out = []
+    for layer in (x for page in lam.get_paginator("list_layers").paginate() for x in page.get("Layers", [])):
+        name = layer["LayerName"]
+        versions = []
+        for page in lam.get_paginator("list_layer_versions").paginate(LayerName=name):
+            for v in page.get("LayerVersions", []):
+                got = lam.get_layer_version(LayerName=name, VersionNumber=v["Version"])
+                versions.append(LayerVersion(v["LayerVersionArn"], int(v["Version"]),
+                                             int(got.get("Content", {}).get("CodeSize", 0)),
+                                             v.get("CreatedDate", "")))
+        out.append(LayerInventory(name, versions, used, list(unreadable)))
+    return out
+
+
+def apply_layer(lam: Any, inv: LayerInventory, keep: int) -> Outcome:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    decisions = plan_layer(inv, keep)
+    outcome = Outcome(f"layer:{inv.layer}", decisions)
+    for d in decisions:
+        if d.action != "delete":
+            continue
+        try:
+            lam.delete_layer_version(LayerName=inv.layer, VersionNumber=int(d.version))
+            outcome.deleted.append(d.version)  # deleting a deleted layer version succeeds: re-runs are safe
+        except (ClientError, BotoCoreError) as exc:
+            outcome.failed.append((d.version, _error_code(exc)))
+    return outcome

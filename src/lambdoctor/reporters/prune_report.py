@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from lambdoctor.live.prune import Outcome, reclaimable
 
@@ -20,22 +20,29 @@ def _gb(n: int) -> str:
     return f"{n / 1024**3:.2f} GB"
 
 
+def _entry(o: Outcome, key: str, name: str) -> dict[str, Any]:
+    return {
+        key: name,
+        "versions": [{"version": d.version, "size_bytes": d.size_bytes, "last_modified": d.last_modified,
+                      "action": d.action, "reason": d.reason} for d in o.decisions],
+        "reclaimable_bytes": reclaimable(o.decisions),
+        "deleted": o.deleted,
+        "failed": [{"version": v, "reason": r} for v, r in o.failed],
+    }
+
+
 def render_json(outcomes: Sequence[Outcome], used: int | None, quota: int, applied: bool,
-                notes: Sequence[str]) -> str:
-    total = sum(reclaimable(o.decisions) for o in outcomes)
+                notes: Sequence[str], layers: Sequence[Outcome] = ()) -> str:
+    """``layers``: outcomes of ``--layers``, one per layer (their ``function`` is ``layer:NAME``)."""
+    everything = [*outcomes, *layers]
+    total = sum(reclaimable(o.decisions) for o in everything)
     doc = {
         "schema": SCHEMA,
         "applied": applied,
-        "functions": [{
-            "function": o.function,
-            "versions": [{"version": d.version, "size_bytes": d.size_bytes, "last_modified": d.last_modified,
-                          "action": d.action, "reason": d.reason} for d in o.decisions],
-            "reclaimable_bytes": reclaimable(o.decisions),
-            "deleted": o.deleted,
-            "failed": [{"version": v, "reason": r} for v, r in o.failed],
-        } for o in outcomes],
+        "functions": [_entry(o, "function", o.function) for o in outcomes],
+        "layers": [_entry(o, "layer", o.function.removeprefix("layer:")) for o in layers],
         "reclaimable_bytes": total,
-        "freed_bytes": _freed(outcomes) if applied else 0,
+        "freed_bytes": _freed(everything) if applied else 0,
         "code_storage": {"used_bytes": used, "after_bytes": used - total if used is not None else None,
                          "quota_bytes": quota},
         "notes": list(notes),
@@ -44,7 +51,8 @@ def render_json(outcomes: Sequence[Outcome], used: int | None, quota: int, appli
 
 
 def render_terminal(outcomes: Sequence[Outcome], used: int | None, quota: int, applied: bool,
-                    notes: Sequence[str], out: TextIO) -> None:
+                    notes: Sequence[str], out: TextIO, layers: Sequence[Outcome] = ()) -> None:
+    outcomes = [*outcomes, *layers]
     total = sum(reclaimable(o.decisions) for o in outcomes)
     for o in outcomes:
         out.write(f"{o.function}\n")

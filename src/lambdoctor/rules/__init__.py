@@ -12,6 +12,7 @@ from lambdoctor.rules import (
     reliability,
     security,
 )
+from lambdoctor.rules.account import ACC_RULES, AccountRule
 from lambdoctor.rules.base import Context, Documented, Rule
 from lambdoctor.rules.logs import LOG_RULES, LogRule
 
@@ -23,8 +24,9 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
     )
 )
 RULES_BY_ID: dict[str, type[Rule]] = {r.id: r for r in ALL_RULES}
-# Rules over log statistics (`lambdoctor logs`) are documented and listed with the others.
-CATALOG: tuple[type[Documented], ...] = tuple(sorted((*ALL_RULES, *LOG_RULES), key=lambda r: r.id))
+# Rules over log statistics (`lambdoctor logs`) and over a live account (`lambdoctor audit`) are documented and
+# listed with the others.
+CATALOG: tuple[type[Documented], ...] = tuple(sorted((*ALL_RULES, *ACC_RULES, *LOG_RULES), key=lambda r: r.id))
 CATALOG_BY_ID: dict[str, type[Documented]] = {r.id: r for r in CATALOG}
 
 # The tool's own findings: not rules over the model, but part of the catalog and of every report.
@@ -33,5 +35,5 @@ SYSTEM_RULES: dict[str, tuple[str, str]] = {
     "SYS001": ("rule-crashed", "a rule raised on some input; the run goes on with the other rules"),
 }
 
-__all__ = ["ALL_RULES", "CATALOG", "CATALOG_BY_ID", "LOG_RULES", "RULES_BY_ID", "SYSTEM_RULES", "Context", "LogRule",
-           "Rule"]
+__all__ = ["ACC_RULES", "ALL_RULES", "CATALOG", "CATALOG_BY_ID", "LOG_RULES", "RULES_BY_ID", "SYSTEM_RULES",
+           "AccountRule", "Context", "LogRule", "Rule"]

@@ -22,6 +22,12 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "runtime_warning_days": 120,
     "package_size_mb": 50,
     "many_layers": 3,
+    # live account (ACC rules)
+    "code_storage_warning_share": 0.5,  # ACC001 warning, and error at the next one
+    "code_storage_error_share": 0.8,
+    "unreserved_concurrency_share": 0.2,  # ACC003
+    "error_rate_share": 0.05,  # ACC005, on any day with at least the minimum invocations
+    "error_rate_min_invocations": 20,
 }
 
 
