@@ -148,3 +148,27 @@ def test_cli_plan_without_provisioned_concurrency_deletes_nothing(account: dict[
     assert reasons["5"].startswith("could not read provisioned-concurrency configs (")
     assert reasons["5"].endswith("): not deleted while unknown")
     assert doc["notes"][0].startswith("code storage in use not read (GetAccountSettings: ")
+
+
+@st.composite
+def layer_layouts(draw: Any) -> tuple[prune.LayerInventory, int]:
+    n = draw(st.integers(min_value=0, max_value=30))
+    versions = [prune.LayerVersion(f"arn:aws:lambda:us-east-1:1:layer:deps:{i}", i, draw(st.integers(0, 10**8)))
+                for i in range(1, n + 1)]
+    used = draw(st.sets(st.sampled_from([v.arn for v in versions]), max_size=n)) if versions else set()
+    inv = prune.LayerInventory("deps", versions, used)
+    if draw(st.integers(0, 9)) == 0:
+        inv.unreadable.append("the layers functions use (AccessDeniedException)")
+    return inv, draw(st.integers(0, 5))
+
+
+@settings(max_examples=400, deadline=None)
+@given(layer_layouts())
+def test_layer_prune_never_deletes_a_used_layer_version(layout: tuple[prune.LayerInventory, int]) -> None:
+    inv, keep = layout
+    plan = prune.plan_layer(inv, keep)
+    assert sorted(int(d.version) for d in plan) == sorted(v.version for v in inv.versions)
+    deleted = {int(d.version) for d in plan if d.action == "delete"}
+    unused = sorted((v.version for v in inv.versions if v.arn not in inv.used), reverse=True)
+    assert deleted == (set() if inv.unreadable else set(unused[keep:]))
+    assert prune.reclaimable(plan) == sum(v.size_bytes for v in inv.versions if v.version in deleted)
