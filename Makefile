@@ -27,6 +27,7 @@ bench: $(BIN)/lambdoctor
 	cd bench && ../$(BIN)/python run_code_bench.py
 	$(BIN)/python bench/run_iac_bench.py
 	$(BIN)/python bench/run_logs_bench.py 1024 3
+	$(BIN)/python bench/run_audit_bench.py 1000 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -350,3 +350,28 @@ def test_acc_rule_example_fires_and_use_instead_is_silent(rule: type[AccountRule
         assert out.exit_code == 0, out.output
         found = [f["rule"] for f in json.loads(out.stdout)["findings"]]
         assert found == ([rule.id] if fires else []), (section, found)
+
+
+def test_pacing_follows_the_documented_quotas() -> None:
+    from lambdoctor.live.session import LAMBDA_RATES, LAMBDA_SHARED_RATE, RateLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 4))
+
+    limiter = RateLimiter(LAMBDA_RATES, LAMBDA_SHARED_RATE, clock=lambda: now[0], sleep=sleep)
+    for op in ("ListAliases", "ListVersionsByFunction", "ListAliases"):  # one shared 15/s bucket
+        limiter.wait(op)
+    limiter.wait("GetPolicy")  # its own 15/s
+    limiter.wait("GetFunction")
+    limiter.wait("GetFunction")  # its own 100/s
+    assert slept == [round(1 / 15, 4), round(2 / 15, 4), 0.01]
+
+
+def test_enabled_regions_through_describe_regions(aws_endpoint: str) -> None:
+    from lambdoctor.live.account import enabled_regions
+
+    regions = enabled_regions(lambda service, region: client(service, region, None, aws_endpoint), "us-east-1")
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions) and regions == sorted(regions)

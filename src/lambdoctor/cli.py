@@ -686,7 +686,8 @@ def prune(functions: tuple[str, ...], keep: int, do_apply: bool, with_layers: bo
 
     Never deleted: $LATEST and any version an alias routes to (primary or weighted), provisioned concurrency, an
     event source mapping, a function URL or a qualified resource-policy statement targets. Of the rest, the --keep
-    newest stay. Without --apply nothing is changed.
+    newest stay. With --layers, layer versions no function version uses are planned the same way. Without --apply
+    nothing is changed.
     """
     from lambdoctor.live import prune as pruning
     from lambdoctor.live.session import client, is_aws_error

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 # Lambda quotas page, "API request rate": GetFunction 100 requests/s, GetPolicy 15/s, every other control-plane
@@ -16,7 +17,9 @@ LAMBDA_SHARED_RATE = 15.0
 class RateLimiter:
     """A token bucket per quota: a call waits for its token instead of being throttled and retried."""
 
-    def __init__(self, rates: dict[str, float], shared_rate: float) -> None:
+    def __init__(self, rates: dict[str, float], shared_rate: float,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._rates = dict(rates)
         self._shared = shared_rate
@@ -26,11 +29,11 @@ class RateLimiter:
         bucket = operation if operation in self._rates else "*"
         interval = 1.0 / (self._rates.get(bucket, self._shared))
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             at = max(now, self._next.get(bucket, now))
             self._next[bucket] = at + interval
         if at > now:
-            time.sleep(at - now)
+            self._sleep(at - now)
 
 
 def client(service: str, region: str | None, profile: str | None, endpoint_url: str | None,
