@@ -290,6 +290,17 @@ def test_throttles_and_server_errors_change_nothing(small: dict[str, Any]) -> No
     assert _audit(faulty) == _audit(clean)
 
 
+def test_throttles_and_server_errors_with_the_clients_audit_makes(aws_endpoint: str) -> None:
+    """The same with audit's own client configuration (adaptive retries) on a 5-function account (about 20 s:
+    adaptive mode halves its sending rate on every throttle)."""
+    layout = account_gen.populate(aws_endpoint, account_gen.draw(5, "sa-east-1", seed=2))
+    clean = read_account(_factory(aws_endpoint, layout), ["sa-east-1"], 14, NOW)
+    faults = _Faults(seed=3)
+    faulty = read_account(_factory(aws_endpoint, layout, (faults,)), ["sa-east-1"], 14, NOW)
+    assert faults.injected["throttle"] >= 5 and faults.injected["5xx"] >= 2
+    assert faulty["notes"] == [] and _without_time(faulty) == _without_time(clean)
+
+
 # -- the command line, against the bare server ------------------------------------------------------------------
 
 
