@@ -599,6 +599,66 @@ class _ProgressBar:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=str))
+@click.argument("function")
+@click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),
+              help="The event as a JSON file, or - for standard input.")
+@click.option("--event-type", type=click.Choice(["sqs", "s3", "sns", "api", "http-api", "eventbridge", "kinesis",
+                                                 "dynamodb", "schedule"]),
+              help="Build the event a trigger of this type delivers (default: {}).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Change a field of the event by its dotted path (Records.0.body=hi); JSON values are parsed.")
+@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 100000),
+              help="Invoke this many times in the same execution environment (the first is the cold start).")
+@click.option("--async", "asynchronous", is_flag=True, help="An asynchronous invocation (1 MB payload limit).")
+@click.option("--env", "env_overrides", multiple=True, metavar="NAME=VALUE",
+              help="An environment variable for the handler (over the template's).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="A value for a template parameter or variable (as for scan).")
+def invoke(path: str, function: str, event_file: Any, event_type: str | None, assignments: tuple[str, ...],
+           repeat: int, asynchronous: bool, env_overrides: tuple[str, ...], variables: tuple[str, ...]) -> None:
+    """Run FUNCTION of the application at PATH locally, as Lambda would: an execution environment that is
+    initialized once and reused, the template's timeout, memory, /tmp size and environment.
+
+    The response (or Lambda's error payload) goes to standard output as JSON; START/END/REPORT lines and the
+    handler's logs go to standard error, in Lambda's text format. This runs your code: scan never does.
+    """
+    from lambdoctor.runtime import events
+    from lambdoctor.runtime.environment import ExecutionEnvironment
+    from lambdoctor.runtime.local import FunctionNotFound, function_spec
+
+    try:
+        spec, notes = function_spec(path, function, _variables(variables), _variables(env_overrides))
+    except FunctionNotFound as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        if event_file is not None:
+            try:
+                event = json.loads(event_file.read())
+            except ValueError as exc:
+                raise events.EventError(f"--event: not JSON: {exc}") from None
+        else:
+            event = events.build(event_type) if event_type else {}
+        event = events.apply_sets(event, list(assignments))
+    except events.EventError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    for note in notes:
+        click.echo(f"lambdoctor: note: {note}", err=True)
+    failed = False
+    with ExecutionEnvironment(spec, sys.stderr) as environment:
+        for _ in range(repeat):
+            result = environment.invoke(json.dumps(event), asynchronous=asynchronous)
+            click.echo(result.response if result.response is not None else "null")
+            failed = failed or result.status != "success"
+        if environment.tmp_enforced is False:
+            click.echo(f"lambdoctor: note: /tmp is not size-limited here (no private mount namespace): the "
+                       f"handler's /tmp is the folder in its TMPDIR, {spec.ephemeral_mb} MB is not enforced", err=True)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+@main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
 @click.option("--from-audit", "snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Plan alarms for the functions of an audit snapshot (`lambdoctor audit --save`).")

@@ -1,0 +1,273 @@
+"""One execution environment, as Lambda runs it: a worker process that initializes once and is reused.
+
+What Lambda does, and this does too (facts.md §2.1, §4):
+- init once (the cold start: INIT_START, Init Duration on the first REPORT), then warm invocations in the same
+  process with the same module globals and /tmp;
+- the timeout ends the invocation and the environment: the worker and everything it started are killed (so side
+  effects stop), the response is ``Sandbox.Timedout``, and the next invocation is a cold start;
+- memory above the function's size kills the environment (``Runtime.OutOfMemory``, REPORT ``Status: error``);
+- /tmp is a private tmpfs of the ephemeral-storage size (writes beyond it fail with ENOSPC) where Linux lets a
+  process have its own mount namespace; elsewhere a private folder in TMPDIR, not size-limited (said in a note);
+- payloads: 6 MB request and response for synchronous calls, 1 MB for asynchronous ones;
+- init is limited to 10 s, then retried once within the invocation's own timeout;
+- START / END / REPORT lines in Lambda's text format go to the log stream given (standard error for ``invoke``),
+  so ``lambdoctor logs`` reads them. Billed Duration includes the init time (billed since 2025-08-01).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from multiprocessing.connection import Pipe
+from typing import Any, TextIO
+
+SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (synchronous)"
+ASYNC_PAYLOAD_BYTES = 1024 * 1024  # "1 MB (asynchronous)"; it was 256 KB before 2025
+INIT_LIMIT_S = 10.0
+POLL_S = 0.002  # how often a running invocation's memory is sampled
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    handler: str  # module.function
+    code_dir: str
+    memory_mb: int = 128
+    timeout_s: float = 3.0
+    ephemeral_mb: int = 512
+    runtime: str = "python3.12"
+    environment: dict[str, str] = field(default_factory=dict)
+    version: str = "$LATEST"
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    init_limit_s: float = INIT_LIMIT_S
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    status: str  # "success", "error" (the handler raised or the runtime failed) or "timeout"
+    response: str | None  # the JSON the caller receives (the error payload on failure)
+    error_type: str | None
+    duration_ms: float
+    billed_ms: int
+    init_ms: float | None  # set on a cold start
+    max_memory_mb: int
+
+
+def _rss_mb(pid: int, key: str = "VmRSS") -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return math.ceil(int(line.split()[1]) / 1024)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class ExecutionEnvironment:
+    """Invocations one at a time; a new worker after a timeout, a crash or an out-of-memory kill."""
+
+    def __init__(self, spec: FunctionSpec, log: TextIO) -> None:
+        self.spec = spec
+        self.log = log
+        self._process: Any = None
+        self._conn: Any = None
+        self.cold_starts = 0
+        self.tmp_enforced: bool | None = None  # known once a worker started
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    def _worker_spec(self) -> dict[str, Any]:
+        s = self.spec
+        stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
+        arn = f"arn:aws:lambda:{s.region}:{s.account}:function:{s.name}"
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+            "AWS_REGION": s.region, "AWS_DEFAULT_REGION": s.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{s.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": s.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": s.version, "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{s.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream, "LAMBDA_TASK_ROOT": s.code_dir, "_HANDLER": s.handler,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **s.environment,
+        }
+        return {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
+                "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
+                "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "environment": env,
+                "fallback_tmp": self._fallback_tmp()}
+
+    def _fallback_tmp(self) -> str:
+        """Where /tmp goes when the worker cannot have its own: a fresh folder per environment."""
+        import tempfile
+
+        return tempfile.mkdtemp(prefix=f"lambdoctor-{self.spec.name}-tmp-")
+
+    def _start(self, limit_s: float) -> tuple[str, Any, float]:
+        """Start a worker and wait for its init: ("ready"|"init_error"|"timeout", error payload, init ms)."""
+        parent, child = Pipe()
+        started = time.perf_counter()
+        # A fresh interpreter (not a fork of this one: nothing of lambdoctor's state leaks into the handler's
+        # world), in its own session so that a kill reaches whatever the handler started.
+        self._process = subprocess.Popen([sys.executable, "-m", "lambdoctor.runtime.worker", str(child.fileno())],
+                                         pass_fds=(child.fileno(),), start_new_session=True,
+                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                                         env={"PATH": os.environ.get("PATH", ""),
+                                              "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+        child.close()
+        parent.send(self._worker_spec())
+        self._conn = parent
+        if not parent.poll(limit_s):
+            self._kill()
+            return "timeout", None, (time.perf_counter() - started) * 1000
+        try:
+            message = parent.recv()
+        except EOFError:
+            self._kill()
+            return "init_error", {"errorType": "Runtime.ExitError", "errorMessage":
+                                  "Runtime exited without providing a reason"}, 0.0
+        self.tmp_enforced = message.get("tmp_enforced")
+        if message["type"] == "init_error":
+            self._kill()
+            return "init_error", message["error"], message["init_ms"]
+        return "ready", None, message["init_ms"]
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, signal.SIGKILL)  # its own group: its children die with it
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            self._process.wait(timeout=5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = None
+
+    def close(self) -> None:
+        self._kill()
+
+    def __enter__(self) -> ExecutionEnvironment:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- one invocation ---------------------------------------------------------------------------------------
+    def _line(self, text: str) -> None:
+        self.log.write(text + "\n")
+        self.log.flush()
+
+    def invoke(self, event: str, request_id: str | None = None, asynchronous: bool = False) -> Invocation:
+        """Run one invocation of ``event`` (JSON text)."""
+        s = self.spec
+        rid = request_id or str(uuid.uuid4())
+        limit = ASYNC_PAYLOAD_BYTES if asynchronous else SYNC_PAYLOAD_BYTES
+        size = len(event.encode("utf-8"))
+        if size > limit:
+            # Refused by the Invoke API before any environment sees it: no START/REPORT.
+            error = {"errorType": "RequestTooLargeException",
+                     "errorMessage": f"Request must be smaller than {limit} bytes for the InvokeFunction operation"}
+            return Invocation(rid, "error", json.dumps(error), error["errorType"], 0.0, 0, None, 0)
+        init_ms: float | None = None
+        started = time.perf_counter()
+        if self._process is None:
+            self.cold_starts += 1
+            self._line(f"INIT_START Runtime Version: {s.runtime.replace('python', 'python:')}.lambdoctor\t"
+                       f"Runtime Version ARN: local")
+            state, error, init_ms = self._start(s.init_limit_s)
+            if state == "timeout":
+                self._line(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: timeout")
+                # Lambda tries the init again in the invoke phase, within the function's timeout.
+                state, error, init_ms = self._start(s.timeout_s)
+                if state == "timeout":
+                    self._line(f"START RequestId: {rid} Version: {s.version}")
+                    return self._finish_timeout(rid, started, init_ms, 0)
+            if state == "init_error":
+                self._line(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
+                           f"Error Type: {error['errorType']}")
+                self._line(f"START RequestId: {rid} Version: {s.version}")
+                return self._finish(rid, "error", json.dumps(error), error["errorType"], started, init_ms, 0,
+                                    runtime_failure=True)
+        self._line(f"START RequestId: {rid} Version: {s.version}")
+        invoke_start = time.perf_counter()
+        deadline = time.time() + s.timeout_s
+        self._conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000)})
+        peak = 0
+        pid = self._process.pid
+        while True:
+            if self._conn.poll(POLL_S):
+                try:
+                    message = self._conn.recv()
+                except EOFError:
+                    message = None
+                break
+            peak = max(peak, _rss_mb(pid))
+            if peak > s.memory_mb:
+                self._kill()
+                error = {"errorType": "Runtime.OutOfMemory", "errorMessage":
+                         f"RequestId: {rid} Error: Runtime exited with error: signal: killed"}
+                return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms,
+                                    s.memory_mb, runtime_failure=True)
+            if time.perf_counter() - invoke_start >= s.timeout_s:
+                return self._finish_timeout(rid, invoke_start, init_ms, peak)
+            if self._process.poll() is not None:
+                message = None
+                break
+        peak = max(peak, _rss_mb(pid, "VmHWM"))
+        if message is None or message["type"] == "exit":
+            code = self._process.poll() if self._process is not None else None
+            self._kill()
+            reason = f"exit status {message['code'] if message else code}"
+            error = {"errorType": "Runtime.ExitError",
+                     "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: {reason}"}
+            return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak,
+                                runtime_failure=True)
+        if message["type"] == "error":
+            return self._finish(rid, "error", json.dumps(message["error"]), message["error"]["errorType"],
+                                invoke_start, init_ms, peak)
+        body: str = message["body"]
+        if len(body.encode("utf-8")) > SYNC_PAYLOAD_BYTES and not asynchronous:
+            error = {"errorType": "Function.ResponseSizeTooLarge", "errorMessage":
+                     f"Response payload size exceeded maximum allowed payload size ({SYNC_PAYLOAD_BYTES} bytes)."}
+            return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak)
+        return self._finish(rid, "success", body, None, invoke_start, init_ms, peak)
+
+    def _finish_timeout(self, rid: str, started: float, init_ms: float | None, peak: int) -> Invocation:
+        self._kill()
+        message = f"{_now_iso()} {rid} Task timed out after {self.spec.timeout_s:.2f} seconds"
+        self._line(message)
+        error = {"errorType": "Sandbox.Timedout",
+                 "errorMessage": f"{_now_iso()} Task timed out after {self.spec.timeout_s:.2f} seconds"}
+        return self._finish(rid, "timeout", json.dumps(error), "Sandbox.Timedout", started, init_ms, peak,
+                            runtime_failure=True)
+
+    def _finish(self, rid: str, status: str, response: str, error_type: str | None, started: float,
+                init_ms: float | None, peak_mb: int, runtime_failure: bool = False) -> Invocation:
+        s = self.spec
+        duration = (time.perf_counter() - started) * 1000
+        if status == "timeout":
+            duration = min(duration, s.timeout_s * 1000)
+        billed = math.ceil(duration + (init_ms or 0.0))  # 1 ms billing; init billed since 2025-08-01
+        self._line(f"END RequestId: {rid}")
+        report = (f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms\t"
+                  f"Memory Size: {s.memory_mb} MB\tMax Memory Used: {min(peak_mb, s.memory_mb)} MB")
+        if init_ms is not None:
+            report += f"\tInit Duration: {init_ms:.2f} ms"
+        if status == "timeout":
+            report += "\tStatus: timeout"
+        elif runtime_failure and error_type:
+            report += f"\tStatus: error\tError Type: {error_type}"
+        self._line(report)
+        return Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb)

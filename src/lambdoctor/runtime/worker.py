@@ -1,0 +1,200 @@
+"""The process that is one execution environment: it imports the handler once (init, the cold start) and then runs
+invocations one at a time, keeping module globals and /tmp between them, as Lambda's Python runtime does.
+
+It speaks to ``runtime/environment.py`` over a pipe with small dicts. Everything the handler prints goes to standard
+error (standard output is the invoke command's response); ``logging`` gets the Python runtime's text format
+(awslambdaric: ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``). Only ``invoke``, ``simulate`` and ``probe`` start
+it: ``scan`` never runs user code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+NBSP = "\u00a0"
+
+
+class LambdaContext:
+    """The context object awslambdaric passes to a Python handler (same attribute names and types)."""
+
+    def __init__(self, spec: dict[str, Any], request_id: str, deadline_ms: int) -> None:
+        self.function_name: str = spec["function_name"]
+        self.function_version: str = spec["version"]
+        self.invoked_function_arn: str = spec["arn"]
+        self.memory_limit_in_mb: str = str(spec["memory_mb"])  # a string in the real runtime, too
+        self.aws_request_id = request_id
+        self.log_group_name: str = spec["log_group"]
+        self.log_stream_name: str = spec["log_stream"]
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+class _RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def _setup_logging() -> _RequestIdFilter:
+    handler = logging.StreamHandler(sys.stderr)
+    ids = _RequestIdFilter()
+    handler.addFilter(ids)
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                                  "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.terminator = ""
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)  # the Python runtime's default level
+    return ids
+
+
+def error_payload(exc: BaseException, error_type: str | None = None, request_id: str | None = None,
+                  task_root: str = "") -> dict[str, Any]:
+    """Lambda's error payload; the stack starts at the handler (the runtime's own frames are not shown)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    for f in frames:
+        if task_root and f.filename.startswith("/proc/self/cwd/"):
+            f.filename = os.path.join(task_root, f.filename[len("/proc/self/cwd/"):])
+    payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": error_type or type(exc).__name__}
+    if request_id:
+        payload["requestId"] = request_id
+    payload["stackTrace"] = [f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n' for f in frames]
+    return payload
+
+
+def log_error(payload: dict[str, Any]) -> None:
+    """One event, lines joined by \\r and leading spaces made no-break spaces, as the Python runtime logs it."""
+    lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}", "Traceback (most recent call last):"]
+    for frame in payload.get("stackTrace", []):
+        for line in frame.rstrip("\n").split("\n"):
+            stripped = line.lstrip(" ")
+            lines.append(NBSP * (len(line) - len(stripped)) + stripped)
+    sys.stderr.write("\r".join(lines) + "\n")
+    sys.stderr.flush()
+
+
+def _load(spec: dict[str, Any]) -> Any:
+    module_name, _, function = spec["handler"].rpartition(".")
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except SyntaxError as exc:
+        raise _InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
+    except ImportError as exc:
+        raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
+    handler = getattr(module, function, None)
+    if handler is None:
+        raise _InitError("Runtime.HandlerNotFound", f"Handler '{function}' missing on module '{module_name}'")
+    return handler
+
+
+def _private_tmp(size_mb: int) -> bool:
+    """Give this process its own /tmp: a tmpfs of the ephemeral-storage size in a private mount namespace (as
+    root, or through a user namespace). False where Linux does not allow it; /tmp is then the machine's."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newns, clone_newuser = 0x00020000, 0x10000000
+    ms_rec, ms_private = 1 << 14, 1 << 18
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(clone_newns | (clone_newuser if uid != 0 else 0)) != 0:
+        return False
+    try:
+        if uid != 0:
+            for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+                with open(f"/proc/self/{name}", "w", encoding="ascii") as fh:
+                    fh.write(text)
+    except OSError:
+        return False
+    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+        return False
+    return bool(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, f"size={size_mb}m".encode()) == 0)
+
+
+class _InitError(Exception):
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def main(conn: Connection, spec: dict[str, Any]) -> None:
+    os.dup2(2, 1)  # print() goes to the log (standard error), never into the response
+    sys.stdout = sys.stderr
+    os.environ.clear()
+    os.environ.update(spec["environment"])
+    # The code folder is entered before /tmp is replaced: it may itself live under /tmp.
+    os.chdir(spec["code_dir"])
+    tmp_enforced = _private_tmp(int(spec["ephemeral_mb"]))
+    if not tmp_enforced:
+        os.environ["TMPDIR"] = spec["fallback_tmp"]
+    # Under a replaced /tmp the folder's own path may be hidden; the process's working directory is not.
+    sys.path.insert(0, "/proc/self/cwd" if tmp_enforced else spec["code_dir"])
+    ids = _setup_logging()
+    start = time.perf_counter()
+    try:
+        handler = _load(spec)
+    except _InitError as exc:
+        payload = error_payload(exc, exc.error_type)
+        payload["stackTrace"] = []
+        log_error(payload)
+        conn.send({"type": "init_error", "error": payload, "init_ms": (time.perf_counter() - start) * 1000,
+                   "tmp_enforced": tmp_enforced})
+        return
+    except BaseException as exc:  # an exception raised by module-level code
+        payload = error_payload(exc, task_root=spec["code_dir"])
+        log_error(payload)
+        conn.send({"type": "init_error", "error": payload, "init_ms": (time.perf_counter() - start) * 1000,
+                   "tmp_enforced": tmp_enforced})
+        return
+    conn.send({"type": "ready", "init_ms": (time.perf_counter() - start) * 1000, "tmp_enforced": tmp_enforced})
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        request_id = message["request_id"]
+        ids.request_id = request_id
+        context = LambdaContext(spec, request_id, message["deadline_ms"])
+        try:
+            event = json.loads(message["event"])
+            result = handler(event, context)
+        except Exception as exc:
+            payload = error_payload(exc, request_id=request_id, task_root=spec["code_dir"])
+            log_error(payload)
+            conn.send({"type": "error", "error": payload})
+            continue
+        except SystemExit as exc:
+            conn.send({"type": "exit", "code": exc.code})
+            return
+        try:
+            body = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            payload = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
+                       "requestId": request_id, "stackTrace": []}
+            log_error(payload)
+            conn.send({"type": "error", "error": payload})
+            continue
+        sys.stderr.flush()
+        conn.send({"type": "result", "body": body})
+
+
+if __name__ == "__main__":  # python -m lambdoctor.runtime.worker FD: FD is one end of a socket pair
+    _conn = Connection(int(sys.argv[1]))
+    main(_conn, _conn.recv())
