@@ -598,13 +598,94 @@ class _ProgressBar:
         self._progress.stop()
 
 
+def _local_function(path: str, function: str, variables: tuple[str, ...], env: tuple[str, ...]
+                    ) -> tuple[Any, list[str]]:
+    from lambdoctor.runtime.local import FunctionNotFound, function_spec
+
+    try:
+        return function_spec(path, function, _variables(variables), _variables(env))
+    except FunctionNotFound as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _event_maker(event_file: Any, event_type: str | None, assignments: tuple[str, ...]) -> Any:
+    """A function n → the n-th event: built anew each time for --event-type (fresh IDs), the file's otherwise."""
+    from lambdoctor.runtime import events
+
+    try:
+        given = None
+        if event_file is not None:
+            try:
+                given = json.loads(event_file.read())
+            except ValueError as exc:
+                raise events.EventError(f"--event: not JSON: {exc}") from None
+
+        def make(_: int) -> Any:
+            base = json.loads(json.dumps(given)) if given is not None else (
+                events.build(event_type) if event_type else {})
+            return events.apply_sets(base, list(assignments))
+
+        make(0)  # refuse a bad --set now, not in the middle of a run
+    except events.EventError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    return make
+
+
+EVENT_TYPES = ["sqs", "s3", "sns", "api", "http-api", "eventbridge", "kinesis", "dynamodb", "schedule"]
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=str))
+@click.argument("function")
+@click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),
+              help="The event as a JSON file, or - for standard input (the same event every time).")
+@click.option("--event-type", type=click.Choice(EVENT_TYPES),
+              help="Build events a trigger of this type delivers, a fresh one for each new event.")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="As for invoke.")
+@click.option("--count", default=10, show_default=True, type=click.IntRange(3, 10000),
+              help="Invocations in the one execution environment.")
+@click.option("--env", "env_overrides", multiple=True, metavar="NAME=VALUE", help="As for invoke.")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="As for scan.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+def probe(path: str, function: str, event_file: Any, event_type: str | None, assignments: tuple[str, ...],
+          count: int, env_overrides: tuple[str, ...], variables: tuple[str, ...], fmt: str) -> None:
+    """Invoke FUNCTION repeatedly in one execution environment, with new and redelivered events, and report what
+    Lambda's runtime makes of it: state carried between invocations, /tmp growth, [ERROR] records in successful
+    invocations, durations near the timeout, a redelivered event with another outcome. This runs your code.
+
+    Exit 1 when something was observed.
+    """
+    from lambdoctor.runtime.probe import probe as run_probe
+
+    spec, notes = _local_function(path, function, variables, env_overrides)
+    result = run_probe(spec, _event_maker(event_file, event_type, assignments), count)
+    if fmt == "json":
+        click.echo(json.dumps({"function": spec.name, "invocations": result.invocations,
+                               "observations": [{"kind": o.kind, "message": o.message} for o in result.observations],
+                               "notes": notes}, indent=2))
+    else:
+        for inv in result.invocations:
+            cold = " cold" if inv["cold"] else ""
+            click.echo(f"  #{inv['n']:<3} {inv['event']:<11} {inv['status']:<8} {inv['duration_ms']:>9.2f} ms"
+                       f"{cold}" + (f"  {inv['error_type']}" if inv["error_type"] else ""))
+        click.echo()
+        for o in result.observations:
+            click.echo(f"{o.kind}: {o.message}")
+        if not result.observations:
+            click.echo(f"nothing observed in {len(result.invocations)} invocations")
+        for note in notes:
+            click.echo(f"note: {note}")
+    sys.exit(EXIT_FINDINGS if result.observations else EXIT_CLEAN)
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=str))
 @click.argument("function")
 @click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),
               help="The event as a JSON file, or - for standard input.")
-@click.option("--event-type", type=click.Choice(["sqs", "s3", "sns", "api", "http-api", "eventbridge", "kinesis",
-                                                 "dynamodb", "schedule"]),
+@click.option("--event-type", type=click.Choice(EVENT_TYPES),
               help="Build the event a trigger of this type delivers (default: {}).")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Change a field of the event by its dotted path (Records.0.body=hi); JSON values are parsed.")
@@ -623,27 +704,10 @@ def invoke(path: str, function: str, event_file: Any, event_type: str | None, as
     The response (or Lambda's error payload) goes to standard output as JSON; START/END/REPORT lines and the
     handler's logs go to standard error, in Lambda's text format. This runs your code: scan never does.
     """
-    from lambdoctor.runtime import events
     from lambdoctor.runtime.environment import ExecutionEnvironment
-    from lambdoctor.runtime.local import FunctionNotFound, function_spec
 
-    try:
-        spec, notes = function_spec(path, function, _variables(variables), _variables(env_overrides))
-    except FunctionNotFound as exc:
-        click.echo(f"lambdoctor: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    try:
-        if event_file is not None:
-            try:
-                event = json.loads(event_file.read())
-            except ValueError as exc:
-                raise events.EventError(f"--event: not JSON: {exc}") from None
-        else:
-            event = events.build(event_type) if event_type else {}
-        event = events.apply_sets(event, list(assignments))
-    except events.EventError as exc:
-        click.echo(f"lambdoctor: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    spec, notes = _local_function(path, function, variables, env_overrides)
+    event = _event_maker(event_file, event_type, assignments)(0)
     for note in notes:
         click.echo(f"lambdoctor: note: {note}", err=True)
     failed = False

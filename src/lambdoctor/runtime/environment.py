@@ -50,6 +50,7 @@ class FunctionSpec:
     region: str = "us-east-1"
     account: str = "123456789012"
     init_limit_s: float = INIT_LIMIT_S
+    observe: bool = False  # the worker reports its module globals and /tmp use after each invocation (probe)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Invocation:
     billed_ms: int
     init_ms: float | None  # set on a cold start
     max_memory_mb: int
+    observed: dict[str, Any] | None = None  # with FunctionSpec.observe: {"globals": {...}, "tmp_bytes": n}
 
 
 def _rss_mb(pid: int, key: str = "VmRSS") -> int:
@@ -107,7 +109,7 @@ class ExecutionEnvironment:
         return {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
                 "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
                 "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "environment": env,
-                "fallback_tmp": self._fallback_tmp()}
+                "fallback_tmp": self._fallback_tmp(), "observe": s.observe}
 
     def _fallback_tmp(self) -> str:
         """Where /tmp goes when the worker cannot have its own: a fresh folder per environment."""
@@ -235,14 +237,18 @@ class ExecutionEnvironment:
             return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak,
                                 runtime_failure=True)
         if message["type"] == "error":
-            return self._finish(rid, "error", json.dumps(message["error"]), message["error"]["errorType"],
+            done = self._finish(rid, "error", json.dumps(message["error"]), message["error"]["errorType"],
                                 invoke_start, init_ms, peak)
+            done.observed = message.get("observed")
+            return done
         body: str = message["body"]
         if len(body.encode("utf-8")) > SYNC_PAYLOAD_BYTES and not asynchronous:
             error = {"errorType": "Function.ResponseSizeTooLarge", "errorMessage":
                      f"Response payload size exceeded maximum allowed payload size ({SYNC_PAYLOAD_BYTES} bytes)."}
             return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak)
-        return self._finish(rid, "success", body, None, invoke_start, init_ms, peak)
+        done = self._finish(rid, "success", body, None, invoke_start, init_ms, peak)
+        done.observed = message.get("observed")
+        return done
 
     def _finish_timeout(self, rid: str, started: float, init_ms: float | None, peak: int) -> Invocation:
         self._kill()

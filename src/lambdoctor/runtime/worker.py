@@ -9,6 +9,7 @@ it: ``scan`` never runs user code.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -128,6 +129,28 @@ def _private_tmp(size_mb: int) -> bool:
     return bool(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, f"size={size_mb}m".encode()) == 0)
 
 
+def _observe(module: Any) -> dict[str, Any]:
+    """What ``probe`` compares between invocations: a fingerprint of each module global of the handler's module
+    that holds data (not functions, classes or modules), and the bytes in /tmp."""
+    import types
+
+    state = {}
+    for name, value in list(vars(module).items()):
+        if name.startswith("__") or isinstance(value, (types.ModuleType, types.FunctionType, type)):
+            continue
+        try:
+            text = repr(value)
+        except Exception:
+            text = f"<{type(value).__name__}>"
+        state[name] = f"{type(value).__name__}:{len(text)}:{hash(text)}"
+    used = 0
+    for root, _, files in os.walk(os.environ.get("TMPDIR") or "/tmp"):
+        for f in files:
+            with contextlib.suppress(OSError):  # a file the handler removed meanwhile
+                used += os.lstat(os.path.join(root, f)).st_size
+    return {"globals": state, "tmp_bytes": used}
+
+
 class _InitError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
@@ -150,6 +173,7 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
     start = time.perf_counter()
     try:
         handler = _load(spec)
+        module = sys.modules[handler.__module__]
     except _InitError as exc:
         payload = error_payload(exc, exc.error_type)
         payload["stackTrace"] = []
@@ -178,7 +202,8 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
         except Exception as exc:
             payload = error_payload(exc, request_id=request_id, task_root=spec["code_dir"])
             log_error(payload)
-            conn.send({"type": "error", "error": payload})
+            conn.send({"type": "error", "error": payload,
+                       "observed": _observe(module) if spec.get("observe") else None})
             continue
         except SystemExit as exc:
             conn.send({"type": "exit", "code": exc.code})
@@ -192,7 +217,7 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
             conn.send({"type": "error", "error": payload})
             continue
         sys.stderr.flush()
-        conn.send({"type": "result", "body": body})
+        conn.send({"type": "result", "body": body, "observed": _observe(module) if spec.get("observe") else None})
 
 
 if __name__ == "__main__":  # python -m lambdoctor.runtime.worker FD: FD is one end of a socket pair

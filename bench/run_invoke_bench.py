@@ -1,0 +1,53 @@
+"""Warm invocations per second of a trivial handler through one execution environment (`lambdoctor invoke`'s
+engine), against calling the same handler function directly in-process (what python-lambda-local-style tools do:
+no environment, no timeout enforcement).
+
+Usage: python bench/run_invoke_bench.py [INVOCATIONS=5000] [RUNS=3]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lambdoctor.runtime.environment import ExecutionEnvironment, FunctionSpec
+
+HANDLER = "def handler(event, context):\n    return {'ok': True, 'n': event.get('n')}\n"
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "app.py").write_text(HANDLER, encoding="utf-8")
+        spec = FunctionSpec("bench", "app.handler", folder, memory_mb=256, timeout_s=3)
+        rates = []
+        cold_ms = []
+        for _ in range(runs):
+            with open(Path(folder, "log.txt"), "w", encoding="utf-8") as log, ExecutionEnvironment(spec, log) as env:
+                t = time.perf_counter()
+                env.invoke("{}")  # the cold start
+                cold_ms.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                for i in range(n):
+                    env.invoke(json.dumps({"n": i}))
+                rates.append(n / (time.perf_counter() - t))
+        sys.path.insert(0, folder)
+        import app  # type: ignore[import-not-found]
+
+        t = time.perf_counter()
+        for i in range(n):
+            json.dumps(app.handler(json.loads(json.dumps({"n": i})), None))
+        direct = n / (time.perf_counter() - t)
+    print(json.dumps({"invocations": n, "warm_per_s_median": round(statistics.median(rates)),
+                      "warm_per_s_runs": [round(r) for r in rates],
+                      "cold_start_ms_median": round(statistics.median(cold_ms), 1),
+                      "direct_call_per_s": round(direct)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
