@@ -637,6 +637,51 @@ EVENT_TYPES = ["sqs", "s3", "sns", "api", "http-api", "eventbridge", "kinesis", 
 
 
 @main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the handler's log stream (START/END/REPORT and its records) here.")
+def simulate(scenario_file: Path, fmt: str, log_file: Path | None) -> None:
+    """Drive a real handler through a trigger's documented semantics on a virtual clock: batches, visibility
+    timeouts, retries, redrive to a DLQ, partial batch responses, throttles (SQS and asynchronous invocation so
+    far). The scenario names the function (function: {path, name}), the trigger, the traffic and the faults.
+    This runs your code."""
+    import tempfile
+
+    import yaml
+
+    from lambdoctor.runtime.simulate import ScenarioError, load_scenario
+    from lambdoctor.runtime.simulate import simulate as run
+
+    try:
+        doc = yaml.safe_load(scenario_file.read_text(encoding="utf-8"))
+        scenario = load_scenario(doc)
+        target = doc.get("function") or {}
+        if not isinstance(target, dict) or "name" not in target:
+            raise ScenarioError("function: {path: <template folder>, name: <function>} is required")
+    except (yaml.YAMLError, ScenarioError, OSError) as exc:
+        click.echo(f"lambdoctor: {scenario_file}: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    base = scenario_file.parent / str(target.get("path", "."))
+    spec, _ = _local_function(str(base), str(target["name"]), (), ())
+    with (log_file.open("w", encoding="utf-8") if log_file else tempfile.TemporaryFile("w+")) as log:
+        report = run(spec, scenario, log)
+    doc_out = report.as_dict()
+    if fmt == "json":
+        click.echo(json.dumps(doc_out, indent=2))
+    else:
+        for key in ("attempts", "succeeded", "failed", "retried", "dead_lettered", "throttled", "cold_starts",
+                    "duplicates_delivered", "lost"):
+            click.echo(f"{key.replace('_', ' '):<22} {doc_out[key]:>8,}")
+        peak = max((n for _, n in report.concurrency), default=0)
+        click.echo(f"{'peak concurrency':<22} {peak:>8,.0f}")
+        click.echo(f"{'cost':<22} {'$' + report.cost_usd:>8}")
+        for entry in report.dlq[:5]:
+            click.echo(f"dead-lettered: {json.dumps(entry)[:160]}")
+    sys.exit(EXIT_CLEAN)
+
+
+@main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=str))
 @click.argument("function")
 @click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),

@@ -171,8 +171,9 @@ class ExecutionEnvironment:
         self.log.write(text + "\n")
         self.log.flush()
 
-    def invoke(self, event: str, request_id: str | None = None, asynchronous: bool = False) -> Invocation:
-        """Run one invocation of ``event`` (JSON text)."""
+    def invoke(self, event: str, request_id: str | None = None, asynchronous: bool = False,
+               inject_error: str | None = None) -> Invocation:
+        """Run one invocation of ``event`` (JSON text). ``inject_error``: fail it after the handler ran."""
         s = self.spec
         rid = request_id or str(uuid.uuid4())
         limit = ASYNC_PAYLOAD_BYTES if asynchronous else SYNC_PAYLOAD_BYTES
@@ -205,7 +206,8 @@ class ExecutionEnvironment:
         self._line(f"START RequestId: {rid} Version: {s.version}")
         invoke_start = time.perf_counter()
         deadline = time.time() + s.timeout_s
-        self._conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000)})
+        self._conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
+                         "inject_error": inject_error})
         peak = 0
         pid = self._process.pid
         while True:

@@ -151,6 +151,10 @@ def _observe(module: Any) -> dict[str, Any]:
     return {"globals": state, "tmp_bytes": used}
 
 
+class InjectedFault(Exception):
+    """Raised after the handler ran, for a fault a ``simulate`` scenario injects ("record 7 always fails")."""
+
+
 class _InitError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
@@ -199,6 +203,8 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
         try:
             event = json.loads(message["event"])
             result = handler(event, context)
+            if message.get("inject_error"):  # a fault the simulator injects: the handler ran, then failed
+                raise InjectedFault(message["inject_error"])
         except Exception as exc:
             payload = error_payload(exc, request_id=request_id, task_root=spec["code_dir"])
             log_error(payload)
