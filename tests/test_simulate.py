@@ -89,10 +89,78 @@ def test_a_low_reserved_concurrency_throttles_sqs_batches(tmp_path: Path) -> Non
 
 def test_bad_scenarios_are_usage_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    for text, message in (("trigger: {type: kinesis}\n", "trigger.type must be sqs or async"),
+    for text, message in (("trigger: {type: ftp}\n", "trigger.type must be one of sqs, async, kinesis"),
                           ("trigger: {type: sqs, batchsize: 3}\n", "unknown field(s) batchsize"),
                           ("trigger: {type: sqs}\n", "function: {path: <template folder>, name: <function>}"),
                           ("[1, 2\n", "while parsing")):
         bad.write_text(text, encoding="utf-8")
         code, _, err = _simulate(bad)
         assert code == 2 and message in err, (text, err)
+
+
+KINESIS = ROOT / "examples" / "scenarios" / "poison-kinesis"
+
+
+def _kinesis(tmp_path: Path, trigger: dict[str, Any], **extra: Any) -> Path:
+    doc = yaml.safe_load((KINESIS / "scenario.yaml").read_text(encoding="utf-8"))
+    doc["trigger"].update(trigger)
+    doc["function"]["path"] = str(KINESIS)
+    doc.update(extra)
+    path = tmp_path / "kinesis.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_a_poison_kinesis_record_blocks_its_shard_until_the_records_expire() -> None:
+    code, r, _ = _simulate(KINESIS / "scenario.yaml")
+    assert code == 0
+    timeline = r["timeline"]
+    assert [(e["records"], e["outcome"]) for e in timeline[:4]] == [([1], "success"), ([2], "success"),
+                                                                     ([3], "error"), ([3], "error")]
+    # retried 1, 2, 4 ... 60 s apart for the 24-hour retention; nothing behind it moves meanwhile
+    blocked = [e for e in timeline[2:] if e["records"] == [3]]
+    assert len(blocked) > 1400 and all(e["outcome"] == "error" for e in blocked)
+    after = timeline[2 + len(blocked):]
+    assert after and all(e["t"] > 86400 and e["outcome"] == "success" for e in after)
+    # what arrived (one a second from t = 0) more than 24 h before it could be read expired with record 3
+    survivors = [e["records"][0] for e in after]
+    assert survivors == list(range(11 - len(survivors), 11)) and len(survivors) < 7
+    assert (r["succeeded"], r["lost"], r["dead_lettered"]) == (2 + len(survivors), 8 - len(survivors), 0)
+    assert 86400 < r["blocked_seconds"] < 86410
+
+
+def test_retry_limit_bisect_and_on_failure_keep_the_shard_moving(tmp_path: Path) -> None:
+    path = _kinesis(tmp_path, {"batch_size": 4, "maximum_retry_attempts": 2, "bisect_on_error": True,
+                               "on_failure": True}, traffic={"count": 8, "rate": 0, "body": '{"ok": true}'})
+    code, r, _ = _simulate(path)
+    assert code == 0
+    assert [(e["records"], e["outcome"]) for e in r["timeline"]] == [
+        ([1, 2, 3, 4], "error"), ([1, 2], "success"), ([3, 4], "error"), ([3], "error"), ([3], "error"),
+        ([3], "error"), ([4], "success"), ([5, 6, 7, 8], "success")]
+    assert r["dlq"] == [{"requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3},
+                         "KinesisBatchInfo": {"shardId": "shardId-000000000000", "startSequenceNumber": "3",
+                                              "endSequenceNumber": "3", "batchSize": 1}}]
+    assert (r["succeeded"], r["dead_lettered"], r["lost"]) == (7, 1, 0)
+
+
+def test_api_gateway_gives_up_at_29_seconds_while_the_function_runs_on(tmp_path: Path) -> None:
+    folder = tmp_path / "api"
+    (folder / "src").mkdir(parents=True)
+    (folder / "src" / "app.py").write_text("def handler(event, context):\n    return {'statusCode': 200}\n",
+                                           encoding="utf-8")
+    (folder / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12, Timeout: 60}\n", encoding="utf-8")
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "function": {"path": ".", "name": "Api"}, "trigger": {"type": "api"},
+        "traffic": {"count": 50, "rate": 1}, "concurrency": {"limit": 5},
+        "faults": {"slow": {"from": 0, "to": 5, "extra_ms": 40000}, "fail_records": [45]}}), encoding="utf-8")
+    code, r, _ = _simulate(scenario)
+    assert code == 0
+    # calls 1-5 (t = 0-4 s) are slow (40 s): the clients get 504s at 29 s, but the invocations hold all 5
+    # environments until just after t = 40-44: calls at t = 5-40 are refused (429); one environment is free for
+    # each call from t = 41 on (call 45 fails: a 502)
+    assert r["responses"] == {"504": 5, "429": 36, "200": 8, "502": 1}
+    assert r["throttled"] == 36 and max(n for _, n in r["concurrency"]) == 5
+    assert r["billed_ms"] >= 5 * 40000  # the 504'd invocations ran (and billed) to their end

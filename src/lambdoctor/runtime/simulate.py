@@ -1,7 +1,7 @@
 """``lambdoctor simulate``: the real handler driven through a trigger's documented semantics on a virtual clock.
 
-Built so far: SQS event source mappings and asynchronous invocation (streams, the synchronous API, provisioned
-concurrency, the capacity planner and the recursive-loop stop are not built yet).
+Built so far: SQS and Kinesis/DynamoDB-stream event source mappings, asynchronous invocation and API Gateway's
+synchronous calls (provisioned concurrency, the capacity planner and the recursive-loop stop are not built yet).
 
 SQS (DG "Using Lambda with Amazon SQS", facts.md §4):
 - pollers receive batches of up to ``batch_size`` visible messages; each receive makes the batch invisible for the
@@ -15,6 +15,16 @@ SQS (DG "Using Lambda with Amazon SQS", facts.md §4):
   redrive policy a failing message is retried until the retention period ends, then lost;
 - a batch received when no concurrency is left is throttled: it counts a receive and returns after the visibility
   timeout (why the DG asks for maxReceiveCount ≥ 5).
+
+Streams (DG "Using Lambda with Kinesis", "... DynamoDB Streams"; the sources' retry table: "blocks the stream until
+success or data expiration"): records are read in order per shard; a failed batch is retried — the shard waits —
+until it succeeds, ``maximum_retry_attempts`` (-1: no limit) or ``maximum_record_age`` (-1: the stream's 24-hour
+retention) runs out; ``bisect_on_error`` halves a failing batch (without using a retry); exhausted batches go to the
+on-failure destination as metadata (shard, sequence numbers) or are lost. Lambda does not document the interval
+between stream retries: here 1 s, doubling to at most 60 s.
+
+API Gateway (synchronous): a throttled call is a 429 for the client, a handler error a 502, and a call still running
+at the 29 s integration timeout a 504 — while the function keeps running (and billing) to its own end.
 
 Asynchronous invocation (DG "Asynchronous invocation"): an error is retried twice by default, 1 minute and then
 2 minutes later; throttles are retried with back-off (1 s doubling to 5 minutes) without counting as retries; an
@@ -42,6 +52,10 @@ from lambdoctor.runtime.environment import ExecutionEnvironment, FunctionSpec, I
 ASYNC_RETRY_DELAYS_S = (60.0, 120.0)  # "waits one minute before the first retry, then two minutes"
 THROTTLE_BACKOFF_MAX_S = 300.0
 SQS_START_POLLERS, SQS_POLLERS_PER_MINUTE, SQS_MAX_POLLERS = 5, 300, 1250
+STREAM_RETENTION_S = 86400.0  # Kinesis and DynamoDB streams keep records 24 h by default
+STREAM_RETRY_MAX_S = 60.0
+API_INTEGRATION_TIMEOUT_S = 29.0
+TRIGGER_TYPES = ("sqs", "async", "kinesis", "dynamodb", "api")
 
 
 class ScenarioError(ValueError):
@@ -50,15 +64,23 @@ class ScenarioError(ValueError):
 
 @dataclass
 class Trigger:
-    type: str  # "sqs" or "async"
+    type: str  # sqs, async, kinesis, dynamodb, api
     batch_size: int = 10
     visibility_timeout: float = 30.0
     max_receive_count: int | None = None  # a redrive policy to a DLQ
     report_batch_item_failures: bool = False
     retention: float = 345600.0
-    maximum_retry_attempts: int = 2
+    maximum_retry_attempts: int | None = None  # async: 2 by default; streams: -1 (until the records expire)
     maximum_event_age: float = 21600.0
-    on_failure: bool = False  # async: a DLQ or on-failure destination exists
+    on_failure: bool = False  # async and streams: a DLQ or on-failure destination exists
+    shards: int = 1
+    maximum_record_age: float = -1  # streams: -1 is the stream's retention
+    bisect_on_error: bool = False
+
+    def retries(self) -> int:
+        if self.maximum_retry_attempts is not None:
+            return self.maximum_retry_attempts
+        return 2 if self.type == "async" else -1
 
 
 @dataclass
@@ -88,12 +110,15 @@ class Report:
     concurrency: list[list[float]] = field(default_factory=list)  # [virtual second, in-flight invocations]
     billed_ms: int = 0
     cost_usd: str = "0"
+    responses: dict[str, int] = field(default_factory=dict)  # api: status code → calls
+    blocked_seconds: float = 0.0  # streams: time shards waited on failing batches
     timeline: list[dict[str, Any]] = field(default_factory=list)  # every attempt: t, items, outcome
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("attempts", "succeeded", "failed", "retried", "dead_lettered",
                                               "throttled", "cold_starts", "duplicates_delivered", "lost", "dlq",
-                                              "concurrency", "billed_ms", "cost_usd", "timeline")}
+                                              "concurrency", "billed_ms", "cost_usd", "responses",
+                                              "blocked_seconds", "timeline")}
 
 
 @dataclass
@@ -126,6 +151,9 @@ class Simulator:
         self.pollers = 0
         self.first_waiting: float | None = None
         self._sample: dict[int, int] = {}
+        self.shards: list[dict[str, Any]] = [
+            {"items": [], "pos": 0, "busy": False, "retries": 0, "size": 0, "blocked_since": None,
+             "backoff_until": 0.0, "halves": []} for _ in range(max(1, scenario.trigger.shards))]
 
     # -- the clock ------------------------------------------------------------------------------------------
     def at(self, t: float, kind: str, data: Any = None) -> None:
@@ -144,6 +172,9 @@ class Simulator:
                     break
                 self.now = t
                 getattr(self, f"_on_{kind}")(data)
+        for shard in self.shards:
+            if shard["blocked_since"] is not None:
+                self.report.blocked_seconds += self.now - shard["blocked_since"]
         for item in self.items:
             if item.state == "queued":
                 item.state = "lost" if self.now >= item.arrived + self.s.trigger.retention else "queued"
@@ -179,6 +210,11 @@ class Simulator:
                 pass
         return "success", duration, inv, reported
 
+    @staticmethod
+    def _billed(inv: Invocation, duration_ms: float) -> int:
+        """Billed for the virtual duration (with an injected slowdown), init included (since 2025-08-01)."""
+        return math.ceil(duration_ms + (inv.init_ms or 0.0))
+
     def _start_invocation(self) -> bool:
         if self.in_flight >= self.s.concurrency_limit:
             self.report.throttled += 1
@@ -207,6 +243,13 @@ class Simulator:
         if t.type == "sqs":
             self.at(self.now + t.retention, "expire", item)
             self._wake_pollers()
+        elif t.type in ("kinesis", "dynamodb"):
+            shard = self.shards[(n - 1) % len(self.shards)]
+            shard["items"].append(item)
+            if not shard["busy"]:
+                self.at(self.now, "shard_poll", shard)
+        elif t.type == "api":
+            self._api_call(item)
         else:
             self._async_attempt(item, 0)
 
@@ -259,7 +302,7 @@ class Simulator:
                              for i in batch]}
         fail_ids = {i.id for i in batch if i.n in self.s.fail_records}
         outcome, duration, inv, reported = self._execute(event, batch, fail_ids)
-        self.at(self.now + duration / 1000, "sqs_done", (batch, outcome, reported, inv.billed_ms))
+        self.at(self.now + duration / 1000, "sqs_done", (batch, outcome, reported, self._billed(inv, duration)))
 
     def _on_sqs_done(self, data: tuple[list[_Item], str, set[str], int]) -> None:
         batch, outcome, reported, billed = data
@@ -296,21 +339,21 @@ class Simulator:
         event = item.payload
         outcome, duration, inv, _ = self._execute(event, [item], {item.id} if item.n in self.s.fail_records
                                                   else set())
-        self.at(self.now + duration / 1000, "async_done", (item, outcome, inv))
+        self.at(self.now + duration / 1000, "async_done", (item, outcome, inv, self._billed(inv, duration)))
 
     def _on_async_retry(self, data: tuple[_Item, int]) -> None:
         self._async_attempt(*data)
 
-    def _on_async_done(self, data: tuple[_Item, str, Invocation]) -> None:
-        item, outcome, inv = data
-        self._end_invocation(inv.billed_ms)
+    def _on_async_done(self, data: tuple[_Item, str, Invocation, int]) -> None:
+        item, outcome, inv, billed = data
+        self._end_invocation(billed)
         self.report.timeline.append({"t": round(self.now, 3), "records": [item.n], "outcome": outcome})
         if outcome == "success":
             item.state = "done"
             return
         self.report.failed += 1
         retries_done = item.attempts - 1
-        if retries_done < self.s.trigger.maximum_retry_attempts:
+        if retries_done < self.s.trigger.retries():
             delay = ASYNC_RETRY_DELAYS_S[min(retries_done, len(ASYNC_RETRY_DELAYS_S) - 1)]
             if self.now + delay - item.arrived <= self.s.trigger.maximum_event_age:
                 self.at(self.now + delay, "async_retry", (item, 0))
@@ -336,6 +379,139 @@ class Simulator:
             "responseContext": {"statusCode": 200, "executedVersion": self.spec.version,
                                 "functionError": "Unhandled"},
             "responsePayload": json.loads(inv.response) if inv and inv.response else None})
+
+    # -- streams --------------------------------------------------------------------------------------------------
+    def _stream_event(self, batch: list[_Item], shard_no: int) -> dict[str, Any]:
+        records = []
+        for item in batch:
+            if self.s.trigger.type == "kinesis":
+                record = events.kinesis(str(item.payload), sequence=item.n)["Records"][0]
+                record["eventID"] = f"shardId-{shard_no:012d}:{record['kinesis']['sequenceNumber']}"
+            else:
+                record = events.dynamodb({"pk": {"S": str(item.n)}}, sequence=item.n)["Records"][0]
+            records.append(record)
+        return {"Records": records}
+
+    def _on_shard_poll(self, shard: dict[str, Any]) -> None:
+        t = self.s.trigger
+        if shard["busy"] or self.now < shard["backoff_until"]:
+            return  # an arrival does not cut a retry's wait short
+        pending = [i for i in shard["items"][shard["pos"]:] if i.arrived <= self.now]
+        # records past their maximum age are skipped (to the destination); past the stream's retention they are gone
+        limit = t.maximum_record_age if t.maximum_record_age >= 0 else STREAM_RETENTION_S
+        expired: list[_Item] = []
+        for item in pending:
+            if self.now - item.arrived <= limit:
+                break
+            expired.append(item)
+        if expired:
+            self._stream_give_up(shard, expired, "RecordAgeExceeded", to_destination=t.maximum_record_age >= 0)
+            self.at(self.now, "shard_poll", shard)
+            return
+        if not pending:
+            return
+        size = shard["size"] or t.batch_size
+        batch = pending[:size]
+        if not self._start_invocation():
+            self.at(self.now + 1.0, "shard_poll", shard)
+            return
+        shard["busy"] = True
+        for item in batch:
+            item.deliveries += 1
+        fail_ids = {i.id for i in batch if i.n in self.s.fail_records}
+        outcome, duration, inv, _ = self._execute(self._stream_event(batch, self.shards.index(shard)), batch,
+                                                  fail_ids)
+        self.at(self.now + duration / 1000, "shard_done", (shard, batch, outcome, self._billed(inv, duration)))
+
+    def _on_shard_done(self, data: tuple[dict[str, Any], list[_Item], str, int]) -> None:
+        shard, batch, outcome, billed = data
+        t = self.s.trigger
+        self._end_invocation(billed)
+        shard["busy"] = False
+        self.report.timeline.append({"t": round(self.now, 3), "records": [i.n for i in batch], "outcome": outcome})
+        if outcome == "success":
+            for item in batch:
+                item.state = "done"
+            self._advance(shard, len(batch))
+            self.at(self.now, "shard_poll", shard)
+            return
+        self.report.failed += 1
+        if shard["blocked_since"] is None:
+            shard["blocked_since"] = self.now
+        if t.bisect_on_error and len(batch) > 1:
+            # halving does not use a retry; the second half is tried after the first
+            first = (len(batch) + 1) // 2
+            shard["size"] = first
+            shard["halves"].insert(0, len(batch) - first)
+            self.at(self.now, "shard_poll", shard)
+            return
+        shard["size"] = len(batch)  # the same batch is retried, not a larger one
+        shard["retries"] += 1
+        if 0 <= t.retries() < shard["retries"]:
+            self._stream_give_up(shard, batch, "RetryAttemptsExhausted")
+            self.at(self.now, "shard_poll", shard)
+            return
+        delay = min(STREAM_RETRY_MAX_S, 2.0 ** min(shard["retries"] - 1, 10))
+        shard["backoff_until"] = self.now + delay
+        self.at(self.now + delay, "shard_poll", shard)
+
+    def _advance(self, shard: dict[str, Any], n: int) -> None:
+        shard["pos"] += n
+        shard["retries"] = 0
+        shard["size"] = shard["halves"].pop(0) if shard["halves"] else 0
+        if shard["blocked_since"] is not None:
+            self.report.blocked_seconds += self.now - shard["blocked_since"]
+            shard["blocked_since"] = None
+
+    def _stream_give_up(self, shard: dict[str, Any], batch: list[_Item], condition: str,
+                        to_destination: bool = True) -> None:
+        t = self.s.trigger
+        sent = t.on_failure and to_destination
+        for item in batch:
+            item.state = "dlq" if sent else "lost"
+        if sent:
+            self.report.dead_lettered += len(batch)
+            key = "KinesisBatchInfo" if t.type == "kinesis" else "DDBStreamBatchInfo"
+            self.report.dlq.append({"requestContext": {"condition": condition,
+                                                       "approximateInvokeCount": max(1, shard["retries"])},
+                                    key: {"shardId": f"shardId-{self.shards.index(shard):012d}",
+                                          "startSequenceNumber": str(batch[0].n), "endSequenceNumber": str(batch[-1].n),
+                                          "batchSize": len(batch)}})
+        self._advance(shard, len(batch))
+
+    # -- API Gateway (synchronous) ---------------------------------------------------------------------------
+    def _api_call(self, item: _Item) -> None:
+        def answer(code: str) -> None:
+            self.report.responses[code] = self.report.responses.get(code, 0) + 1
+
+        if not self._start_invocation():
+            answer("429")
+            item.state = "lost"
+            return
+        item.deliveries += 1
+        event = events.api("POST", "/", json.dumps(item.payload) if not isinstance(item.payload, str)
+                           else item.payload)
+        outcome, duration, inv, _ = self._execute(event, [item], {item.id} if item.n in self.s.fail_records
+                                                  else set())
+        if duration / 1000 > API_INTEGRATION_TIMEOUT_S:
+            answer("504")  # the client gave up at 29 s; the function runs on
+            item.state = "lost"
+        elif outcome != "success":
+            answer("502")
+            item.state = "lost"
+        else:
+            body = json.loads(inv.response or "null")
+            code = body.get("statusCode", 200) if isinstance(body, dict) else 200
+            answer(str(code))
+            item.state = "done"
+        self.at(self.now + duration / 1000, "api_done", (item, outcome, self._billed(inv, duration)))
+
+    def _on_api_done(self, data: tuple[_Item, str, int]) -> None:
+        item, outcome, billed = data
+        self._end_invocation(billed)
+        if outcome != "success":
+            self.report.failed += 1
+        self.report.timeline.append({"t": round(self.now, 3), "records": [item.n], "outcome": outcome})
 
     # -- the result ------------------------------------------------------------------------------------------------
     def _finish(self) -> None:
@@ -363,9 +539,8 @@ def load_scenario(doc: Any) -> Scenario:
     if not isinstance(doc, dict):
         raise ScenarioError("a scenario is a mapping with trigger, traffic and optional faults")
     trig = doc.get("trigger")
-    if not isinstance(trig, dict) or trig.get("type") not in ("sqs", "async"):
-        raise ScenarioError("trigger.type must be sqs or async (streams and the synchronous API are not simulated "
-                            "yet)")
+    if not isinstance(trig, dict) or trig.get("type") not in TRIGGER_TYPES:
+        raise ScenarioError(f"trigger.type must be one of {', '.join(TRIGGER_TYPES)}")
     known = {f for f in Trigger.__dataclass_fields__}
     unknown = set(trig) - known
     if unknown:
