@@ -1,6 +1,7 @@
 """Warm invocations per second of a trivial handler through one execution environment (`lambdoctor invoke`'s
 engine), against calling the same handler function directly in-process (what python-lambda-local-style tools do:
-no environment, no timeout enforcement).
+no environment, no timeout enforcement); and simulated invocations per second through `simulate` (an SQS scenario,
+batch size 1, every message its own invocation).
 
 Usage: python bench/run_invoke_bench.py [INVOCATIONS=5000] [RUNS=3]
 """
@@ -43,10 +44,21 @@ def main() -> None:
         for i in range(n):
             json.dumps(app.handler(json.loads(json.dumps({"n": i})), None))
         direct = n / (time.perf_counter() - t)
+        from lambdoctor.runtime.simulate import Scenario, Trigger, simulate
+
+        sim_rates = []
+        for _ in range(runs):
+            scenario = Scenario(Trigger("sqs", batch_size=1), count=n, rate=100.0)
+            with open(Path(folder, "log.txt"), "w", encoding="utf-8") as log:
+                t = time.perf_counter()
+                report = simulate(spec, scenario, log)
+                sim_rates.append(report.attempts / (time.perf_counter() - t))
     print(json.dumps({"invocations": n, "warm_per_s_median": round(statistics.median(rates)),
                       "warm_per_s_runs": [round(r) for r in rates],
                       "cold_start_ms_median": round(statistics.median(cold_ms), 1),
-                      "direct_call_per_s": round(direct)}, indent=2))
+                      "direct_call_per_s": round(direct),
+                      "simulated_per_s_median": round(statistics.median(sim_rates)),
+                      "simulated_per_s_runs": [round(r) for r in sim_rates]}, indent=2))
 
 
 if __name__ == "__main__":

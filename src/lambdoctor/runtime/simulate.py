@@ -151,6 +151,7 @@ class Simulator:
         self.pollers = 0
         self.first_waiting: float | None = None
         self._sample: dict[int, int] = {}
+        self.ready: list[tuple[float, int, _Item]] = []  # SQS: messages by the time they are visible
         self.shards: list[dict[str, Any]] = [
             {"items": [], "pos": 0, "busy": False, "retries": 0, "size": 0, "blocked_since": None,
              "backoff_until": 0.0, "halves": []} for _ in range(max(1, scenario.trigger.shards))]
@@ -241,6 +242,7 @@ class Simulator:
         item = _Item(n, str(uuid.uuid4()), body, self.now, visible_at=self.now)
         self.items.append(item)
         if t.type == "sqs":
+            heapq.heappush(self.ready, (item.visible_at, item.n, item))
             self.at(self.now + t.retention, "expire", item)
             self._wake_pollers()
         elif t.type in ("kinesis", "dynamodb"):
@@ -266,15 +268,22 @@ class Simulator:
             self.pollers += 1
             self.at(self.now, "poll")
 
-    def _visible(self) -> list[_Item]:
-        return [i for i in self.items if i.state == "queued" and i.visible_at <= self.now]
+    def _next_visible(self) -> _Item | None:
+        """The next message that is visible now (by the time it became visible, then arrival order)."""
+        while self.ready and self.ready[0][0] <= self.now:
+            visible_at, _, item = heapq.heappop(self.ready)
+            if item.state == "queued" and item.visible_at == visible_at:
+                return item
+        return None
 
     def _on_poll(self, _: Any) -> None:
         t = self.s.trigger
         batch: list[_Item] = []
-        for item in self._visible():
-            if len(batch) >= t.batch_size:
+        while len(batch) < t.batch_size:
+            found = self._next_visible()
+            if found is None:
                 break
+            item = found
             item.receives += 1
             if t.max_receive_count is not None and item.receives > t.max_receive_count:
                 item.state = "dlq"  # SQS moves it on the receive that exceeds maxReceiveCount
@@ -283,12 +292,12 @@ class Simulator:
                                         "receives": item.receives - 1})
                 continue
             item.visible_at = self.now + t.visibility_timeout
+            heapq.heappush(self.ready, (item.visible_at, item.n, item))
             self.at(item.visible_at, "reappear", item)
             batch.append(item)
         if not batch:
             self.idle_pollers += 1
-            waiting = [i.visible_at for i in self.items if i.state == "queued"]
-            if not waiting:
+            if not self.ready:
                 self.first_waiting = None
             return
         if not self._start_invocation():
