@@ -32,6 +32,22 @@ def _today(value: str | None) -> date:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
 
 
+def _report_options(command: Any) -> Any:
+    """The report and rule-selection options scan and audit share."""
+    for option in reversed((
+        click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif"]), default="terminal",
+                     show_default=True, help="Report format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                     help="Write the report to this file instead of standard output."),
+        click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
+                     help="Exit 1 when a finding is at or above this severity [default: warning]."),
+        click.option("--select", multiple=True, help="Only these rule IDs or prefixes (repeatable, or comma list)."),
+        click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes (repeatable, or comma list)."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lambdoctor")
 def main() -> None:
@@ -40,14 +56,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif"]), default="terminal",
-              show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the report to this file instead of standard output.")
-@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
-              help="Exit 1 when a finding is at or above this severity [default: warning].")
-@click.option("--select", multiple=True, help="Only these rule IDs or prefixes (repeatable, or comma list).")
-@click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes (repeatable, or comma list).")
+@_report_options
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A .lambdoctor.toml (default: the nearest one, or [tool.lambdoctor] in pyproject.toml).")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -487,14 +496,7 @@ def _workloads_from_templates(paths: list[str], count: Decimal | None, duration:
               help="Also write what was read as a snapshot (for --snapshot, or `lambdoctor alarms --from-audit`).")
 @click.option("--snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Audit a saved snapshot instead of the account (no AWS call).")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif"]), default="terminal",
-              show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the report to this file instead of standard output.")
-@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
-              help="Exit 1 when a finding is at or above this severity [default: warning].")
-@click.option("--select", multiple=True, help="Only these rule IDs or prefixes (repeatable, or comma list).")
-@click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes (repeatable, or comma list).")
+@_report_options
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A .lambdoctor.toml (default: the nearest one to the current folder).")
 @click.option("--today", help="Date the run as YYYY-MM-DD (runtime deprecations are judged against it).")

@@ -6,6 +6,7 @@ examples are account snapshots (the JSON ``lambdoctor audit --save`` writes), tr
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity
@@ -33,8 +34,9 @@ class AccountRule(Rule):
         if app.account is not None:
             yield from self.check_account(app, app.account, ctx)
 
+    @abstractmethod
     def check_account(self, app: Application, account: AccountFacts, ctx: Context) -> Iterator[Finding]:
-        raise NotImplementedError
+        """The findings for one Region's account facts; pure, like every rule."""
 
     def metrics(self, app: Application, account: AccountFacts) -> Iterator[tuple[str, FunctionMetrics]]:
         for fid in sorted(account.metrics):
