@@ -20,11 +20,12 @@ def _simulate(scenario: Path) -> tuple[int, dict[str, Any], str]:
     return out.returncode, json.loads(out.stdout) if out.stdout else {}, out.stderr
 
 
-def _variant(tmp_path: Path, changes: dict[str, Any]) -> Path:
-    doc = yaml.safe_load((POISON / "scenario.yaml").read_text(encoding="utf-8"))
+def _variant(tmp_path: Path, changes: dict[str, Any], example: Path = POISON) -> Path:
+    """The example's scenario with ``changes`` merged into its sections, written beside the test."""
+    doc = yaml.safe_load((example / "scenario.yaml").read_text(encoding="utf-8"))
     for key, value in changes.items():
         doc[key] = {**doc.get(key, {}), **value} if isinstance(value, dict) else value
-    doc["function"]["path"] = str(POISON)
+    doc["function"]["path"] = str(example)
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return path
@@ -101,16 +102,6 @@ def test_bad_scenarios_are_usage_errors(tmp_path: Path) -> None:
 KINESIS = ROOT / "examples" / "scenarios" / "poison-kinesis"
 
 
-def _kinesis(tmp_path: Path, trigger: dict[str, Any], **extra: Any) -> Path:
-    doc = yaml.safe_load((KINESIS / "scenario.yaml").read_text(encoding="utf-8"))
-    doc["trigger"].update(trigger)
-    doc["function"]["path"] = str(KINESIS)
-    doc.update(extra)
-    path = tmp_path / "kinesis.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
-
-
 def test_a_poison_kinesis_record_blocks_its_shard_until_the_records_expire() -> None:
     code, r, _ = _simulate(KINESIS / "scenario.yaml")
     assert code == 0
@@ -130,8 +121,9 @@ def test_a_poison_kinesis_record_blocks_its_shard_until_the_records_expire() -> 
 
 
 def test_retry_limit_bisect_and_on_failure_keep_the_shard_moving(tmp_path: Path) -> None:
-    path = _kinesis(tmp_path, {"batch_size": 4, "maximum_retry_attempts": 2, "bisect_on_error": True,
-                               "on_failure": True}, traffic={"count": 8, "rate": 0, "body": '{"ok": true}'})
+    path = _variant(tmp_path, {"trigger": {"batch_size": 4, "maximum_retry_attempts": 2, "bisect_on_error": True,
+                                           "on_failure": True},
+                               "traffic": {"count": 8, "rate": 0, "body": '{"ok": true}'}}, KINESIS)
     code, r, _ = _simulate(path)
     assert code == 0
     assert [(e["records"], e["outcome"]) for e in r["timeline"]] == [

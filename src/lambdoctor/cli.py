@@ -638,6 +638,28 @@ def _event_maker(event_file: Any, event_type: str | None, assignments: tuple[str
 EVENT_TYPES = ["sqs", "s3", "sns", "api", "http-api", "eventbridge", "kinesis", "dynamodb", "schedule"]
 
 
+def _handler_options(command: Any) -> Any:
+    """PATH FUNCTION and the event and environment options invoke and probe share."""
+    for option in reversed((
+        click.argument("path", type=click.Path(exists=True, path_type=str)),
+        click.argument("function"),
+        click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),
+                     help="The event as a JSON file, or - for standard input."),
+        click.option("--event-type", type=click.Choice(EVENT_TYPES),
+                     help="Build the event a trigger of this type delivers (default: {}); probe builds a fresh one "
+                          "for each new event."),
+        click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+                     help="Change a field of the event by its dotted path (Records.0.body=hi); JSON values are "
+                          "parsed."),
+        click.option("--env", "env_overrides", multiple=True, metavar="NAME=VALUE",
+                     help="An environment variable for the handler (over the template's)."),
+        click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+                     help="A value for a template parameter or variable (as for scan)."),
+    )):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
@@ -684,17 +706,9 @@ def simulate(scenario_file: Path, fmt: str, log_file: Path | None) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=str))
-@click.argument("function")
-@click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),
-              help="The event as a JSON file, or - for standard input (the same event every time).")
-@click.option("--event-type", type=click.Choice(EVENT_TYPES),
-              help="Build events a trigger of this type delivers, a fresh one for each new event.")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="As for invoke.")
+@_handler_options
 @click.option("--count", default=10, show_default=True, type=click.IntRange(3, 10000),
               help="Invocations in the one execution environment.")
-@click.option("--env", "env_overrides", multiple=True, metavar="NAME=VALUE", help="As for invoke.")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="As for scan.")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
 def probe(path: str, function: str, event_file: Any, event_type: str | None, assignments: tuple[str, ...],
           count: int, env_overrides: tuple[str, ...], variables: tuple[str, ...], fmt: str) -> None:
@@ -728,21 +742,10 @@ def probe(path: str, function: str, event_file: Any, event_type: str | None, ass
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=str))
-@click.argument("function")
-@click.option("--event", "event_file", type=click.File("r", encoding="utf-8"),
-              help="The event as a JSON file, or - for standard input.")
-@click.option("--event-type", type=click.Choice(EVENT_TYPES),
-              help="Build the event a trigger of this type delivers (default: {}).")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
-              help="Change a field of the event by its dotted path (Records.0.body=hi); JSON values are parsed.")
+@_handler_options
 @click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 100000),
               help="Invoke this many times in the same execution environment (the first is the cold start).")
 @click.option("--async", "asynchronous", is_flag=True, help="An asynchronous invocation (1 MB payload limit).")
-@click.option("--env", "env_overrides", multiple=True, metavar="NAME=VALUE",
-              help="An environment variable for the handler (over the template's).")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
-              help="A value for a template parameter or variable (as for scan).")
 def invoke(path: str, function: str, event_file: Any, event_type: str | None, assignments: tuple[str, ...],
            repeat: int, asynchronous: bool, env_overrides: tuple[str, ...], variables: tuple[str, ...]) -> None:
     """Run FUNCTION of the application at PATH locally, as Lambda would: an execution environment that is

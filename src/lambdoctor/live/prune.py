@@ -2,111 +2,35 @@
 
 Every published version keeps its deployment package and counts against the Region's code storage (75 GB by
 default, facts.md §3); CI/CD that publishes on each deploy fills it in a year or two and then every deploy fails.
-A version is in use — and never deleted — when it is `$LATEST`, the primary or weighted version of an alias, the
-target of a provisioned-concurrency config, an event source mapping or a function URL, or named by a qualified
-statement of the function's resource policy. Of the rest, the `keep` newest stay.
-
-The plan is a pure function of an inventory (tested as a property over random layouts); reading the inventory
-and deleting are the only calls to AWS. When one of the protection sources cannot be read, nothing of that
-function is deleted: not knowing is not permission.
+Which versions are in use, and so never deleted, is decided by the pure plan in ``lambdoctor.versions``; this
+module reads the inventory the plan needs and deletes what it says — the only calls to AWS.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+# The plan itself is pure and shared with the audit's model (ACC002): it lives in lambdoctor.versions.
+from lambdoctor.versions import (
+    Alias,
+    Decision,
+    Inventory,
+    LayerInventory,
+    LayerVersion,
+    Version,
+    plan_function,
+    plan_layer,
+    reclaimable,
+)
+
+__all__ = ["DEFAULT_QUOTA_BYTES", "Alias", "Decision", "Inventory", "LayerInventory", "LayerVersion", "Outcome",
+           "Version", "account_storage", "apply", "apply_layer", "list_functions", "mapping_qualifiers",
+           "plan_function", "plan_layer", "read_inventory", "read_layers", "reclaimable"]
+
 DEFAULT_QUOTA_BYTES = 75 * 1024**3  # "Function and layer storage: 75 GB" (Lambda quotas page)
-
-
-@dataclass(frozen=True)
-class Version:
-    version: str  # "$LATEST" or a number
-    size_bytes: int
-    last_modified: str = ""
-
-
-@dataclass(frozen=True)
-class Alias:
-    name: str
-    version: str
-    weights: tuple[tuple[str, float], ...] = ()  # additional versions and their share of traffic
-
-
-@dataclass
-class Inventory:
-    function: str
-    versions: list[Version]
-    aliases: list[Alias] = field(default_factory=list)
-    provisioned: set[str] = field(default_factory=set)  # qualifiers (version numbers or alias names)
-    mappings: set[str] = field(default_factory=set)
-    urls: set[str] = field(default_factory=set)
-    policy: set[str] = field(default_factory=set)
-    unreadable: list[str] = field(default_factory=list)  # protection sources that could not be read
-
-
-@dataclass(frozen=True)
-class Decision:
-    version: str
-    size_bytes: int
-    last_modified: str
-    action: str  # "keep" or "delete"
-    reason: str
-
-
-def _number(version: str) -> int:
-    return int(version) if version.isdigit() else -1
-
-
-def _through_aliases(qualifiers: Iterable[str], aliases: Sequence[Alias]) -> dict[str, str]:
-    """A qualifier is a version number or an alias name; an alias name protects the versions it routes to."""
-    by_name = {a.name: a for a in aliases}
-    out: dict[str, str] = {}
-    for q in qualifiers:
-        if q in by_name:
-            alias = by_name[q]
-            for v in (alias.version, *(w for w, _ in alias.weights)):
-                out.setdefault(v, f"via alias {alias.name}")
-        else:
-            out.setdefault(q, "")
-    return out
-
-
-def plan_function(inv: Inventory, keep: int) -> list[Decision]:
-    """Every version of one function with its action and why, newest first."""
-    protected: dict[str, str] = {"$LATEST": "$LATEST is never deleted"}
-    for alias in inv.aliases:
-        protected.setdefault(alias.version, f"alias {alias.name} points here")
-        for version, weight in alias.weights:
-            protected.setdefault(version, f"alias {alias.name} routes {weight * 100:g} % of traffic here")
-    sources = (("provisioned concurrency", inv.provisioned), ("an event source mapping", inv.mappings),
-               ("a function URL", inv.urls), ("a resource-policy statement", inv.policy))
-    for what, qualifiers in sources:
-        for version, via in _through_aliases(qualifiers, inv.aliases).items():
-            protected.setdefault(version, f"{what} targets it{' ' + via if via else ''}")
-    ordered = sorted(inv.versions, key=lambda v: (_number(v.version), v.version), reverse=True)
-    out: list[Decision] = []
-    kept = 0
-    for v in ordered:
-        if v.version in protected:
-            out.append(Decision(v.version, v.size_bytes, v.last_modified, "keep", protected[v.version]))
-        elif inv.unreadable:
-            out.append(Decision(v.version, v.size_bytes, v.last_modified, "keep",
-                                f"could not read {', '.join(inv.unreadable)}: not deleted while unknown"))
-        elif kept < keep:
-            kept += 1
-            out.append(Decision(v.version, v.size_bytes, v.last_modified, "keep",
-                                f"one of the {keep} newest versions not in use"))
-        else:
-            out.append(Decision(v.version, v.size_bytes, v.last_modified, "delete",
-                                f"not in use, older than the {keep} newest"))
-    return out
-
-
-def reclaimable(decisions: Iterable[Decision]) -> int:
-    return sum(d.size_bytes for d in decisions if d.action == "delete")
 
 
 # -- reading the inventory (boto3, read-only) ----------------------------------------------------------------------
@@ -253,45 +177,7 @@ def list_functions(lam: Any) -> list[str]:
             for f in page.get("Functions", [])]
 
 
-# -- layers (--layers) -------------------------------------------------------------------------------------------
-# A layer version's package counts against the same code-storage quota. Deleting one does not break a function
-# that already uses it (Lambda keeps a copy for it), but it can no longer be added to a function or deployed
-# again: so a version any function version still names is kept, as are the `keep` newest of the rest.
-
-
-@dataclass
-class LayerInventory:
-    layer: str
-    versions: list[LayerVersion]
-    used: set[str] = field(default_factory=set)  # layer version ARNs some function version names
-    unreadable: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LayerVersion:
-    arn: str
-    version: int
-    size_bytes: int
-    created: str = ""
-
-
-def plan_layer(inv: LayerInventory, keep: int) -> list[Decision]:
-    out: list[Decision] = []
-    kept = 0
-    for v in sorted(inv.versions, key=lambda v: v.version, reverse=True):
-        if v.arn in inv.used:
-            out.append(Decision(str(v.version), v.size_bytes, v.created, "keep", "a function version uses it"))
-        elif inv.unreadable:
-            out.append(Decision(str(v.version), v.size_bytes, v.created, "keep",
-                                f"could not read {', '.join(inv.unreadable)}: not deleted while unknown"))
-        elif kept < keep:
-            kept += 1
-            out.append(Decision(str(v.version), v.size_bytes, v.created, "keep",
-                                f"one of the {keep} newest versions not in use"))
-        else:
-            out.append(Decision(str(v.version), v.size_bytes, v.created, "delete",
-                                f"no function uses it, older than the {keep} newest"))
-    return out
+# -- layers (--layers): reading and deleting; the plan is versions.plan_layer ------------------------------
 
 
 def layers_in_use(lam: Any, functions: Sequence[str]) -> set[str]:

@@ -15,11 +15,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from lambdoctor.live.prune import Alias as PlanAlias
-from lambdoctor.live.prune import Inventory, Version, plan_function
 from lambdoctor.loaders.cloudformation import build_application
 from lambdoctor.loaders.decode import FileNode
 from lambdoctor.model import AccountFacts, Application, FunctionMetrics, SourceRef, VersionUse
+from lambdoctor.versions import Alias as PlanAlias
+from lambdoctor.versions import Inventory, Version, plan_function
 
 SCHEMA = "lambdoctor-account/1"
 _DEFAULTS = {"Timeout": 3, "MemorySize": 128}

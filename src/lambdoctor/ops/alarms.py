@@ -218,8 +218,6 @@ def _cfn_value(value: Any, snippet: bool, params: dict[str, str]) -> Any:
             return {"Fn::GetAtt": [value.logical_id, value.attribute]} if value.attribute else {"Ref": value.logical_id}
         if value.name is not None:
             return value.name
-        if snippet and value.parameter != TOPIC_PARAMETER and value.attribute == "LogGroup":
-            return {"Fn::Sub": "/aws/lambda/${" + value.parameter + "}"}
         params.setdefault(value.parameter, "")
         return {"Ref": value.parameter}
     if isinstance(value, dict):
@@ -284,7 +282,7 @@ def _tf_value(value: Any, variables: set[str]) -> Any:
     if isinstance(value, Ref):
         if value.name is not None:
             return value.name
-        var = re.sub(r"(?<!^)(?=[A-Z])", "_", value.parameter).lower()
+        var = _snake(value.parameter)
         variables.add(var)
         return "${var." + var + "}"
     return value

@@ -42,15 +42,11 @@ def function_spec(path: str, function: str, variables: dict[str, str], env: dict
         raise FunctionNotFound(f"{fn.id}: its code folder {fn.code_uri or '(inline code)'} was not found")
     environment: dict[str, str] = {}
     for var in fn.environment:
-        if var.literal is not None:
-            environment[var.name] = var.literal
-        else:
-            environment[var.name] = ""
+        environment[var.name] = var.literal if var.literal is not None else ""
+        if var.literal is None and var.name not in env:
             notes.append(f"{var.name} is set from another resource in the template: empty here (--env "
                          f"{var.name}=... gives it a value)")
     environment.update(env)
-    for name in env:
-        notes[:] = [n for n in notes if not n.startswith(f"{name} ")]
     timeout = fn.timeout.value if isinstance(fn.timeout.value, int) else 3
     if isinstance(fn.timeout.value, Unknown):
         notes.append("the timeout is not known from the template: Lambda's default of 3 s is used")

@@ -38,6 +38,7 @@ counted for cold starts and concurrency, but share the one real worker: module s
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
 import math
@@ -115,10 +116,7 @@ class Report:
     timeline: list[dict[str, Any]] = field(default_factory=list)  # every attempt: t, items, outcome
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("attempts", "succeeded", "failed", "retried", "dead_lettered",
-                                              "throttled", "cold_starts", "duplicates_delivered", "lost", "dlq",
-                                              "concurrency", "billed_ms", "cost_usd", "responses",
-                                              "blocked_seconds", "timeline")}
+        return dataclasses.asdict(self)
 
 
 @dataclass
