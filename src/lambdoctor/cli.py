@@ -667,9 +667,10 @@ def _handler_options(command: Any) -> Any:
               help="Write the handler's log stream (START/END/REPORT and its records) here.")
 def simulate(scenario_file: Path, fmt: str, log_file: Path | None) -> None:
     """Drive a real handler through a trigger's documented semantics on a virtual clock: batches, visibility
-    timeouts, retries, redrive to a DLQ, partial batch responses, throttles (SQS and asynchronous invocation so
-    far). The scenario names the function (function: {path, name}), the trigger, the traffic and the faults.
-    This runs your code."""
+    timeouts, retries, redrive to a DLQ, partial batch responses, stream blocking and bisect, API Gateway's 29 s,
+    concurrency limits and throttles, recursive-loop detection, synchronous chains, database connections. The
+    handler's AWS calls are answered locally, never sent to AWS. The scenario names the function (function:
+    {path, name, env}), the trigger, the traffic and the faults. This runs your code."""
     import tempfile
 
     import yaml
@@ -687,9 +688,11 @@ def simulate(scenario_file: Path, fmt: str, log_file: Path | None) -> None:
         click.echo(f"lambdoctor: {scenario_file}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     base = scenario_file.parent / str(target.get("path", "."))
-    spec, _ = _local_function(str(base), str(target["name"]), (), ())
+    env = tuple(f"{k}={v}" for k, v in (target.get("env") or {}).items())
+    spec, _ = _local_function(str(base), str(target["name"]), (), env)
+    others = tuple(_local_function(str(base), name, (), env)[0] for name in scenario.functions)
     with (log_file.open("w", encoding="utf-8") if log_file else tempfile.TemporaryFile("w+")) as log:
-        report = run(spec, scenario, log)
+        report = run(spec, scenario, log, others)
     doc_out = report.as_dict()
     if fmt == "json":
         click.echo(json.dumps(doc_out, indent=2))

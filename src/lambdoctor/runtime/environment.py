@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing.connection import Pipe
@@ -51,6 +52,10 @@ class FunctionSpec:
     account: str = "123456789012"
     init_limit_s: float = INIT_LIMIT_S
     observe: bool = False  # the worker reports its module globals and /tmp use after each invocation (probe)
+    capture_aws: bool = False  # simulate: the handler's AWS calls are answered by ExecutionEnvironment.on_call
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int = 0
+    recursive_loop: str = "Terminate"  # Lambda's default: a loop is stopped after 16 invocations
 
 
 @dataclass
@@ -64,6 +69,11 @@ class Invocation:
     init_ms: float | None  # set on a cold start
     max_memory_mb: int
     observed: dict[str, Any] | None = None  # with FunctionSpec.observe: {"globals": {...}, "tmp_bytes": n}
+    extra_ms: float = 0.0  # simulate: virtual time the handler's AWS calls took beyond their real time
+
+    @property
+    def virtual_ms(self) -> float:
+        return self.duration_ms + self.extra_ms
 
 
 def _rss_mb(pid: int, key: str = "VmRSS") -> int:
@@ -91,6 +101,10 @@ class ExecutionEnvironment:
         self._conn: Any = None
         self.cold_starts = 0
         self.tmp_enforced: bool | None = None  # known once a worker started
+        # simulate: answers one AWS call of the handler ({"service", "operation", "params", ...} → HTTP answer
+        # and the virtual milliseconds it took); see runtime/aws_capture.py
+        self.on_call: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self._extra_ms = 0.0
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def _worker_spec(self) -> dict[str, Any]:
@@ -106,10 +120,14 @@ class ExecutionEnvironment:
             "PYTHONDONTWRITEBYTECODE": "1",
             **s.environment,
         }
+        if s.capture_aws:
+            from lambdoctor.runtime.aws_capture import LAMBDA_CREDENTIALS
+
+            env.update(LAMBDA_CREDENTIALS)
         return {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
                 "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
                 "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "environment": env,
-                "fallback_tmp": self._fallback_tmp(), "observe": s.observe}
+                "fallback_tmp": self._fallback_tmp(), "observe": s.observe, "capture_aws": s.capture_aws}
 
     def _fallback_tmp(self) -> str:
         """Where /tmp goes when the worker cannot have its own: a fresh folder per environment."""
@@ -131,15 +149,19 @@ class ExecutionEnvironment:
         child.close()
         parent.send(self._worker_spec())
         self._conn = parent
-        if not parent.poll(limit_s):
-            self._kill()
-            return "timeout", None, (time.perf_counter() - started) * 1000
-        try:
-            message = parent.recv()
-        except EOFError:
-            self._kill()
-            return "init_error", {"errorType": "Runtime.ExitError", "errorMessage":
-                                  "Runtime exited without providing a reason"}, 0.0
+        while True:
+            if not parent.poll(max(0.0, limit_s - (time.perf_counter() - started))):
+                self._kill()
+                return "timeout", None, (time.perf_counter() - started) * 1000
+            try:
+                message = parent.recv()
+            except EOFError:
+                self._kill()
+                return "init_error", {"errorType": "Runtime.ExitError", "errorMessage":
+                                      "Runtime exited without providing a reason"}, 0.0
+            if message.get("type") != "call":
+                break
+            parent.send(self._answer(message))  # an AWS call made by module-level code
         self.tmp_enforced = message.get("tmp_enforced")
         if message["type"] == "init_error":
             self._kill()
@@ -205,6 +227,7 @@ class ExecutionEnvironment:
                                     runtime_failure=True)
         self._line(f"START RequestId: {rid} Version: {s.version}")
         invoke_start = time.perf_counter()
+        self._extra_ms = 0.0
         deadline = time.time() + s.timeout_s
         self._conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
                          "inject_error": inject_error})
@@ -216,6 +239,16 @@ class ExecutionEnvironment:
                     message = self._conn.recv()
                 except EOFError:
                     message = None
+                if message is not None and message.get("type") == "call":
+                    asked = time.perf_counter()
+                    message["elapsed_ms"] = (asked - invoke_start) * 1000 + self._extra_ms
+                    reply = self._answer(message)
+                    self._extra_ms += float(reply.get("virtual_ms", 0.0)) - (time.perf_counter() - asked) * 1000
+                    if (time.perf_counter() - invoke_start) * 1000 + self._extra_ms >= s.timeout_s * 1000:
+                        # the call outlasts the function's own timeout (in virtual time): it is stopped waiting
+                        return self._finish_timeout(rid, invoke_start, init_ms, peak)
+                    self._conn.send(reply)
+                    continue
                 break
             peak = max(peak, _rss_mb(pid))
             if peak > s.memory_mb:
@@ -224,7 +257,7 @@ class ExecutionEnvironment:
                          f"RequestId: {rid} Error: Runtime exited with error: signal: killed"}
                 return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms,
                                     s.memory_mb, runtime_failure=True)
-            if time.perf_counter() - invoke_start >= s.timeout_s:
+            if (time.perf_counter() - invoke_start) * 1000 + self._extra_ms >= s.timeout_s * 1000:
                 return self._finish_timeout(rid, invoke_start, init_ms, peak)
             if self._process.poll() is not None:
                 message = None
@@ -252,6 +285,11 @@ class ExecutionEnvironment:
         done.observed = message.get("observed")
         return done
 
+    def _answer(self, call: dict[str, Any]) -> dict[str, Any]:
+        if self.on_call is None:
+            return {"raise": "NotSimulated", "message": "AWS calls are not answered here"}
+        return self.on_call(call)
+
     def _finish_timeout(self, rid: str, started: float, init_ms: float | None, peak: int) -> Invocation:
         self._kill()
         message = f"{_now_iso()} {rid} Task timed out after {self.spec.timeout_s:.2f} seconds"
@@ -265,8 +303,10 @@ class ExecutionEnvironment:
                 init_ms: float | None, peak_mb: int, runtime_failure: bool = False) -> Invocation:
         s = self.spec
         duration = (time.perf_counter() - started) * 1000
+        extra = self._extra_ms
         if status == "timeout":
             duration = min(duration, s.timeout_s * 1000)
+            extra = max(0.0, s.timeout_s * 1000 - duration)
         billed = math.ceil(duration + (init_ms or 0.0))  # 1 ms billing; init billed since 2025-08-01
         self._line(f"END RequestId: {rid}")
         report = (f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms\t"
@@ -278,4 +318,7 @@ class ExecutionEnvironment:
         elif runtime_failure and error_type:
             report += f"\tStatus: error\tError Type: {error_type}"
         self._line(report)
-        return Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb)
+        done = Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb)
+        done.extra_ms = extra
+        self._extra_ms = 0.0
+        return done

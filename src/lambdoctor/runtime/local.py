@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lambdoctor.model import Function, Unknown, known_int
+from lambdoctor.model import Application, Function, Unknown, known_int
 from lambdoctor.runtime.environment import FunctionSpec
 
 
@@ -13,11 +13,14 @@ class FunctionNotFound(Exception):
     pass
 
 
-def _find(path: str, function: str, variables: dict[str, str]) -> Function:
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function", "aws_lambda_function")
+
+
+def _find(path: str, function: str, variables: dict[str, str]) -> tuple[Function, Application]:
     from lambdoctor.loaders.discover import load_paths
 
     loaded = load_paths([path], variables)
-    found = [fn for app in loaded.applications for fn in app.functions.values()
+    found = [(fn, app) for app in loaded.applications for fn in app.functions.values()
              if function in (fn.id, fn.name)]
     if not found:
         names = sorted(fn.id for app in loaded.applications for fn in app.functions.values())
@@ -29,9 +32,26 @@ def _find(path: str, function: str, variables: dict[str, str]) -> Function:
     return found[0]
 
 
+def local_value(app: Application, logical_id: str, region: str = "us-east-1", account: str = "123456789012"
+                ) -> str | None:
+    """What a Ref/GetAtt to a resource of the same application gives, for the resources ``simulate`` answers
+    calls to: a queue's URL, a topic's ARN, a function's name; None for anything else."""
+    kind = app.types.get(logical_id, "")
+    if kind in ("AWS::SQS::Queue", "aws_sqs_queue"):
+        return f"https://sqs.{region}.amazonaws.com/{account}/{logical_id}"
+    if kind in ("AWS::SNS::Topic", "aws_sns_topic"):
+        return f"arn:aws:sns:{region}:{account}:{logical_id}"
+    if kind in FUNCTION_TYPES:
+        fn = app.functions.get(logical_id)
+        return fn.name if fn is not None and isinstance(fn.name, str) else logical_id
+    if kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "aws_dynamodb_table", "aws_s3_bucket"):
+        return logical_id
+    return None
+
+
 def function_spec(path: str, function: str, variables: dict[str, str], env: dict[str, str]
                   ) -> tuple[FunctionSpec, list[str]]:
-    fn = _find(path, function, variables)
+    fn, app = _find(path, function, variables)
     notes: list[str] = []
     if not isinstance(fn.runtime, str) or not fn.runtime.startswith("python"):
         raise FunctionNotFound(f"{fn.id}: runtime {fn.runtime or 'container image'}: only Python handlers run "
@@ -42,8 +62,11 @@ def function_spec(path: str, function: str, variables: dict[str, str], env: dict
         raise FunctionNotFound(f"{fn.id}: its code folder {fn.code_uri or '(inline code)'} was not found")
     environment: dict[str, str] = {}
     for var in fn.environment:
-        environment[var.name] = var.literal if var.literal is not None else ""
-        if var.literal is None and var.name not in env:
+        value = var.literal
+        if value is None and len(var.refs) == 1:
+            value = local_value(app, next(iter(var.refs)))
+        environment[var.name] = value if value is not None else ""
+        if value is None and var.name not in env:
             notes.append(f"{var.name} is set from another resource in the template: empty here (--env "
                          f"{var.name}=... gives it a value)")
     environment.update(env)
@@ -54,4 +77,7 @@ def function_spec(path: str, function: str, variables: dict[str, str], env: dict
         name=fn.name or fn.id, handler=fn.handler, code_dir=str(Path(fn.code_uri).resolve()),
         memory_mb=known_int(fn.memory) or 128, timeout_s=float(timeout),
         ephemeral_mb=known_int(fn.ephemeral_storage) or 512, runtime=fn.runtime, environment=environment,
+        reserved_concurrency=known_int(fn.reserved_concurrency),
+        provisioned_concurrency=known_int(fn.provisioned_concurrency) or 0,
+        recursive_loop=fn.recursive_loop if isinstance(fn.recursive_loop, str) else "Terminate",
     ), notes

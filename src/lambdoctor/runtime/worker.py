@@ -174,6 +174,15 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
     # Under a replaced /tmp the folder's own path may be hidden; the process's working directory is not.
     sys.path.insert(0, "/proc/self/cwd" if tmp_enforced else spec["code_dir"])
     ids = _setup_logging()
+    if spec.get("capture_aws"):
+        from lambdoctor.runtime import aws_capture
+
+        def ask(call: dict[str, Any]) -> dict[str, Any]:
+            conn.send({"type": "call", **call})
+            reply: dict[str, Any] = conn.recv()
+            return reply
+
+        aws_capture.install(ask)
     start = time.perf_counter()
     try:
         handler = _load(spec)

@@ -1,0 +1,89 @@
+"""The examples/scenarios stories from the sources, each run through ``lambdoctor simulate`` as a user runs it.
+(poison-sqs and poison-kinesis are in test_simulate.py, with their variants.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import ROOT
+
+SCENARIOS = ROOT / "examples" / "scenarios"
+
+
+def _simulate(scenario: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "simulate", str(scenario), "--format", "json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def _variant(tmp_path: Path, name: str, changes: dict[str, Any]) -> Path:
+    doc = yaml.safe_load((SCENARIOS / name / "scenario.yaml").read_text(encoding="utf-8"))
+    doc.update(changes)
+    doc["function"]["path"] = str(SCENARIOS / name)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_a_function_that_triggers_itself_is_stopped_after_16_invocations() -> None:
+    r = _simulate(SCENARIOS / "self-trigger" / "scenario.yaml")
+    # the handler's boto3 send_message reached the simulator, not AWS: 16 sends, each one more invocation
+    assert r["aws_calls"] == {"sqs.SendMessage": 16}
+    assert (r["attempts"], r["max_chain"], r["recursion_stopped"]) == (16, 16, 1)
+    # the 17th message is not delivered: it goes to the queue's dead-letter queue, as its redrive policy says
+    assert r["dead_lettered"] == 1 and r["dlq"][0]["reason"] == "RecursiveInvocationException"
+    assert json.loads(r["dlq"][0]["body"]) == {"job": "report-42", "ready": False, "attempt": 16}
+
+
+def test_a_loop_the_function_allows_runs_until_the_simulation_ends(tmp_path: Path) -> None:
+    # RecursiveLoop: Allow (PutFunctionRecursionConfig) turns detection off: nothing stops the chain
+    template = (SCENARIOS / "self-trigger" / "template.yaml").read_text(encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "template.yaml").write_text(template.replace("      Timeout: 10\n",
+                                                            "      Timeout: 10\n      RecursiveLoop: Allow\n"))
+    (project / "src").symlink_to(SCENARIOS / "self-trigger" / "src")
+    doc = yaml.safe_load((SCENARIOS / "self-trigger" / "scenario.yaml").read_text(encoding="utf-8"))
+    doc["function"]["path"] = str(project)
+    doc["until"] = 2  # virtual seconds: the loop would never end by itself
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    r = _simulate(path)
+    assert r["recursion_stopped"] == 0 and r["dead_lettered"] == 0
+    # every finished invocation sent one message (the last ones were still running at the end)
+    assert r["max_chain"] > 1000 and r["attempts"] <= r["aws_calls"]["sqs.SendMessage"] <= r["attempts"] + 2
+
+
+def test_a_synchronous_chain_cascades_timeouts() -> None:
+    r = _simulate(SCENARIOS / "sync-chain" / "scenario.yaml")
+    front, pricing = r["functions"]["Frontend"], r["functions"]["Pricing"]
+    # requests arriving at t = 20..49 s meet the slow database: 30 clients get a 504 at 29 s
+    assert r["responses"] == {"200": 30, "504": 30}
+    # Frontend times out at 30 s while waiting (its environment is reset: a cold start each time)...
+    assert (front["attempts"], front["succeeded"], front["timeouts"]) == (60, 30, 30)
+    # ...and Pricing finishes every one of its 60 calls, 30 of them for a caller that is gone
+    assert (pricing["attempts"], pricing["succeeded"], pricing["timeouts"]) == (60, 60, 0)
+    assert r["aws_calls"] == {"lambda.Invoke": 60}
+    # 30 s of Frontend and 40 s of Pricing billed for each of the 30 failed requests
+    assert 30 * 30_000 <= front["billed_ms"] < 30 * 30_000 + 30 * 5_000
+    assert 30 * 40_000 <= pricing["billed_ms"] < 30 * 40_000 + 60 * 5_000
+    assert max(n for _, n in r["concurrency"]) >= 55  # ~30 Frontends and ~30 Pricings waiting at once
+
+
+def test_unbounded_concurrency_exhausts_a_100_connection_database(tmp_path: Path) -> None:
+    r = _simulate(SCENARIOS / "db-connections" / "scenario.yaml")
+    # 300 requests/s x 0.5 s needs 150 environments; the 101st and later cannot connect
+    assert r["downstream"] == {"connection_limit": 100, "peak_connections": 100, "refused": 900}
+    assert r["responses"] == {"201": 2000, "502": 900, "429": 100}
+    # with reserved concurrency at the database's limit the excess is throttled (429, retryable) instead
+    fixed = _simulate(_variant(tmp_path, "db-connections", {"concurrency": {"reserved": 100}}))
+    assert fixed["downstream"] == {"connection_limit": 100, "peak_connections": 100, "refused": 0}
+    assert fixed["responses"] == {"201": 2000, "429": 1000}
+    assert fixed["functions"]["Orders"]["peak_concurrency"] == 100
