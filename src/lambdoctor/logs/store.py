@@ -486,6 +486,17 @@ class LogStore:
                 out.append(_empty(fn, int(more["bytes"] or 0), int(more["partial"])))
         return sorted(out, key=lambda s: s.function)
 
+    def durations(self, function: str | None = None, sample: int = 100_000) -> dict[str, list[float]]:
+        """Per function, up to ``sample`` observed durations (a uniform reservoir sample), for capacity planning."""
+        where = "AND function = $fn" if function else ""
+        rows = self.con.execute(f"""
+            SELECT function, list(duration_ms) FROM (
+                SELECT function, duration_ms FROM invocations
+                WHERE NOT partial AND NOT unparsed AND duration_ms IS NOT NULL {where}
+                USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7))
+            GROUP BY function""", {"fn": function} if function else {}).fetchall()
+        return {fn: [float(x) for x in values] for fn, values in rows}
+
     def hourly_counts(self) -> dict[str, list[int]]:
         """Invocations per hour and function, every hour between the first and the last (empty hours are 0)."""
         rows = self.con.execute("""

@@ -213,6 +213,7 @@ class Simulator:
         self.items: list[_Item] = []
         self.in_flight = 0
         self.idle_pollers = 0
+        self.polls_pending = 0  # polls scheduled and not yet run
         self.pollers = 0
         self.first_waiting: float | None = None
         self._sample: dict[int, int] = {}
@@ -515,15 +516,21 @@ class Simulator:
     def _wake_pollers(self) -> None:
         if self.first_waiting is None:
             self.first_waiting = self.now
-        while self.idle_pollers:
-            self.idle_pollers -= 1
-            self.at(self.now, "poll")
         # scale up while messages wait: up to 300 more pollers a minute
         minutes = (self.now - self.first_waiting) / 60
         target = min(SQS_MAX_POLLERS, SQS_START_POLLERS + int(minutes * SQS_POLLERS_PER_MINUTE))
-        while self.pollers < target:
-            self.pollers += 1
-            self.at(self.now, "poll")
+        if self.pollers < target:
+            self.idle_pollers += target - self.pollers
+            self.pollers = target
+        # Idle pollers long-poll all the time; one acts now, and each poll that leaves visible messages behind
+        # wakes the next (the others would receive nothing).
+        if self.idle_pollers and not self.polls_pending:
+            self.idle_pollers -= 1
+            self._poll_at(self.now)
+
+    def _poll_at(self, t: float) -> None:
+        self.polls_pending += 1
+        self.at(t, "poll")
 
     def _next_visible(self) -> _Item | None:
         """The next message that is visible now (by the time it became visible, then arrival order)."""
@@ -533,7 +540,17 @@ class Simulator:
                 return item
         return None
 
+    def _more_visible(self) -> bool:
+        """Whether a message is visible now (entries of deleted or re-received messages are dropped)."""
+        while self.ready and self.ready[0][0] <= self.now:
+            visible_at, _, item = self.ready[0]
+            if item.state == "queued" and item.visible_at == visible_at:
+                return True
+            heapq.heappop(self.ready)
+        return False
+
     def _on_poll(self, _: Any) -> None:
+        self.polls_pending -= 1
         t = self.s.trigger
         batch: list[_Item] = []
         while len(batch) < t.batch_size:
@@ -562,14 +579,17 @@ class Simulator:
             batch.append(item)
         if not batch:
             self.idle_pollers += 1
-            if not self.ready:
+            if not self._more_visible():
                 self.first_waiting = None
             return
+        if self.idle_pollers and self._more_visible():
+            self.idle_pollers -= 1
+            self._poll_at(self.now)
         state = self._start_invocation(self.entry)
         if state is None:
             self.report.timeline.append({"t": round(self.now, 3), "records": [i.n for i in batch],
                                          "outcome": "throttled"})
-            self.at(self.now + 1.0, "poll")  # the poller backs off; the batch returns after the visibility timeout
+            self._poll_at(self.now + 1.0)  # the poller backs off; the batch returns after the visibility timeout
             return
         for item in batch:
             item.deliveries += 1
@@ -590,7 +610,7 @@ class Simulator:
                     item.state = "done"
         else:
             self.report.failed += 1
-        self.at(self.now, "poll")
+        self._poll_at(self.now)
 
     def _on_reappear(self, item: _Item) -> None:
         if item.state == "queued" and item.visible_at <= self.now:
