@@ -452,6 +452,7 @@ class Simulator:
         if self._stopped_by_recursion(target, self.depth + 1):
             return aws_capture.json_answer({"Type": "User", "message": "Recursive invocation chain detected"},
                                            400, "RecursiveInvocationException", "application/json")
+        self._settle_calls(when)
         saved = self.now
         self.now = when
         try:
@@ -472,6 +473,20 @@ class Simulator:
         if outcome != "success":
             headers["X-Amz-Function-Error"] = "Unhandled"
         return {"status": 200, "headers": headers, "body": inv.response or "null", "virtual_ms": duration}
+
+    def _settle_calls(self, until: float) -> None:
+        """End the nested invocations due by ``until`` before another starts: a caller's later call (an SDK retry)
+        happens after its earlier callees finished, though the main loop is still inside the caller."""
+        due = sorted(e for e in self.heap if e[2] == "call_done" and e[0] <= until)
+        if not due:
+            return
+        self.heap = [e for e in self.heap if not (e[2] == "call_done" and e[0] <= until)]
+        heapq.heapify(self.heap)
+        saved = self.now
+        for t, _, _, data in due:
+            self.now = t
+            self._on_call_done(data)
+        self.now = saved
 
     def _on_call_done(self, data: tuple[_Fn, str, int]) -> None:
         fn, outcome, billed = data
