@@ -97,6 +97,18 @@ def test_bad_scenarios_are_usage_errors(tmp_path: Path) -> None:
         bad.write_text(text, encoding="utf-8")
         code, _, err = _simulate(bad)
         assert code == 2 and message in err, (text, err)
+    chain = ROOT / "examples" / "scenarios" / "sync-chain"
+    for text, message in (
+            ("concurrency: {reserve: 3}\n", "concurrency: unknown field(s) reserve (known: account, reserved, "
+                                            "provisioned)"),
+            ("downstream: {connections: many}\n", "scenario: invalid literal for int() with base 10: 'many'"),
+            ("functions: [Nope]\n", "no function 'Nope' in"),
+            ("faults: {slow: {function: Pricing, from: 0, to: 1, extra_ms: 1}}\n",
+             "faults.slow.function 'Pricing' is not one of the simulated functions (Frontend; others go in")):
+        bad.write_text(f"function: {{path: {chain}, name: Frontend}}\ntrigger: {{type: api}}\n{text}",
+                       encoding="utf-8")
+        code, _, err = _simulate(bad)
+        assert code == 2 and message in err, (text, err)
 
 
 KINESIS = ROOT / "examples" / "scenarios" / "poison-kinesis"

@@ -737,6 +737,11 @@ def simulate(scenario_file: Path | None, fmt: str, log_file: Path | None, capaci
     env = tuple(f"{k}={v}" for k, v in (target.get("env") or {}).items())
     spec, _ = _local_function(str(base), str(target["name"]), (), env)
     others = tuple(_local_function(str(base), name, (), env)[0] for name in scenario.functions)
+    names = {spec.name, *(o.name for o in others)}
+    if scenario.slow_function is not None and scenario.slow_function not in names:
+        click.echo(f"lambdoctor: {scenario_file}: faults.slow.function {scenario.slow_function!r} is not one of "
+                   f"the simulated functions ({', '.join(sorted(names))}; others go in functions: [...])", err=True)
+        sys.exit(EXIT_USAGE)
     with (log_file.open("w", encoding="utf-8") if log_file else tempfile.TemporaryFile("w+")) as log:
         report = run(spec, scenario, log, others)
     doc_out = report.as_dict()
