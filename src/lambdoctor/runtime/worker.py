@@ -126,7 +126,27 @@ def _private_tmp(size_mb: int) -> bool:
         return False
     if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
         return False
-    return bool(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, f"size={size_mb}m".encode()) == 0)
+    old_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY)  # kept open: the way back to what the mount hides
+    if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, f"size={size_mb}m".encode()) != 0:
+        os.close(old_tmp)
+        return False
+    _reroute_hidden_paths(f"/proc/self/fd/{old_tmp}")
+    return True
+
+
+def _reroute_hidden_paths(old_tmp: str) -> None:
+    """Python itself, lambdoctor or the handler's libraries may be installed under the machine's /tmp (a checkout
+    or a virtualenv there): their import paths now go through the descriptor of the hidden directory."""
+
+    def moved(path: str) -> str:
+        return old_tmp + path[len("/tmp"):] if path == "/tmp" or path.startswith("/tmp/") else path
+
+    sys.path[:] = [moved(p) for p in sys.path]
+    for module in list(sys.modules.values()):
+        package_path = getattr(module, "__path__", None)
+        if isinstance(package_path, list):
+            package_path[:] = [moved(p) for p in package_path]
+    sys.path_importer_cache.clear()
 
 
 def _observe(module: Any) -> dict[str, Any]:
