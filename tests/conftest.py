@@ -8,6 +8,8 @@ import pytest
 
 from lambdoctor.config import Config
 from lambdoctor.engine import ScanResult, scan
+from lambdoctor.loaders.discover import load_paths
+from lambdoctor.model import Application
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 22)
@@ -16,6 +18,14 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 def run_scan(paths: Sequence[str | Path], select: Sequence[str] = (), today: date = TODAY) -> ScanResult:
     return scan([str(p) for p in paths], Config(select=tuple(select)), today)
+
+
+def app_of(path: Path, variables: dict[str, str] | None = None) -> Application:
+    """The one application read from ``path``, which must load without problems."""
+    loaded = load_paths([str(path)], variables)
+    assert not loaded.problems, loaded.problems
+    (app,) = loaded.applications
+    return app
 
 
 def triples(result: ScanResult) -> set[tuple[str, str, int]]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import date
 from pathlib import Path
+
+from conftest import TODAY, app_of
 
 from lambdoctor.config import Config
 from lambdoctor.engine import scan
 from lambdoctor.loaders.discover import load_paths
-from lambdoctor.model import Application
-
-TODAY = date(2026, 11, 22)
 
 
 def write(tmp_path: Path, text: str, name: str = "serverless.yml") -> Path:
@@ -24,12 +22,6 @@ def rules_at(path: Path, variables: dict[str, str] | None = None) -> set[tuple[s
     result = scan([str(path)], Config(), TODAY, variables)
     return {(f.rule, f.resource, f.line) for f in result.findings}
 
-
-def app_of(path: Path, variables: dict[str, str] | None = None) -> Application:
-    loaded = load_paths([str(path)], variables)
-    assert not loaded.problems, loaded.problems
-    (app,) = loaded.applications
-    return app
 
 
 SERVICE = """

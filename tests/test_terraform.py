@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import date
 from pathlib import Path
+
+from conftest import TODAY, app_of
 
 from lambdoctor.config import Config
 from lambdoctor.engine import scan
 from lambdoctor.loaders.discover import load_paths
-from lambdoctor.model import Application
-
-TODAY = date(2026, 11, 22)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -21,12 +19,6 @@ def write(folder: Path, name: str, text: str) -> Path:
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return path
 
-
-def app_of(folder: Path, variables: dict[str, str] | None = None) -> Application:
-    loaded = load_paths([str(folder)], variables)
-    assert not loaded.problems, loaded.problems
-    (app,) = loaded.applications
-    return app
 
 
 FUNCTION = """

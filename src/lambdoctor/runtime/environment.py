@@ -318,7 +318,5 @@ class ExecutionEnvironment:
         elif runtime_failure and error_type:
             report += f"\tStatus: error\tError Type: {error_type}"
         self._line(report)
-        done = Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb)
-        done.extra_ms = extra
         self._extra_ms = 0.0
-        return done
+        return Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb, extra_ms=extra)

@@ -13,9 +13,6 @@ class FunctionNotFound(Exception):
     pass
 
 
-FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function", "aws_lambda_function")
-
-
 def _find(path: str, function: str, variables: dict[str, str]) -> tuple[Function, Application]:
     from lambdoctor.loaders.discover import load_paths
 
@@ -36,15 +33,16 @@ def local_value(app: Application, logical_id: str, region: str = "us-east-1", ac
                 ) -> str | None:
     """What a Ref/GetAtt to a resource of the same application gives, for the resources ``simulate`` answers
     calls to: a queue's URL, a topic's ARN, a function's name; None for anything else."""
+    # every loader records CloudFormation type names (Terraform's aws_sqs_queue is AWS::SQS::Queue there too)
+    fn = app.functions.get(logical_id)
+    if fn is not None:
+        return fn.name if isinstance(fn.name, str) else logical_id
     kind = app.types.get(logical_id, "")
-    if kind in ("AWS::SQS::Queue", "aws_sqs_queue"):
+    if kind == "AWS::SQS::Queue":
         return f"https://sqs.{region}.amazonaws.com/{account}/{logical_id}"
-    if kind in ("AWS::SNS::Topic", "aws_sns_topic"):
+    if kind == "AWS::SNS::Topic":
         return f"arn:aws:sns:{region}:{account}:{logical_id}"
-    if kind in FUNCTION_TYPES:
-        fn = app.functions.get(logical_id)
-        return fn.name if fn is not None and isinstance(fn.name, str) else logical_id
-    if kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "aws_dynamodb_table", "aws_s3_bucket"):
+    if kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket"):
         return logical_id
     return None
 
