@@ -46,19 +46,22 @@ def main() -> None:
         direct = n / (time.perf_counter() - t)
         from lambdoctor.runtime.simulate import Scenario, Trigger, simulate
 
-        sim_rates = []
+        sim_rates, inproc_rates = [], []
         for _ in range(runs):
-            scenario = Scenario(Trigger("sqs", batch_size=1), count=n, rate=100.0)
-            with open(Path(folder, "log.txt"), "w", encoding="utf-8") as log:
-                t = time.perf_counter()
-                report = simulate(spec, scenario, log)
-                sim_rates.append(report.attempts / (time.perf_counter() - t))
+            for in_process, into in ((False, sim_rates), (True, inproc_rates)):
+                scenario = Scenario(Trigger("sqs", batch_size=1), count=n, rate=100.0)
+                with open(Path(folder, "log.txt"), "w", encoding="utf-8") as log:
+                    t = time.perf_counter()
+                    report = simulate(spec, scenario, log, in_process=in_process)
+                    into.append(report.attempts / (time.perf_counter() - t))
     print(json.dumps({"invocations": n, "warm_per_s_median": round(statistics.median(rates)),
                       "warm_per_s_runs": [round(r) for r in rates],
                       "cold_start_ms_median": round(statistics.median(cold_ms), 1),
                       "direct_call_per_s": round(direct),
                       "simulated_per_s_median": round(statistics.median(sim_rates)),
-                      "simulated_per_s_runs": [round(r) for r in sim_rates]}, indent=2))
+                      "simulated_per_s_runs": [round(r) for r in sim_rates],
+                      "simulated_in_process_per_s_median": round(statistics.median(inproc_rates)),
+                      "simulated_in_process_per_s_runs": [round(r) for r in inproc_rates]}, indent=2))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ LAMBDA_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ASIALAMBDOCTORLOCAL00", "AWS_SECRET_
                       "AWS_SESSION_TOKEN": "lambdoctor-local-session"}
 
 
+_ORIGINAL_INIT: Any = None  # botocore's Session.__init__ while install() has replaced it
+
+
 class _Body(io.BytesIO):
     """The raw HTTP body botocore reads: ``stream()`` for parsed responses, ``read()`` for streaming payloads."""
 
@@ -75,7 +78,8 @@ def install(ask: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
                    "Content-Length": str(len(body)), **reply.get("headers", {})}
         return AWSResponse(request.url, int(reply.get("status", 200)), headers, _Body(body))
 
-    original = botocore.session.Session.__init__
+    global _ORIGINAL_INIT
+    original = _ORIGINAL_INIT = _ORIGINAL_INIT or botocore.session.Session.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
@@ -84,6 +88,16 @@ def install(ask: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
 
     botocore.session.Session.__init__ = init
     return True
+
+
+def uninstall() -> None:
+    """Sessions made from now on are botocore's own again (``simulate --in-process`` ends)."""
+    global _ORIGINAL_INIT
+    if _ORIGINAL_INIT is not None:
+        import botocore.session
+
+        botocore.session.Session.__init__ = _ORIGINAL_INIT
+        _ORIGINAL_INIT = None
 
 
 def json_answer(payload: Any, status: int = 200, error_type: str | None = None,

@@ -87,6 +87,30 @@ def _rss_mb(pid: int, key: str = "VmRSS") -> int:
     return 0
 
 
+def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]:
+    """The variables Lambda sets for the function (its own on top), and what its context object says."""
+    stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
+    arn = f"arn:aws:lambda:{s.region}:{s.account}:function:{s.name}"
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+        "AWS_REGION": s.region, "AWS_DEFAULT_REGION": s.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{s.runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": s.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": s.version, "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{s.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream, "LAMBDA_TASK_ROOT": s.code_dir, "_HANDLER": s.handler,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **s.environment,
+    }
+    if s.capture_aws:
+        from lambdoctor.runtime.aws_capture import LAMBDA_CREDENTIALS
+
+        env.update(LAMBDA_CREDENTIALS)
+    context = {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
+               "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
+               "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "observe": s.observe,
+               "capture_aws": s.capture_aws}
+    return env, context
+
+
 def _now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -108,26 +132,8 @@ class ExecutionEnvironment:
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def _worker_spec(self) -> dict[str, Any]:
-        s = self.spec
-        stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
-        arn = f"arn:aws:lambda:{s.region}:{s.account}:function:{s.name}"
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
-            "AWS_REGION": s.region, "AWS_DEFAULT_REGION": s.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{s.runtime}",
-            "AWS_LAMBDA_FUNCTION_NAME": s.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": s.version, "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{s.name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": stream, "LAMBDA_TASK_ROOT": s.code_dir, "_HANDLER": s.handler,
-            "PYTHONDONTWRITEBYTECODE": "1",
-            **s.environment,
-        }
-        if s.capture_aws:
-            from lambdoctor.runtime.aws_capture import LAMBDA_CREDENTIALS
-
-            env.update(LAMBDA_CREDENTIALS)
-        return {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
-                "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
-                "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "environment": env,
-                "fallback_tmp": self._fallback_tmp(), "observe": s.observe, "capture_aws": s.capture_aws}
+        env, context = lambda_environment(self.spec)
+        return {**context, "environment": env, "fallback_tmp": self._fallback_tmp()}
 
     def _fallback_tmp(self) -> str:
         """Where /tmp goes when the worker cannot have its own: a fresh folder per environment."""
@@ -262,7 +268,8 @@ class ExecutionEnvironment:
             if self._process.poll() is not None:
                 message = None
                 break
-        peak = max(peak, _rss_mb(pid, "VmHWM"))
+        hwm_kb = message.get("hwm_kb") if message is not None else None
+        peak = max(peak, math.ceil(hwm_kb / 1024) if isinstance(hwm_kb, int) else _rss_mb(pid, "VmHWM"))
         if message is None or message["type"] == "exit":
             code = self._process.poll() if self._process is not None else None
             self._kill()

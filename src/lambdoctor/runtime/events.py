@@ -20,16 +20,22 @@ def _iso(at: datetime) -> str:
 
 
 def sqs(body: str = "hello from SQS", at: datetime | None = None, queue: str = "queue", receive_count: int = 1,
-        message_id: str | None = None) -> dict[str, Any]:
+        message_id: str | None = None, receipt_handle: str | None = None) -> dict[str, Any]:
     at = at or datetime.now(timezone.utc)
-    ms = str(int(at.timestamp() * 1000))
-    return {"Records": [{
-        "messageId": message_id or str(uuid.uuid4()), "receiptHandle": uuid.uuid4().hex,
+    return {"Records": [sqs_record(body, str(int(at.timestamp() * 1000)), queue, receive_count,
+                                   message_id or str(uuid.uuid4()), receipt_handle or uuid.uuid4().hex)]}
+
+
+def sqs_record(body: str, sent_ms: str, queue: str, receive_count: int, message_id: str, receipt_handle: str,
+               md5: str | None = None) -> dict[str, Any]:
+    """One record of an SQS event (``simulate`` builds one per delivery: the digest can be computed once)."""
+    return {
+        "messageId": message_id, "receiptHandle": receipt_handle,
         "body": body,
-        "attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": ms,
-                       "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": ms},
-        "messageAttributes": {}, "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
-        "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}", "awsRegion": REGION}]}
+        "attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": sent_ms,
+                       "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": sent_ms},
+        "messageAttributes": {}, "md5OfBody": md5 or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}", "awsRegion": REGION}
 
 
 def s3(bucket: str = "bucket", key: str = "uploads/image.jpg", size: int = 1024,

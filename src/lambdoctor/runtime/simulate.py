@@ -62,7 +62,8 @@ import hashlib
 import heapq
 import json
 import math
-import uuid
+import random
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -169,6 +170,13 @@ class _Item:
     outcomes: list[str] = field(default_factory=list)
     depth: int = 1  # the invocations in this event's lineage so far, this one included (recursion detection)
     fn: str = ""  # async: the function it invokes (a handler's Invoke of another function)
+    md5: str = ""
+
+    def digest(self) -> str:
+        """The MD5 of the SQS body (the record's md5OfBody), computed once however often it is delivered."""
+        if not self.md5:
+            self.md5 = hashlib.md5(str(self.payload).encode(), usedforsecurity=False).hexdigest()
+        return self.md5
 
 
 @dataclass
@@ -178,7 +186,7 @@ class _Fn:
     spec: FunctionSpec
     reserved: int | None
     provisioned: int
-    real: list[ExecutionEnvironment] = field(default_factory=list)  # one more per nesting level of calls to it
+    real: list[Any] = field(default_factory=list)  # one more per nesting level of calls to it
     nesting: int = 0
     in_flight: int = 0
     idle: int = 0  # warm simulated environments
@@ -191,8 +199,13 @@ class _Fn:
 
 class Simulator:
     def __init__(self, spec: FunctionSpec, scenario: Scenario, log: Any,
-                 others: tuple[FunctionSpec, ...] = ()) -> None:
+                 others: tuple[FunctionSpec, ...] = (), in_process: bool = False) -> None:
         self.spec = spec
+        self._inprocess: Any = None
+        if in_process:  # runtime/inprocess.py: fast, not isolated
+            from lambdoctor.runtime.inprocess import _Runtime
+
+            self._inprocess = _Runtime(log)
         self.s = scenario
         self.log = log
         self.fns: dict[str, _Fn] = {}
@@ -205,7 +218,10 @@ class Simulator:
             fn.idle = fn.alive = provisioned  # provisioned environments are initialized before any traffic
             self.fns[f.name] = fn
         self.entry = self.fns[spec.name]
+        self.reserved_total = sum(f.reserved for f in self.fns.values() if f.reserved is not None)
+        self.unreserved_in_flight = 0  # invocations of functions without reserved concurrency
         self.report = Report()
+        self._ids = random.Random(0)  # message and request IDs: the same on every run of a scenario
         self.heap: list[tuple[float, int, str, Any]] = []
         self.seq = 0
         self.now = 0.0
@@ -224,6 +240,12 @@ class Simulator:
             {"items": [], "pos": 0, "busy": False, "retries": 0, "size": 0, "blocked_since": None,
              "backoff_until": 0.0, "halves": []} for _ in range(max(1, scenario.trigger.shards))]
 
+    def _uuid(self) -> str:
+        """A version-4 UUID from the run's own generator (uuid.uuid4 reads the OS's randomness: slower, and
+        different on every run)."""
+        h = f"{self._ids.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
     # -- the clock ------------------------------------------------------------------------------------------
     def at(self, t: float, kind: str, data: Any = None) -> None:
         self.seq += 1
@@ -235,16 +257,24 @@ class Simulator:
                 self.at(i / self.s.rate if self.s.rate > 0 else 0.0, "arrive", i + 1)
             if self.s.trigger.type == "sqs":
                 self.pollers = self.idle_pollers = SQS_START_POLLERS
-            while self.heap:
-                t, _, kind, data = heapq.heappop(self.heap)
-                if t > self.s.until:
+            handlers: dict[str, Any] = {}
+            heap, pop, until = self.heap, heapq.heappop, self.s.until
+            while heap:
+                t, _, kind, data = pop(heap)
+                if t > until:
                     break
                 self.now = t
-                getattr(self, f"_on_{kind}")(data)
+                handler = handlers.get(kind)
+                if handler is None:
+                    handler = handlers[kind] = getattr(self, f"_on_{kind}")
+                handler(data)
+                heap = self.heap  # _settle_calls replaces the list
         finally:
             for fn in self.fns.values():
                 for env in fn.real:
                     env.close()
+            if self._inprocess is not None:
+                self._inprocess.close()
         for shard in self.shards:
             if shard["blocked_since"] is not None:
                 self.report.blocked_seconds += self.now - shard["blocked_since"]
@@ -257,16 +287,26 @@ class Simulator:
     def _track(self, fn: _Fn, delta: int) -> None:
         self.in_flight += delta
         fn.in_flight += delta
-        fn.stats["peak_concurrency"] = max(fn.stats["peak_concurrency"], fn.in_flight)
+        if fn.reserved is None:
+            self.unreserved_in_flight += delta
+        if fn.in_flight > fn.stats["peak_concurrency"]:
+            fn.stats["peak_concurrency"] = fn.in_flight
         second = int(self.now)
-        self._sample[second] = max(self._sample.get(second, 0), self.in_flight)
+        if self.in_flight > self._sample.get(second, 0):
+            self._sample[second] = self.in_flight
 
     # -- running the handler -----------------------------------------------------------------------------------
-    def _real_env(self, fn: _Fn) -> ExecutionEnvironment:
+    def _real_env(self, fn: _Fn) -> Any:
         """The real worker for this nesting level: a function invoked while it is itself waiting (a synchronous
         call to itself) needs a second one."""
         while len(fn.real) <= fn.nesting:
-            env = ExecutionEnvironment(fn.spec, self.log)
+            if self._inprocess is not None:
+                from lambdoctor.runtime.inprocess import InProcessEnvironment
+
+                self._inprocess.capture()
+                env: Any = InProcessEnvironment(fn.spec, self.log, self._inprocess)
+            else:
+                env = ExecutionEnvironment(fn.spec, self.log)
             env.on_call = lambda call, fn=fn: self._on_aws_call(fn, call)
             fn.real.append(env)
         return fn.real[fn.nesting]
@@ -281,7 +321,7 @@ class Simulator:
             fn.alive -= 1
             self.connections_refused += 1
             error = {"errorMessage": "FATAL: sorry, too many clients already", "errorType": "OperationalError"}
-            return "refused", 1.0, Invocation(str(uuid.uuid4()), "error", json.dumps(error), "OperationalError",
+            return "refused", 1.0, Invocation(self._uuid(), "error", json.dumps(error), "OperationalError",
                                               1.0, 1, None, 0), set()
         self.connections_peak = max(self.connections_peak, self._connections())
         batch_failures = self.s.trigger.type == "sqs" and self.s.trigger.report_batch_item_failures and (
@@ -294,7 +334,7 @@ class Simulator:
         self.depth = depth
         fn.nesting += 1
         try:
-            inv = env.invoke(json.dumps(event), inject_error=inject)
+            inv = env.invoke(json.dumps(event), request_id=self._uuid(), inject_error=inject)
         finally:
             fn.nesting -= 1
             self.depth = saved
@@ -331,9 +371,7 @@ class Simulator:
         if fn.reserved is not None:
             allowed = fn.in_flight < fn.reserved
         else:
-            reserved = sum(f.reserved for f in self.fns.values() if f.reserved is not None)
-            unreserved = sum(f.in_flight for f in self.fns.values() if f.reserved is None)
-            allowed = unreserved < self.s.concurrency_limit - reserved
+            allowed = self.unreserved_in_flight < self.s.concurrency_limit - self.reserved_total
         state = "warm" if fn.idle else "cold"
         if allowed and state == "cold":
             while fn.created and fn.created[0] <= self.now - SCALING_WINDOW_S:
@@ -390,7 +428,7 @@ class Simulator:
             ids = []
             for entry in entries:
                 body = str(entry.get("MessageBody", ""))
-                ids.append({"Id": entry.get("Id"), "MessageId": str(uuid.uuid4()),
+                ids.append({"Id": entry.get("Id"), "MessageId": self._uuid(),
                             "MD5OfMessageBody": hashlib.md5(body.encode()).hexdigest()})
                 if self.s.trigger.type == "sqs" and name == self.s.trigger.queue:
                     self.at(when, "sent", (body, self.depth + 1))
@@ -406,17 +444,18 @@ class Simulator:
             else:
                 self.report.sent[topic] = self.report.sent.get(topic, 0) + 1
             xml = (f'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
-                   f"<MessageId>{uuid.uuid4()}</MessageId></PublishResult></PublishResponse>")
+                   f"<MessageId>{self._uuid()}</MessageId></PublishResult></PublishResponse>")
             return {"status": 200, "headers": {"Content-Type": "text/xml"}, "body": xml}
         if service == "events" and operation == "PutEvents":
             entries = params.get("Entries", [])
             self.report.sent["events"] = self.report.sent.get("events", 0) + len(entries)
             return aws_capture.json_answer({"FailedEntryCount": 0,
-                                            "Entries": [{"EventId": str(uuid.uuid4())} for _ in entries]})
+                                            "Entries": [{"EventId": self._uuid()} for _ in entries]})
         if service == "s3" and operation == "PutObject":
             bucket = str(params.get("Bucket", ""))
             self.report.sent[bucket] = self.report.sent.get(bucket, 0) + 1
-            return {"status": 200, "headers": {"ETag": f'"{uuid.uuid4().hex}"'}, "body": b""}
+            etag = self._uuid().replace("-", "")
+            return {"status": 200, "headers": {"ETag": f'"{etag}"'}, "body": b""}
         if service == "dynamodb":
             return aws_capture.json_answer({})  # writes succeed; reads find nothing
         return {"raise": "NotSimulated", "message": f"lambdoctor simulate does not answer {key}"}
@@ -444,7 +483,7 @@ class Simulator:
         if kind == "DryRun":
             return {"status": 204, "body": b""}
         if kind == "Event":
-            item = _Item(len(self.items) + 1, str(uuid.uuid4()), event, when, depth=self.depth + 1,
+            item = _Item(len(self.items) + 1, self._uuid(), event, when, depth=self.depth + 1,
                          fn=target.spec.name)
             self.items.append(item)
             self.at(when, "async_retry", (item, 0))
@@ -499,7 +538,7 @@ class Simulator:
     def _on_sent(self, data: tuple[Any, int]) -> None:
         """A message the handler sent to its own trigger arrives."""
         body, depth = data
-        item = _Item(len(self.items) + 1, str(uuid.uuid4()), body, self.now, visible_at=self.now, depth=depth)
+        item = _Item(len(self.items) + 1, self._uuid(), body, self.now, visible_at=self.now, depth=depth)
         self._admit(item)
 
     # -- arrivals ---------------------------------------------------------------------------------------------
@@ -508,7 +547,7 @@ class Simulator:
         body = self.s.body
         if body is None:
             body = f"message {n}" if t.type == "sqs" else {"record": n}
-        self._admit(_Item(n, str(uuid.uuid4()), body, self.now, visible_at=self.now))
+        self._admit(_Item(n, self._uuid(), body, self.now, visible_at=self.now))
 
     def _admit(self, item: _Item) -> None:
         t = self.s.trigger
@@ -608,8 +647,9 @@ class Simulator:
             return
         for item in batch:
             item.deliveries += 1
-        event = {"Records": [events.sqs(str(i.payload), receive_count=i.receives, message_id=i.id)["Records"][0]
-                             for i in batch]}
+        sent_ms = str(int(time.time() * 1000))
+        event = {"Records": [events.sqs_record(str(i.payload), sent_ms, "queue", i.receives, i.id,
+                                               f"{self._ids.getrandbits(128):032x}", i.digest()) for i in batch]}
         fail_ids = {i.id for i in batch if i.n in self.s.fail_records}
         outcome, duration, inv, reported = self._execute(self.entry, event, batch, fail_ids, state == "cold",
                                                          max(i.depth for i in batch))
@@ -919,7 +959,9 @@ def load_scenario(doc: Any) -> Scenario:
     return scenario
 
 
-def simulate(spec: FunctionSpec, scenario: Scenario, log: Any, others: tuple[FunctionSpec, ...] = ()) -> Report:
-    """Run ``scenario`` against ``spec``'s handler; ``others``: the functions its handler may invoke."""
-    return Simulator(spec, scenario, log, others).run()
+def simulate(spec: FunctionSpec, scenario: Scenario, log: Any, others: tuple[FunctionSpec, ...] = (),
+             in_process: bool = False) -> Report:
+    """Run ``scenario`` against ``spec``'s handler; ``others``: the functions its handler may invoke;
+    ``in_process``: call the handlers in this process (runtime/inprocess.py) instead of worker processes."""
+    return Simulator(spec, scenario, log, others, in_process).run()
 
