@@ -181,3 +181,14 @@ def test_calls_the_simulator_does_not_answer_fail_in_the_handler_and_never_reach
     with tempfile.TemporaryFile("w+") as log:
         r = simulate(spec, load_scenario({"trigger": {"type": "async"}, "traffic": {"count": 1}}), log).as_dict()
     assert r["aws_calls"] == {"dynamodb.PutItem": 1, "ec2.DescribeInstances": 1} and r["succeeded"] == 1
+
+
+def test_provisioned_capacity_bills_for_the_traffic_not_for_the_queue_retention(project: Path) -> None:
+    """An SQS message's expiry (4 days later) is an event on the virtual clock; provisioned capacity is billed for
+    the simulated traffic (the last invocation's end), not until the last delivered message would have expired."""
+    doc = {"function": "Echo", "trigger": {"type": "sqs", "batch_size": 1}, "traffic": {"count": 10, "rate": 1},
+           "concurrency": {"provisioned": 1}}
+    r = _run(project, doc)
+    assert r["succeeded"] == 10 and r["cold_starts"] == 0
+    # 1 environment × its GB × ~10 s at $0.0000041667/GB-s rounds to 0.00; four days of it would be cents
+    assert r["cost_usd"] == "0.00"

@@ -226,6 +226,9 @@ class Simulator:
         self.heap: list[tuple[float, int, str, Any]] = []
         self.seq = 0
         self.now = 0.0
+        # the end of the last invocation: provisioned capacity bills until then (the clock itself runs on to
+        # events that cost nothing, such as an SQS message's expiry four days after it was deleted)
+        self.last_activity = 0.0
         self.depth = 1  # the lineage depth of the invocation running now (its AWS calls are one deeper)
         self.items: list[_Item] = []
         self.in_flight = 0
@@ -402,6 +405,7 @@ class Simulator:
         # "refused": the environment never came up (its init could not connect)
         self.report.attempts += 1
         self.report.billed_ms += billed_ms
+        self.last_activity = self.now
         fn.stats["attempts"] += 1
         fn.stats["provisioned_billed_ms" if on_provisioned else "billed_ms"] += billed_ms
         fn.stats["succeeded" if outcome == "success" else "timeouts" if outcome == "timeout" else "errors"] += 1
@@ -891,7 +895,7 @@ class Simulator:
         r.retried = sum(1 for i in self.items if i.deliveries > 1)
         r.duplicates_delivered = sum(max(0, i.deliveries - 1) for i in self.items)
         r.concurrency = [[float(s), float(n)] for s, n in sorted(self._sample.items())]
-        r.cost_usd = str(_cost(list(self.fns.values()), self.now))
+        r.cost_usd = str(_cost(list(self.fns.values()), self.last_activity))
         if len(self.fns) > 1 or any(f.provisioned or f.reserved is not None for f in self.fns.values()):
             r.functions = {name: dict(fn.stats) for name, fn in self.fns.items()}
         if self.s.connections is not None:
