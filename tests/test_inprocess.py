@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 
 from lambdoctor.runtime.environment import FunctionSpec
-from lambdoctor.runtime.inprocess import InProcessEnvironment, _Runtime
+from lambdoctor.runtime.inprocess import InProcessEnvironment, SharedRuntime
 
 SCENARIOS = ROOT / "examples" / "scenarios"
 COUNTS = ("attempts", "succeeded", "failed", "retried", "dead_lettered", "throttled", "duplicates_delivered", "lost",
@@ -43,10 +43,10 @@ def test_the_scenarios_give_the_same_counts_in_process(name: str) -> None:
 
 
 def _env(tmp_path: Path, source: str, timeout_s: float = 3.0, capture_aws: bool = False,
-         **env: str) -> tuple[InProcessEnvironment, _Runtime, io.StringIO]:
+         **env: str) -> tuple[InProcessEnvironment, SharedRuntime, io.StringIO]:
     (tmp_path / "app.py").write_text(textwrap.dedent(source), encoding="utf-8")
     log = io.StringIO()
-    runtime = _Runtime(log)
+    runtime = SharedRuntime(log)
     spec = FunctionSpec("fn", "app.handler", str(tmp_path), timeout_s=timeout_s, environment=dict(env),
                         capture_aws=capture_aws)
     return InProcessEnvironment(spec, log, runtime), runtime, log
@@ -97,7 +97,7 @@ def test_a_handler_that_ignores_its_timeout_ends_the_run_instead_of_hanging_it(t
         from lambdoctor.runtime import inprocess
         from lambdoctor.runtime.environment import FunctionSpec
         inprocess.IGNORED_FOR_S = 0.5
-        runtime = inprocess._Runtime(io.StringIO())
+        runtime = inprocess.SharedRuntime(io.StringIO())
         env = inprocess.InProcessEnvironment(FunctionSpec("fn", "app.handler", {str(tmp_path)!r}, timeout_s=1),
                                              io.StringIO(), runtime)
         env.invoke("{{}}")
@@ -161,7 +161,7 @@ def test_errors_are_reported_as_lambda_reports_them(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     log2 = io.StringIO()
-    runtime2 = _Runtime(log2)
+    runtime2 = SharedRuntime(log2)
     try:
         failed = InProcessEnvironment(FunctionSpec("fn", "app.handler", str(empty)), log2, runtime2).invoke("{}")
     finally:

@@ -10,7 +10,8 @@ answered locally). What it gives up, each said in the report's notes:
   the invocation counts as timed out and the environment is reset — but side effects up to that point happened,
   and a handler that ignores the interruption for 5 s ends the run (exit 3) instead of hanging it;
 - memory is not limited; "Max Memory Used" is lambdoctor's own peak resident size;
-- /tmp is the machine's; the process environment is the function's only while its handler runs;
+- /tmp is the machine's; the process's environment variables, standard streams and logging are the function's
+  from its first init until the run ends (then restored), so lambdoctor runs with them between invocations too;
 - each simulated environment has its own copy of the handler's module (its globals), but the modules that module
   imports are shared by all environments and functions of the run (one ``sys.modules``).
 """
@@ -59,9 +60,9 @@ class HandlerTimeout(BaseException):
     swallow it)."""
 
 
-class _Runtime:
+class SharedRuntime:
     """What every in-process environment of one run shares: the process's environment variables, standard streams,
-    logging and botocore hook, swapped in while a handler runs and restored afterwards."""
+    logging, SIGALRM and botocore hook — taken over at the first handler's init and given back by ``close``."""
 
     def __init__(self, log: TextIO) -> None:
         self.log = log
@@ -185,7 +186,7 @@ class _Deadline:
     that finds its deadline not yet reached re-arms for the one that is current — so a warm invocation costs no
     system call. Only the main thread gets signals; elsewhere the duration is judged afterwards."""
 
-    def __init__(self, runtime: _Runtime, seconds: float) -> None:
+    def __init__(self, runtime: SharedRuntime, seconds: float) -> None:
         self.runtime = runtime
         self.at = time.perf_counter() + seconds
         self.fired_at: float | None = None
@@ -209,7 +210,7 @@ class InProcessEnvironment:
 
     tmp_enforced = False
 
-    def __init__(self, spec: FunctionSpec, log: TextIO, runtime: _Runtime) -> None:
+    def __init__(self, spec: FunctionSpec, log: TextIO, runtime: SharedRuntime) -> None:
         self.spec = spec
         self.log = log
         self.runtime = runtime

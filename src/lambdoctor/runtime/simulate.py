@@ -204,9 +204,9 @@ class Simulator:
         self.spec = spec
         self._inprocess: Any = None
         if in_process:  # runtime/inprocess.py: fast, not isolated
-            from lambdoctor.runtime.inprocess import _Runtime
+            from lambdoctor.runtime.inprocess import SharedRuntime
 
-            self._inprocess = _Runtime(log)
+            self._inprocess = SharedRuntime(log)
         self.s = scenario
         self.log = log
         self.fns: dict[str, _Fn] = {}
