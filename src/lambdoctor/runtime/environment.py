@@ -87,6 +87,31 @@ def _rss_mb(pid: int, key: str = "VmRSS") -> int:
     return 0
 
 
+def finished(s: FunctionSpec, rid: str, status: str, response: str, error_type: str | None, duration: float,
+             extra_ms: float, init_ms: float | None, peak_mb: int, runtime_failure: bool) -> Invocation:
+    """The invocation as Lambda reports it: a timeout lasts exactly the timeout (the rest of the virtual time is
+    the extra), billed to the next millisecond with the init included (billed since 2025-08-01)."""
+    if status == "timeout":
+        duration = min(duration, s.timeout_s * 1000)
+        extra_ms = max(0.0, s.timeout_s * 1000 - duration)
+    billed = math.ceil(duration + (init_ms or 0.0))
+    return Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb, extra_ms=extra_ms)
+
+
+def end_and_report(s: FunctionSpec, inv: Invocation, runtime_failure: bool) -> str:
+    """The END and REPORT lines of an invocation, in Lambda's text format (facts.md §2.1)."""
+    report = (f"END RequestId: {inv.request_id}\nREPORT RequestId: {inv.request_id}\t"
+              f"Duration: {inv.duration_ms:.2f} ms\tBilled Duration: {inv.billed_ms} ms\t"
+              f"Memory Size: {s.memory_mb} MB\tMax Memory Used: {min(inv.max_memory_mb, s.memory_mb)} MB")
+    if inv.init_ms is not None:
+        report += f"\tInit Duration: {inv.init_ms:.2f} ms"
+    if inv.status == "timeout":
+        report += "\tStatus: timeout"
+    elif runtime_failure and inv.error_type:
+        report += f"\tStatus: error\tError Type: {inv.error_type}"
+    return report
+
+
 def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]:
     """The variables Lambda sets for the function (its own on top), and what its context object says."""
     stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
@@ -308,22 +333,8 @@ class ExecutionEnvironment:
 
     def _finish(self, rid: str, status: str, response: str, error_type: str | None, started: float,
                 init_ms: float | None, peak_mb: int, runtime_failure: bool = False) -> Invocation:
-        s = self.spec
-        duration = (time.perf_counter() - started) * 1000
-        extra = self._extra_ms
-        if status == "timeout":
-            duration = min(duration, s.timeout_s * 1000)
-            extra = max(0.0, s.timeout_s * 1000 - duration)
-        billed = math.ceil(duration + (init_ms or 0.0))  # 1 ms billing; init billed since 2025-08-01
-        self._line(f"END RequestId: {rid}")
-        report = (f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {billed} ms\t"
-                  f"Memory Size: {s.memory_mb} MB\tMax Memory Used: {min(peak_mb, s.memory_mb)} MB")
-        if init_ms is not None:
-            report += f"\tInit Duration: {init_ms:.2f} ms"
-        if status == "timeout":
-            report += "\tStatus: timeout"
-        elif runtime_failure and error_type:
-            report += f"\tStatus: error\tError Type: {error_type}"
-        self._line(report)
+        done = finished(self.spec, rid, status, response, error_type, (time.perf_counter() - started) * 1000,
+                        self._extra_ms, init_ms, peak_mb, runtime_failure)
+        self._line(end_and_report(self.spec, done, runtime_failure))
         self._extra_ms = 0.0
-        return Invocation(rid, status, response, error_type, duration, billed, init_ms, peak_mb, extra_ms=extra)
+        return done

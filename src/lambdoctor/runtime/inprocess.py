@@ -42,6 +42,8 @@ from lambdoctor.runtime.environment import (
     SYNC_PAYLOAD_BYTES,
     FunctionSpec,
     Invocation,
+    end_and_report,
+    finished,
     lambda_environment,
 )
 from lambdoctor.runtime.worker import InjectedFault, LambdaContext, error_payload, log_error
@@ -386,27 +388,13 @@ class InProcessEnvironment:
 
     def _finish(self, rid: str, status: str, response: str, error_type: str | None, duration: float,
                 init_ms: float | None, runtime_failure: bool = False) -> Invocation:
-        s = self.spec
-        extra = self._extra_ms
-        if status == "timeout":
-            duration = min(duration, s.timeout_s * 1000)
-            extra = max(0.0, s.timeout_s * 1000 - duration)
-        billed = math.ceil(duration + (init_ms or 0.0))  # 1 ms billing; init billed since 2025-08-01
         # not the handler's memory: this process's peak (ru_maxrss is in KiB on Linux)
-        peak = math.ceil(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        report = (f"END RequestId: {rid}\nREPORT RequestId: {rid}\tDuration: {duration:.2f} ms\t"
-                  f"Billed Duration: {billed} ms\tMemory Size: {s.memory_mb} MB\t"
-                  f"Max Memory Used: {min(peak, s.memory_mb)} MB")
-        if init_ms is not None:
-            report += f"\tInit Duration: {init_ms:.2f} ms"
-        if status == "timeout":
-            report += "\tStatus: timeout"
-        elif runtime_failure and error_type:
-            report += f"\tStatus: error\tError Type: {error_type}"
-        self.log.write(report + "\n")
+        peak = min(math.ceil(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), self.spec.memory_mb)
+        done = finished(self.spec, rid, status, response, error_type, duration, self._extra_ms, init_ms, peak,
+                        runtime_failure)
+        self.log.write(end_and_report(self.spec, done, runtime_failure) + "\n")
         self._extra_ms = 0.0
-        return Invocation(rid, status, response, error_type, duration, billed, init_ms, min(peak, s.memory_mb),
-                          extra_ms=extra)
+        return done
 
 
 class _InitError(Exception):
