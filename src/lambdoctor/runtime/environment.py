@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing.connection import Pipe
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (synchronous)"
 ASYNC_PAYLOAD_BYTES = 1024 * 1024  # "1 MB (asynchronous)"; it was 256 KB before 2025
@@ -76,6 +76,18 @@ class Invocation:
         return self.duration_ms + self.extra_ms
 
 
+class Environment(Protocol):
+    """What ``simulate`` needs of an execution environment: a worker process (ExecutionEnvironment) or the
+    handler called in lambdoctor's own process (runtime/inprocess.py)."""
+
+    on_call: Callable[[dict[str, Any]], dict[str, Any]] | None
+
+    def invoke(self, event: str, request_id: str | None = None, asynchronous: bool = False,
+               inject_error: str | None = None) -> Invocation: ...
+
+    def close(self) -> None: ...
+
+
 def _rss_mb(pid: int, key: str = "VmRSS") -> int:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
@@ -88,7 +100,7 @@ def _rss_mb(pid: int, key: str = "VmRSS") -> int:
 
 
 def finished(s: FunctionSpec, rid: str, status: str, response: str, error_type: str | None, duration: float,
-             extra_ms: float, init_ms: float | None, peak_mb: int, runtime_failure: bool) -> Invocation:
+             extra_ms: float, init_ms: float | None, peak_mb: int) -> Invocation:
     """The invocation as Lambda reports it: a timeout lasts exactly the timeout (the rest of the virtual time is
     the extra), billed to the next millisecond with the init included (billed since 2025-08-01)."""
     if status == "timeout":
@@ -110,6 +122,14 @@ def end_and_report(s: FunctionSpec, inv: Invocation, runtime_failure: bool) -> s
     elif runtime_failure and inv.error_type:
         report += f"\tStatus: error\tError Type: {inv.error_type}"
     return report
+
+
+def timed_out(s: FunctionSpec, rid: str) -> tuple[str, str]:
+    """The log line Lambda writes when an invocation times out, and the error payload the caller gets."""
+    line = f"{_now_iso()} {rid} Task timed out after {s.timeout_s:.2f} seconds"
+    error = {"errorType": "Sandbox.Timedout",
+             "errorMessage": f"{_now_iso()} Task timed out after {s.timeout_s:.2f} seconds"}
+    return line, json.dumps(error)
 
 
 def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]:
@@ -324,17 +344,14 @@ class ExecutionEnvironment:
 
     def _finish_timeout(self, rid: str, started: float, init_ms: float | None, peak: int) -> Invocation:
         self._kill()
-        message = f"{_now_iso()} {rid} Task timed out after {self.spec.timeout_s:.2f} seconds"
-        self._line(message)
-        error = {"errorType": "Sandbox.Timedout",
-                 "errorMessage": f"{_now_iso()} Task timed out after {self.spec.timeout_s:.2f} seconds"}
-        return self._finish(rid, "timeout", json.dumps(error), "Sandbox.Timedout", started, init_ms, peak,
-                            runtime_failure=True)
+        line, error = timed_out(self.spec, rid)
+        self._line(line)
+        return self._finish(rid, "timeout", error, "Sandbox.Timedout", started, init_ms, peak, runtime_failure=True)
 
     def _finish(self, rid: str, status: str, response: str, error_type: str | None, started: float,
                 init_ms: float | None, peak_mb: int, runtime_failure: bool = False) -> Invocation:
         done = finished(self.spec, rid, status, response, error_type, (time.perf_counter() - started) * 1000,
-                        self._extra_ms, init_ms, peak_mb, runtime_failure)
+                        self._extra_ms, init_ms, peak_mb)
         self._line(end_and_report(self.spec, done, runtime_failure))
         self._extra_ms = 0.0
         return done

@@ -45,8 +45,16 @@ from lambdoctor.runtime.environment import (
     end_and_report,
     finished,
     lambda_environment,
+    timed_out,
 )
-from lambdoctor.runtime.worker import InjectedFault, LambdaContext, error_payload, log_error
+from lambdoctor.runtime.worker import (
+    InitError,
+    InjectedFault,
+    LambdaContext,
+    error_payload,
+    lambda_log_handler,
+    log_error,
+)
 
 INTERRUPT_EVERY_S = 0.1  # a handler that catches the timeout's exception gets it again this often
 IGNORED_FOR_S = 5.0  # then the run ends: nothing else can stop code running in this process
@@ -75,15 +83,7 @@ class SharedRuntime:
         self.alarms = False  # SIGALRM is ours (the main thread's only)
         self.armed_at: float | None = None  # when the timer fires (time.perf_counter)
         self._outer_alarm: Any = None
-        handler = logging.StreamHandler(log)
-        self.request_ids = _RequestIds()
-        handler.addFilter(self.request_ids)
-        formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t"
-                                      "%(message)s\n", "%Y-%m-%dT%H:%M:%S")
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
-        handler.terminator = ""
-        self._log_handler = handler
+        self._log_handler, self.request_ids = lambda_log_handler(log)
         self._captured = False
 
     @contextlib.contextmanager
@@ -174,14 +174,6 @@ class SharedRuntime:
             self._captured = False
 
 
-class _RequestIds(logging.Filter):
-    request_id = ""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.aws_request_id = self.request_id
-        return True
-
-
 class _Deadline:
     """SIGALRM at the handler's deadline. Deadlines nest (a handler's synchronous Invoke runs the callee inside
     it). The timer is armed for the earliest deadline and left armed when an invocation ends early — an alarm
@@ -239,31 +231,31 @@ class InProcessEnvironment:
         with self.runtime.running(self):
             try:
                 if not file.is_file():
-                    raise _InitError("Runtime.ImportModuleError",
+                    raise InitError("Runtime.ImportModuleError",
                                      f"Unable to import module '{module_path}': No module named '{parts[-1]}'")
                 # A name of its own: each environment has its own module globals, and two functions' `app.py`
                 # do not meet in sys.modules.
                 found = importlib.util.spec_from_file_location(f"_lambdoctor_{next(_names)}_{parts[-1]}", file)
                 if found is None or found.loader is None:
-                    raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_path}'")
+                    raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_path}'")
                 module = importlib.util.module_from_spec(found)
                 module.__package__ = ".".join(parts if file.name == "__init__.py" else parts[:-1])
                 try:
                     with _Deadline(self.runtime, limit_s):
                         found.loader.exec_module(module)
                 except SyntaxError as exc:
-                    raise _InitError("Runtime.UserCodeSyntaxError",
+                    raise InitError("Runtime.UserCodeSyntaxError",
                                      f"Syntax error in module '{module_path}': {exc}") from exc
                 except ImportError as exc:
-                    raise _InitError("Runtime.ImportModuleError",
+                    raise InitError("Runtime.ImportModuleError",
                                      f"Unable to import module '{module_path}': {exc}") from exc
                 handler = getattr(module, function, None)
                 if handler is None:
-                    raise _InitError("Runtime.HandlerNotFound",
+                    raise InitError("Runtime.HandlerNotFound",
                                      f"Handler '{function}' missing on module '{module_path}'")
             except HandlerTimeout:
                 return "timeout", None, (time.perf_counter() - started) * 1000
-            except _InitError as exc:
+            except InitError as exc:
                 payload = error_payload(exc, exc.error_type)
                 payload["stackTrace"] = []
                 log_error(payload)
@@ -333,6 +325,7 @@ class InProcessEnvironment:
         self._extra_ms = 0.0
         self._started = started = time.perf_counter()
         error_type: str | None = None
+        # SharedRuntime.running, inlined: a generator context manager per invocation costs more than the handler
         rt = self.runtime
         outer, rt.current = rt.current, self
         if rt._env_of is not s:
@@ -380,33 +373,18 @@ class InProcessEnvironment:
     def _timed_out(self, rid: str, init_ms: float | None, duration: float) -> Invocation:
         s = self.spec
         self._module = self._handler = None  # Lambda resets the environment: the next invocation is cold
-        self.log.write(f"{_now_iso()} {rid} Task timed out after {s.timeout_s:.2f} seconds\n")
-        error = {"errorType": "Sandbox.Timedout",
-                 "errorMessage": f"{_now_iso()} Task timed out after {s.timeout_s:.2f} seconds"}
-        return self._finish(rid, "timeout", json.dumps(error), "Sandbox.Timedout", duration, init_ms,
-                            runtime_failure=True)
+        line, error = timed_out(s, rid)
+        self.log.write(line + "\n")
+        return self._finish(rid, "timeout", error, "Sandbox.Timedout", duration, init_ms, runtime_failure=True)
 
     def _finish(self, rid: str, status: str, response: str, error_type: str | None, duration: float,
                 init_ms: float | None, runtime_failure: bool = False) -> Invocation:
         # not the handler's memory: this process's peak (ru_maxrss is in KiB on Linux)
         peak = min(math.ceil(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), self.spec.memory_mb)
-        done = finished(self.spec, rid, status, response, error_type, duration, self._extra_ms, init_ms, peak,
-                        runtime_failure)
+        done = finished(self.spec, rid, status, response, error_type, duration, self._extra_ms, init_ms, peak)
         self.log.write(end_and_report(self.spec, done, runtime_failure) + "\n")
         self._extra_ms = 0.0
         return done
-
-
-class _InitError(Exception):
-    def __init__(self, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.error_type = error_type
-
-
-def _now_iso() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 _RUNTIME_FILES = (__file__, contextlib.__file__)

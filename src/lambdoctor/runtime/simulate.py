@@ -68,10 +68,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdoctor.runtime import aws_capture, events
-from lambdoctor.runtime.environment import ExecutionEnvironment, FunctionSpec, Invocation
+from lambdoctor.runtime.environment import Environment, ExecutionEnvironment, FunctionSpec, Invocation
+
+if TYPE_CHECKING:
+    from lambdoctor.runtime.inprocess import SharedRuntime
 
 ASYNC_RETRY_DELAYS_S = (60.0, 120.0)  # "waits one minute before the first retry, then two minutes"
 THROTTLE_BACKOFF_MAX_S = 300.0
@@ -187,7 +190,7 @@ class _Fn:
     spec: FunctionSpec
     reserved: int | None
     provisioned: int
-    real: list[Any] = field(default_factory=list)  # one more per nesting level of calls to it
+    real: list[Environment] = field(default_factory=list)  # one more per nesting level of calls to it
     nesting: int = 0
     in_flight: int = 0
     idle: int = 0  # warm simulated environments
@@ -202,7 +205,7 @@ class Simulator:
     def __init__(self, spec: FunctionSpec, scenario: Scenario, log: Any,
                  others: tuple[FunctionSpec, ...] = (), in_process: bool = False) -> None:
         self.spec = spec
-        self._inprocess: Any = None
+        self._inprocess: SharedRuntime | None = None
         if in_process:  # runtime/inprocess.py: fast, not isolated
             from lambdoctor.runtime.inprocess import SharedRuntime
 
@@ -300,7 +303,7 @@ class Simulator:
             self._sample[second] = self.in_flight
 
     # -- running the handler -----------------------------------------------------------------------------------
-    def _real_env(self, fn: _Fn) -> Any:
+    def _real_env(self, fn: _Fn) -> Environment:
         """The real worker for this nesting level: a function invoked while it is itself waiting (a synchronous
         call to itself) needs a second one."""
         while len(fn.real) <= fn.nesting:
@@ -308,7 +311,7 @@ class Simulator:
                 from lambdoctor.runtime.inprocess import InProcessEnvironment
 
                 self._inprocess.capture()
-                env: Any = InProcessEnvironment(fn.spec, self.log, self._inprocess)
+                env: Environment = InProcessEnvironment(fn.spec, self.log, self._inprocess)
             else:
                 env = ExecutionEnvironment(fn.spec, self.log)
             env.on_call = lambda call, fn=fn: self._on_aws_call(fn, call)

@@ -43,7 +43,7 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
-class _RequestIdFilter(logging.Filter):
+class RequestIdFilter(logging.Filter):
     request_id = ""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -51,15 +51,21 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def _setup_logging() -> _RequestIdFilter:
-    handler = logging.StreamHandler(sys.stderr)
-    ids = _RequestIdFilter()
+def lambda_log_handler(stream: Any) -> tuple[logging.Handler, RequestIdFilter]:
+    """A logging handler in the Python runtime's format, and the filter that carries the current request ID."""
+    handler = logging.StreamHandler(stream)
+    ids = RequestIdFilter()
     handler.addFilter(ids)
     formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
                                   "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     handler.terminator = ""
+    return handler, ids
+
+
+def _setup_logging() -> RequestIdFilter:
+    handler, ids = lambda_log_handler(sys.stderr)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)  # the Python runtime's default level
@@ -96,12 +102,12 @@ def _load(spec: dict[str, Any]) -> Any:
     try:
         module = importlib.import_module(module_name.replace("/", "."))
     except SyntaxError as exc:
-        raise _InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
+        raise InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}") from exc
     except ImportError as exc:
-        raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
+        raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from exc
     handler = getattr(module, function, None)
     if handler is None:
-        raise _InitError("Runtime.HandlerNotFound", f"Handler '{function}' missing on module '{module_name}'")
+        raise InitError("Runtime.HandlerNotFound", f"Handler '{function}' missing on module '{module_name}'")
     return handler
 
 
@@ -176,7 +182,7 @@ class InjectedFault(Exception):
     """Raised after the handler ran, for a fault a ``simulate`` scenario injects ("record 7 always fails")."""
 
 
-class _InitError(Exception):
+class InitError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
         self.error_type = error_type
@@ -208,7 +214,7 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
     try:
         handler = _load(spec)
         module = sys.modules[handler.__module__]
-    except _InitError as exc:
+    except InitError as exc:
         payload = error_payload(exc, exc.error_type)
         payload["stackTrace"] = []
         log_error(payload)
