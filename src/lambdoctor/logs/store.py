@@ -37,108 +37,45 @@ _EPOCH_PREFIX = re.compile(rb"^\d{13} ")
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a CloudWatch event is at most 1 MB (256 KB before 2025); longer is not a log line
 
 # The kind of a line, from substring tests only (cheap on every line); regular expressions run on kept lines.
+# Application lines (most of a log) fail four tests and are dropped. INIT_*/RESTORE_* lines and platform records
+# other than start/report say nothing an invocation row holds, so they are dropped too. One test per WHEN: an OR
+# of two tests costs more than two WHENs.
 _KIND = r"""
 CASE
-  WHEN line IS NULL THEN 0
   WHEN contains(line, 'RequestId: ') THEN
     CASE WHEN contains(line, 'REPORT RequestId: ') THEN 1
          WHEN contains(line, 'START RequestId: ') THEN 2
          WHEN contains(line, 'END RequestId: ') THEN 0
          ELSE 3 END
+  WHEN contains(line, 'ERROR') THEN 3
+  WHEN contains(line, 'Task timed out') THEN 3
   WHEN contains(line, '"type":"platform.') THEN
     CASE WHEN contains(line, '"type":"platform.report"') THEN 1
          WHEN contains(line, '"type":"platform.start"') THEN 2
-         ELSE 3 END
-  WHEN contains(line, 'ERROR') OR contains(line, 'Task timed out') OR contains(line, 'INIT_')
-       OR contains(line, 'RESTORE_') THEN 3
+         ELSE 0 END
   ELSE 0
 END"""
 
-_READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR'}, delim=E'\x01\x1f\x02\x1e', quote='', escape='', header=false,
-  auto_detect=false, new_line='\n', strict_mode=false, ignore_errors=true, max_line_size=$max_line,
-  store_rejects=true, rejects_table=$rejects, rejects_scan=$rejects_scan, compression=$compression)"""
+# One line = one value: a delimiter no log holds, no quoting. The second column is never filled; declaring it with
+# null_padding makes the reader skip blank lines (an export puts one after every event whose message ends in a
+# newline: half the lines of a typical export), which count 0 bytes anyway.
+_READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR', 'padding': 'VARCHAR'}, delim=E'\x01\x1f\x02\x1e', quote='',
+  escape='', header=false, auto_detect=false, new_line='\n', strict_mode=false, null_padding=true, ignore_errors=true,
+  max_line_size=$max_line, store_rejects=true, rejects_table=$rejects, rejects_scan=$rejects_scan,
+  compression=$compression)"""
 
-# The facts of a REPORT line, computed only on REPORT lines (after the filter). A text REPORT always reads
-# `REPORT RequestId: <id>\tDuration: <d> ms\tBilled Duration: <b> ms\tMemory Size: <m> MB\tMax Memory Used: <u> MB\t`
-# then `Init Duration: <i> ms\t` or `Restore Duration: <r> ms\t…` when cold, then Status/Error Type when it failed
-# (facts.md §2.1). Split on tabs, the first five fields sit at fixed places with fixed labels, so a substring cuts
-# the number out: several times cheaper than a regular expression with groups. A REPORT whose tabs became spaces
-# (copied from a web page) takes the slower label search; so do the optional fields, which only some lines have.
-_JSON = "substr(line, strpos(line, '{'))"
-_SLOW_FIELD = "try_cast(split_part(split_part(line, '{label}: ', 2), ' ', 1) AS DOUBLE)"
-
-
-def _cut(field: int, label: str, unit: str) -> str:
-    """The number in `tabs[field]` = `<label>: <number> <unit>`."""
-    head, tail = len(label) + 2, len(unit) + 1
-    return f"try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE)"
-
-
-_REPORT_FACTS = rf"""
-  CASE WHEN contains(line, '"type":"platform.report"') THEN struct_pack(
-      rid := json_extract_string({_JSON}, '$.record.requestId'),
-      duration := try_cast(json_extract_string({_JSON}, '$.record.metrics.durationMs') AS DOUBLE),
-      billed := try_cast(json_extract_string({_JSON}, '$.record.metrics.billedDurationMs') AS DOUBLE),
-      memory := try_cast(json_extract_string({_JSON}, '$.record.metrics.memorySizeMB') AS DOUBLE),
-      used := try_cast(json_extract_string({_JSON}, '$.record.metrics.maxMemoryUsedMB') AS DOUBLE),
-      init := try_cast(json_extract_string({_JSON}, '$.record.metrics.initDurationMs') AS DOUBLE),
-      restore := try_cast(json_extract_string({_JSON}, '$.record.metrics.restoreDurationMs') AS DOUBLE),
-      status := json_extract_string({_JSON}, '$.record.status'),
-      error_type := json_extract_string({_JSON}, '$.record.errorType'))
-  WHEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[3], 'Billed Duration: ')
-       AND starts_with(tabs[4], 'Memory Size: ') AND starts_with(tabs[5], 'Max Memory Used: ') THEN struct_pack(
-      rid := nullif(trim(substr(tabs[1], strpos(tabs[1], 'RequestId: ') + 11)), ''),
-      duration := {_cut(2, 'Duration', 'ms')},
-      billed := {_cut(3, 'Billed Duration', 'ms')},
-      memory := {_cut(4, 'Memory Size', 'MB')},
-      used := {_cut(5, 'Max Memory Used', 'MB')},
-      init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
-      restore := CASE WHEN contains(line, 'Restore Duration: ') THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
-      status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
-      error_type := CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
-  ELSE struct_pack(
-      rid := nullif(split_part(split_part(split_part(line, 'REPORT RequestId: ', 2), chr(9), 1), ' ', 1), ''),
-      duration := {_SLOW_FIELD.format(label='Duration')},
-      billed := {_SLOW_FIELD.format(label='Billed Duration')},
-      memory := {_SLOW_FIELD.format(label='Memory Size')},
-      used := {_SLOW_FIELD.format(label='Max Memory Used')},
-      init := CASE WHEN contains(line, 'Init Duration: ') THEN {_SLOW_FIELD.format(label='Init Duration')} END,
-      restore := CASE WHEN contains(line, 'Restore Duration: ') THEN {_SLOW_FIELD.format(label='Restore Duration')} END,
-      status := CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END,
-      error_type := CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END)
-  END"""
-_REPORT_TIME = r"""coalesce(ts,
-    CASE WHEN $prefix = 25 THEN try_cast(substr(line, 1, 23) AS TIMESTAMP)
-         WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
-    CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)"""
-# `START RequestId: <id> Version: <v>`: cut by position (a split into a list costs more).
-def _start_fields(col: str) -> tuple[str, str]:
-    json = f"substr({col}, strpos({col}, '{{'))"
-    is_json = f"""contains({col}, '"type":"platform.start"')"""
-    rid = f"""CASE WHEN {is_json} THEN json_extract_string({json}, '$.record.requestId')
-       ELSE split_part(split_part(substr({col}, strpos({col}, 'START RequestId: ') + 17, 100), ' ', 1), chr(9), 1) END"""
-    version = f"""CASE WHEN {is_json} THEN json_extract_string({json}, '$.record.version')
-       WHEN contains({col}, 'Version: ') THEN rtrim(substr({col}, strpos({col}, 'Version: ') + 9, 200), chr(9) || chr(10) || chr(13) || ' ')
-       END"""
-    return rid, version
-
-
-_START_RID, _START_VERSION = _start_fields("start_line")
-
-# -- the lines that matter, in order, with their byte position -------------------------------------------------
-# Every line gets a kind; only REPORT (1), START (2) and the few others that say something about an invocation (3)
-# pass the filter. The byte position is a running sum over all lines, which DuckDB streams in file order.
+# -- stage 1: the lines that matter, in order, with their byte position --------------------------------------------
+# Only REPORT (1), START (2) and the lines that may say an invocation failed (3) pass the filter. The byte position
+# is a running sum over all lines, which DuckDB streams in file order.
 # Columns: stream, ord (order within the stream), pos, kind, line, ts.
 _KEPT_FROM_TEXT = f"""
-SELECT '' AS stream, 0 AS ord, line, ts, kind, CAST(sum(nbytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS pos
+SELECT '' AS stream, 0 AS ord, line, ts, kind,
+  CAST(sum(nbytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS pos
 FROM (
   SELECT line, NULL::TIMESTAMP AS ts, {_KIND} AS kind,
-         CASE WHEN line IS NULL THEN 0
-              -- a line the export prefixed with its timestamp; a message's continuation lines have none
-              -- (an ISO date starts with 2, epoch milliseconds with 1: one byte compared, not a pattern)
-              WHEN $prefix > 0 AND starts_with(line, $lead)
-              THEN strlen(line) + 1 - $prefix
-              ELSE strlen(line) + 1 END AS nbytes
+    -- a line the export prefixed with its timestamp counts without it; a message's continuation lines have
+    -- none (an ISO date starts with 2, epoch milliseconds with 1: one byte compared, not a pattern)
+    strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN $prefix ELSE 0 END AS nbytes
   FROM {_READ_TEXT})
 QUALIFY kind > 0
 """
@@ -155,86 +92,169 @@ SELECT * FROM (
 ) WHERE kind > 0
 """
 
-# -- stage 2: the lines after one REPORT up to the next → one invocation -------------------------------------------
+# -- stage 2: each kept line's facts ----------------------------------------------------------------------------
+# `START RequestId: <id> Version: <v>` (text) or a platform.start record (JSON). The version is '' when a START
+# names none, so that it still replaces the previous START's version down the window.
+_START = r"""CASE
+  WHEN ends_with(line, ' Version: $LATEST') AND contains(line, 'START RequestId: ') THEN struct_pack(
+    rid := substr(line, strpos(line, 'START RequestId: ') + 17, strlen(line) - strpos(line, 'START RequestId: ') - 33),
+    version := '$LATEST')
+  WHEN contains(line, '"type":"platform.start"') THEN struct_pack(
+    rid := json_extract_string(substr(line, strpos(line, '{')), '$.record.requestId'),
+    version := coalesce(json_extract_string(substr(line, strpos(line, '{')), '$.record.version'), ''))
+  ELSE struct_pack(
+    rid := split_part(split_part(substr(line, strpos(line, 'START RequestId: ') + 17, 100), ' ', 1), chr(9), 1),
+    version := CASE WHEN contains(line, 'Version: ')
+      THEN rtrim(substr(line, strpos(line, 'Version: ') + 9, 200), chr(9) || chr(10) || chr(13) || ' ')
+      ELSE '' END)
+  END"""
+
+# A line that may say an invocation failed (kind 3): is it an error line, an unhandled error (a Python one,
+# `[ERROR] KeyError: 'x'\rTraceback…`, a Node one, `\tERROR\tInvoke Error `, the Python runtime's JSON form,
+# `"log_level":"ERROR"` with an errorType, or a crashed runtime), which type did it raise, was the runtime killed,
+# did the invocation time out and after how long. DuckDB string literals have no backslash escapes: a tab is chr(9).
+_FAILURE = r"""struct_pack(
+  error_line := contains(line, '[ERROR]' || chr(9))
+    OR (contains(line, chr(9) || 'ERROR' || chr(9)) AND NOT contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error '))
+    OR contains(line, '"level":"ERROR"'),
+  unhandled := regexp_matches(line, '\[ERROR\] [A-Za-z_][\w.]*(: |$|\r)')
+    OR contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error ')
+    OR (contains(line, '"log_level":"ERROR"') AND contains(line, '"errorType"'))
+    OR contains(line, 'Runtime exited with error'),
+  raised := CASE WHEN contains(line, '[ERROR] ')
+                 THEN nullif(regexp_extract(line, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), '') END,
+  killed := contains(line, 'Runtime exited with error: signal: killed'),
+  timeout_s := CASE WHEN contains(line, 'Task timed out after')
+                    THEN try_cast(regexp_extract(line, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE) END)"""
+
+# The facts of a REPORT line. A text REPORT reads
+# `REPORT RequestId: <id>\tDuration: <d> ms\tBilled Duration: <b> ms\tMemory Size: <m> MB\tMax Memory Used: <u> MB\t`
+# then `Init Duration: <i> ms\t` or `Restore Duration: <r> ms\t…` when cold, then Status/Error Type when it failed
+# (facts.md §2.1). Split on tabs, the fields sit at fixed places with fixed labels, so a substring cuts the number
+# out: several times cheaper than a regular expression with groups. A REPORT whose tabs became spaces (copied from
+# a web page) takes the slower label search; a JSON platform.report record is parsed once, into a list.
+# One CASE picks the branch and builds the whole struct: a CASE per field costs more than the field itself.
+_SLOW = "try_cast(split_part(split_part(line, '{label}: ', 2), ' ', 1) AS DOUBLE)"
+_JSON_PATHS = ("requestId", "metrics.durationMs", "metrics.billedDurationMs", "metrics.memorySizeMB",
+               "metrics.maxMemoryUsedMB", "metrics.initDurationMs", "metrics.restoreDurationMs", "status", "errorType")
+_JSON_REPORT = ("json_extract_string(substr(line, strpos(line, '{')), ["
+                + ", ".join(f"'$.record.{p}'" for p in _JSON_PATHS) + "])")
+_STATUS = r"CASE WHEN contains(line, 'Status: ') THEN regexp_extract(line, 'Status: (\w+)', 1) END"
+_ERROR_TYPE = r"CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(line, 'Error Type: ([^\s]+)', 1) END"
+
+
+def _cut(field: int, label: str, unit: str) -> str:
+    """The number in `tabs[field]` = `<label>: <number> <unit>`."""
+    head, tail = len(label) + 2, len(unit) + 1
+    return f"try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE)"
+
+
+def _report(rid: str, numbers: Sequence[str], status: str, error_type: str) -> str:
+    names = ("duration", "billed", "memory", "used", "init", "restore")
+    fields = [f"rid := {rid}", *(f"{n} := {v}" for n, v in zip(names, numbers, strict=True)),
+              f"status := {status}", f"error_type := {error_type}"]
+    return "struct_pack(" + ", ".join(fields) + ")"
+
+
+def _optional_cut(label: str) -> str:
+    return f"CASE WHEN starts_with(tabs[6], '{label}: ') THEN {_cut(6, label, 'ms')} END"
+
+
+def _optional_slow(label: str) -> str:
+    return f"CASE WHEN contains(line, '{label}: ') THEN {_SLOW.format(label=label)} END"
+
+
+_REPORT = f"""CASE
+  WHEN fast THEN {_report(
+      "substr(line, strpos(line, 'RequestId: ') + 11, tab - strpos(line, 'RequestId: ') - 11)",
+      [_cut(2, 'Duration', 'ms'), _cut(3, 'Billed Duration', 'ms'), _cut(4, 'Memory Size', 'MB'),
+       _cut(5, 'Max Memory Used', 'MB'), _optional_cut('Init Duration'), _optional_cut('Restore Duration')],
+      _STATUS, _ERROR_TYPE)}
+  WHEN j IS NOT NULL THEN {_report("j[1]", [f"try_cast(j[{i}] AS DOUBLE)" for i in range(2, 8)], "j[8]", "j[9]")}
+  ELSE {_report(
+      "nullif(split_part(split_part(split_part(line, 'REPORT RequestId: ', 2), chr(9), 1), ' ', 1), '')",
+      [*(_SLOW.format(label=label) for label in ('Duration', 'Billed Duration', 'Memory Size', 'Max Memory Used')),
+       _optional_slow('Init Duration'), _optional_slow('Restore Duration')],
+      _STATUS, _ERROR_TYPE)}
+  END"""
+_REPORT_TIME = r"""coalesce(ts,
+    CASE WHEN $prefix = 25 THEN try_cast(substr(line, 1, 23) AS TIMESTAMP)
+         WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
+    CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)"""
+
+# -- stage 3: the lines after one REPORT up to the next → one invocation -------------------------------------------
 # Within one log stream an execution environment handles one invocation at a time and REPORT is its last line, so
 # the kept lines between two REPORTs belong to the second. No grouping and no sort: running counts and "the last
-# START/error seen" are carried down the stream (streaming windows), only the REPORT rows and each stream's last
-# row are kept, and the difference to the previous kept row's running values gives the invocation's own.
-# A Python unhandled exception (`[ERROR] KeyError: 'x'\rTraceback…`), a Node one (`\tERROR\tInvoke Error `), the
-# Python runtime's JSON form (`"log_level":"ERROR"` with an errorType) and a crashed runtime.
-# DuckDB string literals have no backslash escapes: a tab is chr(9).
-_UNHANDLED = r"""(regexp_matches(line, '\[ERROR\] [A-Za-z_][\w.]*(: |$|\r)')
-  OR contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error ')
-  OR (contains(line, '"log_level":"ERROR"') AND contains(line, '"errorType"'))
-  OR contains(line, 'Runtime exited with error'))"""
-_ERROR_LINE = r"""(contains(line, '[ERROR]' || chr(9))
-  OR (contains(line, chr(9) || 'ERROR' || chr(9)) AND NOT contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error '))
-  OR contains(line, '"level":"ERROR"'))"""
-
+# value seen" are carried down the stream (streaming windows), only the REPORT rows and each stream's last row are
+# kept, and the difference to the previous kept row's running counts gives the invocation's own.
+# Each kept line is reduced to its facts first and the line itself is dropped: the windows copy every row they pass
+# on (lead delays a whole chunk), so they carry numbers and short strings, not log lines.
+# Every expression sits in a CASE on the kind: outside one, it would run on every row (NULL in, NULL out, same cost).
 _ASSEMBLE = rf"""
-flagged AS (
-  SELECT stream, ord, pos, kind, line, ts,
-    CASE WHEN kind = 1 THEN 1 ELSE 0 END AS is_report,
-    CASE WHEN kind = 2 THEN 1 ELSE 0 END AS is_start,
-    CASE WHEN kind = 2 THEN line END AS start_line,
-    CASE WHEN kind = 3 AND {_ERROR_LINE} THEN 1 ELSE 0 END AS is_error_line,
-    CASE WHEN kind = 3 AND {_UNHANDLED} THEN pos END AS unhandled_pos,
-    CASE WHEN kind = 3 AND contains(line, '[ERROR] ') THEN line END AS type_line,
-    CASE WHEN kind = 3 AND contains(line, 'Runtime exited with error: signal: killed') THEN pos END AS killed_pos,
-    CASE WHEN kind = 3 AND contains(line, 'Task timed out after') THEN line END AS timeout_line
-  FROM kept
+facts AS (
+  SELECT stream, ord, pos, kind,
+    CASE WHEN kind = 1 THEN {_REPORT} END AS report,
+    CASE WHEN kind = 1 THEN {_REPORT_TIME} END AS time,
+    CASE WHEN kind = 2 THEN {_START} END AS start,
+    CASE WHEN kind = 3 THEN {_FAILURE} END AS failure
+  FROM (
+    SELECT *, CASE WHEN kind = 1 THEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[5], 'Max Memory Used: ')
+                   AND substr(line, tab - 1, 1) <> ' ' END AS fast
+    FROM (
+      SELECT *, CASE WHEN kind = 1 THEN string_split(line, chr(9)) END AS tabs,
+        CASE WHEN kind = 1 THEN strpos(line, chr(9)) END AS tab,
+        CASE WHEN kind = 1 AND contains(line, '"type":"platform.report"') THEN {_JSON_REPORT} END AS j
+      FROM kept))
+), followed AS (
+  SELECT *, lead(kind) OVER o AS next_kind FROM facts WINDOW o AS (__PARTITION__)
 ), running AS (
-  SELECT stream, ord, pos, kind, line, ts, is_report,
-    sum(is_report) OVER w - is_report AS seg,
-    sum(is_start) OVER w AS starts,
-    sum(is_error_line) OVER w AS error_lines,
-    last_value(CASE WHEN is_start = 1 THEN pos END IGNORE NULLS) OVER w AS start_pos,
-    last_value(start_line IGNORE NULLS) OVER w AS start_line,
-    last_value(unhandled_pos IGNORE NULLS) OVER w AS unhandled_pos,
-    last_value(CASE WHEN type_line IS NOT NULL THEN pos END IGNORE NULLS) OVER w AS type_pos,
-    last_value(type_line IGNORE NULLS) OVER w AS type_line,
-    last_value(killed_pos IGNORE NULLS) OVER w AS killed_pos,
-    last_value(CASE WHEN timeout_line IS NOT NULL THEN pos END IGNORE NULLS) OVER w AS timeout_pos,
-    last_value(timeout_line IGNORE NULLS) OVER w AS timeout_line,
-    lead(kind) OVER o AS next_kind
-  FROM flagged
-  WINDOW w AS (__PARTITION__ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), o AS (__PARTITION__)
+  -- count(*) FILTER is the one running aggregate DuckDB's streaming window keeps as a plain counter
+  -- (a running sum() updates a HUGEINT state per row and is about ten times slower)
+  SELECT stream, ord, pos, kind, report, time, next_kind,
+    count(*) FILTER (WHERE kind = 1) OVER w AS reports,
+    count(*) FILTER (WHERE kind = 2) OVER w AS starts,
+    count(*) FILTER (WHERE failure.error_line) OVER w AS error_lines,
+    count(*) FILTER (WHERE failure.unhandled) OVER w AS unhandled,
+    count(*) FILTER (WHERE failure.killed) OVER w AS killed,
+    count(*) FILTER (WHERE failure.raised IS NOT NULL) OVER w AS raises,
+    count(*) FILTER (WHERE failure.timeout_s IS NOT NULL) OVER w AS timeouts,
+    last_value(start.version IGNORE NULLS) OVER w AS version,
+    last_value(failure.raised IGNORE NULLS) OVER w AS raised,
+    last_value(failure.timeout_s IGNORE NULLS) OVER w AS timeout_s,
+    -- a START's request ID travels only when no REPORT comes right after it: only then can it be needed
+    last_value(CASE WHEN next_kind IS DISTINCT FROM 1 THEN start.rid END IGNORE NULLS) OVER w AS start_rid
+  FROM followed
+  WINDOW w AS (__PARTITION__ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), ends AS (
   SELECT *,
     lag(pos, 1, 0) OVER o AS prev_pos,
     lag(starts, 1, 0) OVER o AS prev_starts,
-    lag(error_lines, 1, 0) OVER o AS prev_error_lines
-  FROM running WHERE is_report = 1 OR next_kind IS NULL
+    lag(error_lines, 1, 0) OVER o AS prev_error_lines,
+    lag(unhandled, 1, 0) OVER o AS prev_unhandled,
+    lag(killed, 1, 0) OVER o AS prev_killed,
+    lag(raises, 1, 0) OVER o AS prev_raises,
+    lag(timeouts, 1, 0) OVER o AS prev_timeouts
+  FROM running WHERE kind = 1 OR next_kind IS NULL
   WINDOW o AS (__PARTITION__)
-), parsed AS (
-  SELECT stream, seg, is_report AS reports,
+), invocation AS (
+  SELECT stream, reports - (kind = 1)::BIGINT AS seg, (kind = 1)::BIGINT AS reports,
     greatest(starts - prev_starts - 1, 0) AS lost_starts,
     error_lines - prev_error_lines AS error_lines,
-    coalesce(unhandled_pos > prev_pos, false) AS unhandled,
-    CASE WHEN type_pos > prev_pos
-         THEN nullif(regexp_extract(type_line, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), '') END AS unhandled_type,
-    coalesce(killed_pos > prev_pos, false) AS killed,
-    CASE WHEN timeout_pos > prev_pos THEN
-      try_cast(regexp_extract(timeout_line, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE) END
-      AS timed_out_after_s,
+    unhandled > prev_unhandled AS unhandled,
+    CASE WHEN raises > prev_raises THEN raised END AS unhandled_type,
+    killed > prev_killed AS killed,
+    CASE WHEN timeouts > prev_timeouts THEN timeout_s END AS timed_out_after_s,
     -- the START's request ID matters only when no REPORT names the invocation
-    CASE WHEN start_pos > prev_pos AND is_report = 0 THEN {_START_RID} END AS start_rid,
-    CASE WHEN start_pos > prev_pos THEN {_START_VERSION} END AS start_version,
-    CASE WHEN is_report = 1 THEN {_REPORT_FACTS} END AS report,
-    CASE WHEN is_report = 1 THEN {_REPORT_TIME} END AS time,
-    greatest(0, pos - prev_pos) AS log_bytes
-  FROM (SELECT *, string_split(line, chr(9)) AS tabs FROM ends)
-), invocation AS (
-  SELECT stream, seg, reports, lost_starts, error_lines, unhandled, unhandled_type, killed, timed_out_after_s,
-    coalesce(report.rid, start_rid) AS request_id,
-    coalesce(nullif(start_version, ''), CAST($file_version AS VARCHAR)) AS version,
+    coalesce(report.rid, CASE WHEN kind <> 1 AND starts > prev_starts THEN start_rid END) AS request_id,
+    coalesce(nullif(CASE WHEN starts > prev_starts THEN version END, ''), CAST($file_version AS VARCHAR)) AS version,
     time,
     report.duration AS duration_ms, report.billed AS billed_ms, report.memory AS memory_mb,
     report.used AS max_memory_used_mb, report.init AS init_ms, report.restore AS restore_ms,
     nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
-    log_bytes, report.rid IS NULL AS report_unparsed
-  FROM parsed
+    greatest(0, pos - prev_pos) AS log_bytes, report.rid IS NULL AS report_unparsed
+  FROM ends
 )"""
+
 
 _FINAL = r"""
 SELECT $function AS function, version, request_id, time,
@@ -358,12 +378,20 @@ class LogStore:
         # Python thread (the running byte count is sequential within a file). assemble() restores the setting.
         cursor.execute("SET threads = 1")
         prefix = _prefix_length(f.path, f.compressed)
-        cursor.execute(_ingest_sql(_KEPT_FROM_TEXT, ""), {
-            "src": src, "function": f.function, "file_version": f.version, "path": str(f.path), "prefix": prefix,
-            "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
+        # Two statements, not one: after the filter a chunk of 2,048 lines keeps only the ~15 % that matter, and
+        # DuckDB would run every later expression once per such small chunk. Stored first, the kept lines are
+        # read back in full chunks (measured on a 239 MB log: 1.85 s in one statement, 1.08 s in two).
+        kept = f"kept_{src}"
+        cursor.execute(f"CREATE TEMP TABLE {kept} AS {_KEPT_FROM_TEXT}", {
+            "path": str(f.path), "prefix": prefix, "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
             "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
             "compression": "gzip" if f.compressed else "none",
         })
+        try:
+            cursor.execute(_ingest_sql(f"SELECT * FROM {kept}", ""), {
+                "src": src, "function": f.function, "file_version": f.version, "prefix": prefix})
+        finally:
+            cursor.execute(f"DROP TABLE {kept}")
         row = cursor.execute(f"SELECT count(*) FROM {rejects}").fetchone()
         return int(row[0]) if row else 0
 
