@@ -21,8 +21,11 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +83,7 @@ FROM (
   SELECT line, NULL::TIMESTAMP AS ts, {_KIND} AS kind,
     -- a line the export prefixed with its timestamp counts without it; a message's continuation lines have
     -- none (an ISO date starts with 2, epoch milliseconds with 1: one byte compared, not a pattern)
-    strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN $prefix ELSE 0 END AS nbytes
+    strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN least($prefix, strlen(line)) ELSE 0 END AS nbytes
   FROM {_READ_TEXT})
 QUALIFY kind > 0)
 """
@@ -232,7 +235,7 @@ facts AS (
   WINDOW w AS (__PARTITION__ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), ends AS (
   SELECT *,
-    lag(pos, 1, 0) OVER o AS prev_pos,
+    lag(pos, 1, __START_POS__) OVER o AS prev_pos,
     lag(starts, 1, 0) OVER o AS prev_starts,
     lag(error_lines, 1, 0) OVER o AS prev_error_lines,
     lag(unhandled, 1, 0) OVER o AS prev_unhandled,
@@ -242,7 +245,7 @@ facts AS (
   FROM running WHERE kind = 1 OR next_kind IS NULL
   WINDOW o AS (__PARTITION__)
 ), invocation AS (
-  SELECT stream, reports - (kind = 1)::BIGINT AS seg, (kind = 1)::BIGINT AS reports,
+  SELECT stream, reports - (kind = 1)::BIGINT + __SEG_OFFSET__ AS seg, (kind = 1)::BIGINT AS reports,
     greatest(starts - prev_starts - 1, 0) AS lost_starts,
     error_lines - prev_error_lines AS error_lines,
     unhandled > prev_unhandled AS unhandled,
@@ -289,8 +292,9 @@ _COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTA
             "stream VARCHAR, seg BIGINT")
 
 
-def _ingest_sql(kept: str, partition: str) -> str:
-    assembled = _ASSEMBLE.replace("__PARTITION__", partition)
+def _ingest_sql(kept: str, partition: str, start_pos: int = 0, seg_offset: int = 0) -> str:
+    assembled = (_ASSEMBLE.replace("__PARTITION__", partition).replace("__START_POS__", str(int(start_pos)))
+                 .replace("__SEG_OFFSET__", str(int(seg_offset))))
     return f"INSERT INTO invocations WITH kept AS ({kept}), {assembled} {_FINAL}"
 
 
@@ -314,6 +318,71 @@ def _prefix_length(path: Path, compressed: bool) -> int:
     return 0
 
 
+PIECE_ROWS = 300_000  # kept lines per piece of assembly work: ~0.25 s of one core
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Some of a file's invocations: the kept lines with rowid in (after, until], whole segments."""
+
+    src: int
+    file: LogFile
+    table: str
+    after: int
+    until: int | None
+    start_pos: int  # the byte position where the piece starts (the end of the REPORT before it)
+    seg_offset: int  # REPORTs before the piece
+    prefix: int
+
+
+class _Work:
+    """The files still to read and the pieces ready to assemble, shared by the worker threads."""
+
+    def __init__(self, files: list[tuple[int, LogFile]]) -> None:
+        self._files = deque(files)
+        self._pieces: deque[_Piece] = deque()
+        self._reading = 0
+        self._left: dict[str, int] = {}
+        self._ready = threading.Condition()
+        self.rejected = 0
+        self.problems: list[tuple[str, str]] = []
+
+    def take(self) -> _Piece | tuple[int, LogFile] | None:
+        with self._ready:
+            while True:
+                if self._pieces:
+                    return self._pieces.popleft()
+                if self._files:
+                    self._reading += 1
+                    return self._files.popleft()
+                if not self._reading:
+                    return None
+                self._ready.wait()
+
+    def read_done(self, pieces: list[_Piece]) -> None:
+        with self._ready:
+            self._reading -= 1
+            if pieces:
+                self._left[pieces[0].table] = len(pieces)
+                self._pieces.extend(pieces)
+            self._ready.notify_all()
+
+    def piece_done(self, piece: _Piece) -> bool:
+        """True for the last piece of its file: its table can go."""
+        with self._ready:
+            self._left[piece.table] -= 1
+            return self._left[piece.table] == 0
+
+    def failed(self, shown: str, reason: str) -> None:
+        with self._ready:
+            if (shown, reason) not in self.problems:
+                self.problems.append((shown, reason))
+
+    def add_rejected(self, n: int) -> None:
+        with self._ready:
+            self.rejected += n
+
+
 class LogStore:
     """A DuckDB database of one analysis, in a temporary folder removed on close."""
 
@@ -327,7 +396,10 @@ class LogStore:
         self.threads = threads or max(1, os.cpu_count() or 1)
         spill = str(Path(self._dir) / "spill").replace("'", "''")
         self.con.execute(f"SET memory_limit = '{memory_limit}'; SET threads = {self.threads}; "
-                         f"SET temp_directory = '{spill}'; SET preserve_insertion_order = true;")
+                         f"SET temp_directory = '{spill}'; SET preserve_insertion_order = true; "
+                         # an in-memory database checkpoints too: creating and dropping each file's kept lines
+                         # would set one off in the middle of an insert (a second of compressing, measured)
+                         "SET checkpoint_threshold = '1TB';")
         self.con.execute("CREATE TABLE files (src INTEGER, path VARCHAR, function VARCHAR, file_version VARCHAR, "
                          "layout VARCHAR)")
         self.con.execute(f"CREATE TABLE invocations ({_COLUMNS})")
@@ -347,58 +419,93 @@ class LogStore:
 
     # -- stage 1 ----------------------------------------------------------------------------------------------
     def ingest(self, files: Sequence[LogFile]) -> None:
-        import duckdb
+        """Read every file into the invocations table, on ``threads`` Python threads with a cursor each.
 
+        A text file is two kinds of work: reading it (its kept lines stored in a table; sequential, because of the
+        running byte count) and assembling its invocations from that table, in pieces that end at a REPORT (a
+        piece holds whole invocations, so pieces are independent). Pieces run before the next file is read: the
+        stored lines are freed sooner, and an idle thread always finds a piece to take, so a large file read last
+        does not leave the other core idle for its whole assembly.
+        """
         if not files:
             return
         start = self._files
         self.con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
                              [[start + i, str(f.path), f.function, f.version, f.layout] for i, f in enumerate(files)])
         self._files += len(files)
-        # Largest file first: one file is one thread's work, so this keeps both cores busy until the end.
-        jobs = sorted(enumerate(files, start), key=lambda job: -_size(job[1].path))
-
-        def one(job: tuple[int, LogFile]) -> tuple[int, list[tuple[str, str]]]:
-            src, f = job
-            cursor = self.con.cursor()
-            try:
-                if f.layout == "events":
-                    self._ingest_events(cursor, src, f)
-                    return 0, []
-                return self._ingest_text(cursor, src, f), []
-            except duckdb.Error as exc:
-                return 0, [(f.shown, _duckdb_reason(exc))]
-            finally:
-                cursor.close()
-
-        workers = min(self.threads, len(jobs)) or 1
+        # `threads` is database-wide: one DuckDB thread per statement (each is sequential within its file, a
+        # streaming window), and the parallelism comes from the Python threads. assemble() restores the setting.
+        self.con.execute("SET threads = 1")
+        # Largest file first: the last files read are the small ones, so both cores stay busy until the end.
+        work = _Work(sorted(enumerate(files, start), key=lambda job: -_size(job[1].path)))
+        workers = min(self.threads, len(files)) or 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for rejected, problems in pool.map(one, jobs):
-                self._rejected += rejected
-                self._problems.extend(problems)
+            for _ in pool.map(lambda _: self._work(work), range(workers)):
+                pass
+        self._rejected += work.rejected
+        self._problems.extend(work.problems)
 
-    def _ingest_text(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> int:
-        rejects, scans = f"rejects_{src}", f"reject_scans_{src}"
-        # `threads` is database-wide: one DuckDB thread per query, and the parallelism comes from one file per
-        # Python thread (the running byte count is sequential within a file). assemble() restores the setting.
-        cursor.execute("SET threads = 1")
+    def _work(self, work: _Work) -> None:
+        import duckdb
+
+        cursor = self.con.cursor()
+        try:
+            while (task := work.take()) is not None:
+                if isinstance(task, _Piece):
+                    try:
+                        self._assemble_piece(cursor, task)
+                    except duckdb.Error as exc:
+                        work.failed(task.file.shown, _duckdb_reason(exc))
+                    finally:
+                        if work.piece_done(task):
+                            cursor.execute(f"DROP TABLE IF EXISTS {task.table}")
+                    continue
+                src, f = task
+                pieces: list[_Piece] = []
+                try:
+                    if f.layout == "events":
+                        self._ingest_events(cursor, src, f)
+                    else:
+                        pieces = self._read_text(cursor, src, f, work)
+                except duckdb.Error as exc:
+                    work.failed(f.shown, _duckdb_reason(exc))
+                    cursor.execute(f"DROP TABLE IF EXISTS kept_{src}")
+                work.read_done(pieces)
+        finally:
+            cursor.close()
+
+    def _read_text(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile, work: _Work) -> list[_Piece]:
+        rejects, scans, kept = f"rejects_{src}", f"reject_scans_{src}", f"kept_{src}"
         prefix = _prefix_length(f.path, f.compressed)
-        # Two statements, not one: after the filter a chunk of 2,048 lines keeps only the ~15 % that matter, and
-        # DuckDB would run every later expression once per such small chunk. Stored first, the kept lines are
-        # read back in full chunks (measured on a 239 MB log: 1.85 s in one statement, 1.08 s in two).
-        kept = f"kept_{src}"
-        cursor.execute(f"CREATE TEMP TABLE {kept} AS {_KEPT_FROM_TEXT}", {
+        # Stored, then read back: after the filter a chunk of 2,048 lines keeps only the ~15 % that matter, and
+        # DuckDB would run every later expression once per such small chunk. Read back from a table, the kept
+        # lines come in full chunks (measured on a 239 MB log: 1.85 s in one statement, 1.08 s in two).
+        cursor.execute(f"CREATE TABLE {kept} AS {_KEPT_FROM_TEXT}", {
             "path": str(f.path), "prefix": prefix, "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
             "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
             "compression": "gzip" if f.compressed else "none",
         })
-        try:
-            cursor.execute(_ingest_sql(f"SELECT '' AS stream, 0 AS ord, NULL::TIMESTAMP AS ts, * FROM {kept}", ""), {
-                "src": src, "function": f.function, "file_version": f.version, "prefix": prefix})
-        finally:
-            cursor.execute(f"DROP TABLE {kept}")
         row = cursor.execute(f"SELECT count(*) FROM {rejects}").fetchone()
-        return int(row[0]) if row else 0
+        work.add_rejected(int(row[0]) if row else 0)
+        # Pieces of about PIECE_ROWS kept lines, each ending at a REPORT. The table's rowid is its insertion
+        # order, which is the file's order (one thread wrote it).
+        cuts = cursor.execute(f"""
+            SELECT rowid, pos, n FROM (
+              SELECT rowid, pos, row_number() OVER (ORDER BY rowid) AS n, count(*) OVER () AS total FROM {kept} WHERE kind = 1)
+            WHERE n % {PIECE_ROWS // 2} = 0 AND n < total - {PIECE_ROWS // 4}""").fetchall()
+        bounds = [(-1, 0, 0), *((int(r), int(p), int(n)) for r, p, n in cuts)]
+        pieces = []
+        for i, (after, start_pos, seg_offset) in enumerate(bounds):
+            until = bounds[i + 1][0] if i + 1 < len(bounds) else None
+            pieces.append(_Piece(src, f, kept, after, until, start_pos, seg_offset, prefix))
+        return pieces
+
+    def _assemble_piece(self, cursor: duckdb.DuckDBPyConnection, piece: _Piece) -> None:
+        where = f"rowid > {piece.after}" + (f" AND rowid <= {piece.until}" if piece.until is not None else "")
+        sql = _ingest_sql(f"SELECT '' AS stream, 0 AS ord, NULL::TIMESTAMP AS ts, * FROM {piece.table} WHERE {where}",
+                          "", piece.start_pos, piece.seg_offset)
+        cursor.execute(sql, {"src": piece.src, "function": piece.file.function, "file_version": piece.file.version,
+                             "prefix": piece.prefix})
 
     def request_lines(self, files: Sequence[LogFile], request_id: str) -> list[tuple[str, str]]:
         """(file, line) of one invocation, in order: the lines of its segment (START … REPORT within one stream),
