@@ -1,19 +1,21 @@
 """Log records in DuckDB: lines are read, classified and assembled into invocations by SQL, never by a Python loop.
 
-One query per input file, streamed from end to end (nothing is grouped or sorted, so memory does not grow with the
-file):
+Per text file, two kinds of statement, each streamed from end to end (nothing is grouped or sorted, so memory does
+not grow with the file beyond the lines kept):
 
-1. Each line is read by DuckDB's CSV reader (one line = one value, no quoting) and gets a kind and its byte
-   position (a running sum, which DuckDB streams in file order). Only the lines that matter pass: REPORT (kind 1),
-   START (2) and the few others that say something about an invocation (3: errors, timeouts, init and platform
-   records); application lines are dropped after their bytes are counted.
-2. Within one log stream an execution environment handles one invocation at a time, and REPORT is its last line,
-   so the kept lines after one REPORT, up to and including the next, are one invocation (a segment). Running
-   counts and "the last START / error seen" are carried down the kept lines; only the REPORT rows (and each
-   stream's last row) stay, and the difference to the previous one gives the invocation's own bytes and errors.
+1. Reading: each line is read by DuckDB's CSV reader (one line = one value, no quoting) and gets a kind and its
+   byte position (a running sum, which DuckDB streams in file order). Only the lines that matter are stored:
+   REPORT (kind 1), START (2, or 4 when reduced to its request ID) and the few others that may say an invocation
+   failed (3: errors, timeouts, crashes); application lines are dropped after their bytes are counted.
+2. Assembling, in pieces of whole invocations: within one log stream an execution environment handles one
+   invocation at a time, and REPORT is its last line, so the kept lines after one REPORT, up to and including the
+   next, are one invocation (a segment). Each kept line is reduced to its facts, running counts and "the last
+   version / error seen" are carried down the lines; only the REPORT rows (and each stream's last row) stay, and
+   the difference to the previous one gives the invocation's own bytes and errors.
 
-Files run in parallel, one per Python thread with its own cursor, because each query is sequential within a file.
-The database is in memory; DuckDB's ``memory_limit`` bounds it and it spills to a temporary folder.
+Files and pieces run in parallel on Python threads with a cursor each (each statement is sequential within its
+file). `aws logs filter-log-events` output is one statement per file, partitioned by log stream. The database is
+in memory; DuckDB's ``memory_limit`` bounds it and it spills to a temporary folder.
 """
 
 from __future__ import annotations
