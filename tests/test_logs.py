@@ -230,3 +230,48 @@ def test_corpus_free_folder_without_logs_is_a_usage_error(tmp_path: Path) -> Non
     (tmp_path / "notes.md").write_text("# not a log\n")
     result = CliRunner().invoke(main, ["logs", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_invocations_assembled_in_pieces_are_the_ones_assembled_in_one(tmp_path: Path) -> None:
+    """A large file is assembled in pieces that end at a REPORT: bytes, versions, errors, timeouts, cold starts and
+    the cut-off invocation at the end come out the same as from one piece."""
+    from lambdoctor.logs.sources import LogFile
+    from lambdoctor.logs.store import LogStore
+
+    lines = []
+    for i in range(60):
+        rid = f"{i:08x}-0000-4000-8000-000000000000"
+        ts = f"2026-11-01T10:{i // 60:02d}:{i % 60:02d}.000Z"
+        version = "$LATEST" if i % 7 else str(i)  # a START naming another version is kept whole
+        if i % 5 == 0:
+            lines.append(f"{ts} INIT_START Runtime Version: python:3.12.v30")
+        lines.append(f"{ts} START RequestId: {rid} Version: {version}")
+        lines += [f"{ts} [INFO]\t{ts}\t{rid}\tworking on item {i}", f"{ts} print line {'x' * i}"]
+        status = ""
+        if i % 11 == 3:
+            lines.append(f"{ts} [ERROR]\t{ts}\t{rid}\tdownstream said no")
+        if i % 13 == 4:
+            lines.append(f"{ts} [ERROR] KeyError: 'order_id'\rTraceback (most recent call last):")
+            status = "\tStatus: error\tError Type: KeyError"
+        if i % 17 == 5:
+            lines.append(f"{ts} {ts} {rid} Task timed out after 3.00 seconds")
+        init = f"\tInit Duration: {100 + i}.50 ms" if i % 5 == 0 else ""
+        lines += [f"{ts} END RequestId: {rid}",
+                  f"{ts} REPORT RequestId: {rid}\tDuration: {i}.25 ms\tBilled Duration: {i + 1} ms\t"
+                  f"Memory Size: 256 MB\tMax Memory Used: {60 + i} MB{init}{status}\t", ""]
+    lines.append("2026-11-01T11:00:00.000Z START RequestId: ffffffff-0000-4000-8000-000000000000 Version: $LATEST")
+    (tmp_path / "worker.log").write_text("\n".join(lines) + "\n")
+    files = [LogFile(tmp_path / "worker.log", "worker", "text")]
+
+    def table(piece_rows: int) -> tuple[int, list[tuple[Any, ...]]]:
+        with LogStore(piece_rows=piece_rows) as store:
+            store.ingest(files)
+            store.assemble()
+            return store.pieces, store.con.execute("SELECT * FROM invocations ORDER BY seg").fetchall()
+
+    (one_piece, whole), (pieces, pieced) = table(1_000_000), table(10)
+    assert (one_piece, pieces) == (1, 12)
+    assert pieced == whole
+    assert len(whole) == 61 and whole[-1][2] == "ffffffff-0000-4000-8000-000000000000"  # the cut-off START
+    # every message's bytes and its newline, without the export's timestamp prefix (25 bytes)
+    assert sum(row[13] for row in whole) == sum(len(line) - 25 + 1 for line in lines if line)

@@ -347,6 +347,7 @@ class _Work:
         self._left: dict[str, int] = {}
         self._ready = threading.Condition()
         self.rejected = 0
+        self.pieces = 0
         self.problems: list[tuple[str, str]] = []
 
     def take(self) -> _Piece | tuple[int, LogFile] | None:
@@ -365,6 +366,7 @@ class _Work:
         with self._ready:
             self._reading -= 1
             if pieces:
+                self.pieces += len(pieces)
                 self._left[pieces[0].table] = len(pieces)
                 self._pieces.extend(pieces)
             self._ready.notify_all()
@@ -388,7 +390,7 @@ class _Work:
 class LogStore:
     """A DuckDB database of one analysis, in a temporary folder removed on close."""
 
-    def __init__(self, memory_limit: str = "600MB", threads: int | None = None) -> None:
+    def __init__(self, memory_limit: str = "600MB", threads: int | None = None, piece_rows: int = PIECE_ROWS) -> None:
         import os
 
         import duckdb
@@ -405,6 +407,8 @@ class LogStore:
         self.con.execute("CREATE TABLE files (src INTEGER, path VARCHAR, function VARCHAR, file_version VARCHAR, "
                          "layout VARCHAR)")
         self.con.execute(f"CREATE TABLE invocations ({_COLUMNS})")
+        self.piece_rows = max(4, piece_rows)
+        self.pieces = 0  # pieces of assembly work run so far
         self._rejected = 0
         self._problems: list[tuple[str, str]] = []
         self._files = 0
@@ -446,6 +450,7 @@ class LogStore:
                 pass
         self._rejected += work.rejected
         self._problems.extend(work.problems)
+        self.pieces += work.pieces
 
     def _work(self, work: _Work) -> None:
         import duckdb
@@ -489,12 +494,12 @@ class LogStore:
         })
         row = cursor.execute(f"SELECT count(*) FROM {rejects}").fetchone()
         work.add_rejected(int(row[0]) if row else 0)
-        # Pieces of about PIECE_ROWS kept lines, each ending at a REPORT. The table's rowid is its insertion
+        # Pieces of about `piece_rows` kept lines, each ending at a REPORT. The table's rowid is its insertion
         # order, which is the file's order (one thread wrote it).
         cuts = cursor.execute(f"""
             SELECT rowid, pos, n FROM (
               SELECT rowid, pos, row_number() OVER (ORDER BY rowid) AS n, count(*) OVER () AS total FROM {kept} WHERE kind = 1)
-            WHERE n % {PIECE_ROWS // 2} = 0 AND n < total - {PIECE_ROWS // 4}""").fetchall()
+            WHERE n % {self.piece_rows // 2} = 0 AND n < total - {self.piece_rows // 4}""").fetchall()
         bounds = [(-1, 0, 0), *((int(r), int(p), int(n)) for r, p, n in cuts)]
         pieces = []
         for i, (after, start_pos, seg_offset) in enumerate(bounds):
