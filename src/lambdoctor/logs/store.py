@@ -70,19 +70,23 @@ _READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR', 'padding': 'VARCHAR
   max_line_size=$max_line, store_rejects=true, rejects_table=$rejects, rejects_scan=$rejects_scan,
   compression=$compression)"""
 
-# -- stage 1: the lines that matter, in order, with their byte position --------------------------------------------
-# Only REPORT (1), START (2) and the lines that may say an invocation failed (3) pass the filter. The byte position
-# is a running sum over all lines, which DuckDB streams in file order.
-# Columns: stream, ord (order within the stream), pos, kind, line, ts.
+# The request ID of `START RequestId: <id> Version: $LATEST`, the START of nearly every text log.
+_PLAIN_START = "ends_with(line, ' Version: $LATEST') AND contains(line, 'START RequestId: ')"
+_PLAIN_START_RID = ("substr(line, strpos(line, 'START RequestId: ') + 17, "
+                    "strlen(line) - strpos(line, 'START RequestId: ') - 33)")
+
+# -- reading: the lines that matter, in order, with their byte position ---------------------------------------------
+# Only REPORT (1), START (2) and the lines that may say an invocation failed (3) pass the filter; a plain START is
+# stored as its request ID alone (4). The byte position is a running sum over all lines, which DuckDB streams in file
+# order. Columns: pos, kind, line (the stream, the order within it and the time are added when read back).
 _KEPT_FROM_TEXT = f"""
 SELECT pos, CASE WHEN plain_start THEN 4 ELSE kind END AS kind,
-  CASE WHEN plain_start THEN substr(line, strpos(line, 'START RequestId: ') + 17, strlen(line) - strpos(line, 'START RequestId: ') - 33)
-       ELSE line END AS line
+  CASE WHEN plain_start THEN {_PLAIN_START_RID} ELSE line END AS line
 FROM (
-SELECT line, kind, kind = 2 AND ends_with(line, ' Version: $LATEST') AS plain_start,
+SELECT line, kind, kind = 2 AND {_PLAIN_START} AS plain_start,
   CAST(sum(nbytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS pos
 FROM (
-  SELECT line, NULL::TIMESTAMP AS ts, {_KIND} AS kind,
+  SELECT line, {_KIND} AS kind,
     -- a line the export prefixed with its timestamp counts without it; a message's continuation lines have
     -- none (an ISO date starts with 2, epoch milliseconds with 1: one byte compared, not a pattern)
     strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN least($prefix, strlen(line)) ELSE 0 END AS nbytes
@@ -102,16 +106,15 @@ SELECT * FROM (
 ) WHERE kind > 0
 """
 
-# -- stage 2: each kept line's facts ----------------------------------------------------------------------------
-# `START RequestId: <id> Version: <v>` (text) or a platform.start record (JSON). The version is '' when a START
-# names none, so that it still replaces the previous START's version down the window.
-_START = r"""CASE
-  WHEN ends_with(line, ' Version: $LATEST') AND contains(line, 'START RequestId: ') THEN struct_pack(
-    rid := substr(line, strpos(line, 'START RequestId: ') + 17, strlen(line) - strpos(line, 'START RequestId: ') - 33),
-    version := '$LATEST')
+# -- assembling, first: each kept line's facts -------------------------------------------------------------------
+# `START RequestId: <id> Version: <v>` (text; `filter-log-events` messages keep their START whole) or a platform.start
+# record (JSON). The version is '' when a START names none, so that it still replaces the previous START's version
+# down the window.
+_START = rf"""CASE
+  WHEN {_PLAIN_START} THEN struct_pack(rid := {_PLAIN_START_RID}, version := '$LATEST')
   WHEN contains(line, '"type":"platform.start"') THEN struct_pack(
-    rid := json_extract_string(substr(line, strpos(line, '{')), '$.record.requestId'),
-    version := coalesce(json_extract_string(substr(line, strpos(line, '{')), '$.record.version'), ''))
+    rid := json_extract_string(substr(line, strpos(line, '{{')), '$.record.requestId'),
+    version := coalesce(json_extract_string(substr(line, strpos(line, '{{')), '$.record.version'), ''))
   ELSE struct_pack(
     rid := split_part(split_part(substr(line, strpos(line, 'START RequestId: ') + 17, 100), ' ', 1), chr(9), 1),
     version := CASE WHEN contains(line, 'Version: ')
@@ -192,7 +195,7 @@ _REPORT_TIME = r"""coalesce(ts,
          WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
     CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)"""
 
-# -- stage 3: the lines after one REPORT up to the next → one invocation -------------------------------------------
+# -- assembling, then: the lines after one REPORT up to the next → one invocation ----------------------------------
 # Within one log stream an execution environment handles one invocation at a time and REPORT is its last line, so
 # the kept lines between two REPORTs belong to the second. No grouping and no sort: running counts and "the last
 # value seen" are carried down the stream (streaming windows), only the REPORT rows and each stream's last row are
@@ -423,7 +426,7 @@ class LogStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- stage 1 ----------------------------------------------------------------------------------------------
+    # -- reading and assembling ---------------------------------------------------------------------------------
     def ingest(self, files: Sequence[LogFile]) -> None:
         """Read every file into the invocations table, on ``threads`` Python threads with a cursor each.
 
@@ -477,7 +480,8 @@ class LogStore:
                 except duckdb.Error as exc:
                     work.failed(f.shown, _duckdb_reason(exc))
                     cursor.execute(f"DROP TABLE IF EXISTS kept_{src}")
-                work.read_done(pieces)
+                finally:  # whatever happened, a thread waiting for this file's pieces must wake up
+                    work.read_done(pieces)
         finally:
             cursor.close()
 
@@ -561,7 +565,7 @@ class LogStore:
         cursor.execute(_ingest_sql(_KEPT_FROM_EVENTS.replace("__SOURCE__", source), "PARTITION BY stream ORDER BY ord"),
                        {"src": src, "function": f.function, "file_version": f.version, "prefix": 0})
 
-    # -- stage 2 ----------------------------------------------------------------------------------------------
+    # -- once every file is in: duplicates and counts --------------------------------------------------------------
     def assemble(self) -> IngestReport:
         con = self.con
         con.execute(f"SET threads = {self.threads}")
