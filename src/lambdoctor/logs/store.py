@@ -46,8 +46,9 @@ MAX_LINE_BYTES = 2 * 1024 * 1024  # a CloudWatch event is at most 1 MB (256 KB b
 # Application lines (most of a log) fail four tests and are dropped. INIT_*/RESTORE_* lines and platform records
 # other than start/report say nothing an invocation row holds, so they are dropped too. One test per WHEN: an OR
 # of two tests costs more than two WHENs. A needle longer than 8 bytes is found by memchr on its first byte, so it
-# starts with a byte that is rare in log text: `k timed out`, not `Task timed out` (every exported line has a `T`
-# in its timestamp; measured 35 % faster on the generated log).
+# starts with a byte that is rare in log text: `k timed out`, not `Task timed out`, since every exported line has a
+# `T` in its timestamp (on the generated log that test alone runs 35 % faster, the whole read 3.7 %). A line it
+# catches that is no timeout (`network timed out`) is only kept: its failure facts below are all false.
 _KIND = r"""
 CASE
   WHEN contains(line, 'RequestId: ') THEN
