@@ -275,3 +275,18 @@ def test_invocations_assembled_in_pieces_are_the_ones_assembled_in_one(tmp_path:
     assert len(whole) == 61 and whole[-1][2] == "ffffffff-0000-4000-8000-000000000000"  # the cut-off START
     # every message's bytes and its newline, without the export's timestamp prefix (25 bytes)
     assert sum(row[13] for row in whole) == sum(len(line) - 25 + 1 for line in lines if line)
+
+
+def test_a_line_that_says_timed_out_without_being_a_lambda_timeout_changes_nothing(tmp_path: Path) -> None:
+    # Timeouts are looked for by `k timed out` (a cheap needle); `network timed out` matches it too.
+    rid = "7a6b5c4d-1111-4222-8333-944445555666"
+    lines = [f"START RequestId: {rid} Version: $LATEST", "[WARNING]\tupstream network timed out, retrying",
+             f"END RequestId: {rid}",
+             f"REPORT RequestId: {rid}\tDuration: 12.00 ms\tBilled Duration: 12 ms\tMemory Size: 128 MB"
+             "\tMax Memory Used: 60 MB\t"]
+    (tmp_path / "fn.log").write_text("\n".join(lines) + "\n")
+    code, doc = logs(str(tmp_path / "fn.log"))
+    assert code == 0
+    [stats] = doc["functions"]
+    assert (stats["invocations"], stats["timeouts"], stats["errors"], stats["error_lines_in_success"]) == (1, 0, 0, 0)
+    assert stats["log_bytes"] == sum(len(line) + 1 for line in lines)
