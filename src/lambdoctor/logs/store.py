@@ -502,11 +502,16 @@ class LogStore:
         row = cursor.execute(f"SELECT count(*) FROM {rejects}").fetchone()
         work.add_rejected(int(row[0]) if row else 0)
         # Pieces of about `piece_rows` kept lines, each ending at a REPORT. The table's rowid is its insertion
-        # order, which is the file's order (one thread wrote it).
+        # order, which is the file's order (one thread wrote it, and one thread scans it back in that order). A
+        # running count is a streaming window; row_number() OVER (ORDER BY rowid) sorted the REPORTs (23 ms against
+        # 2 ms on 280 k of them).
+        row = cursor.execute(f"SELECT count(*) FROM {kept} WHERE kind = 1").fetchone()
+        reports = int(row[0]) if row else 0
         cuts = cursor.execute(f"""
             SELECT rowid, pos, n FROM (
-              SELECT rowid, pos, row_number() OVER (ORDER BY rowid) AS n, count(*) OVER () AS total FROM {kept} WHERE kind = 1)
-            WHERE n % {self.piece_rows // 2} = 0 AND n < total - {self.piece_rows // 4}""").fetchall()
+              SELECT rowid, pos, count(*) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n
+              FROM {kept} WHERE kind = 1)
+            WHERE n % {self.piece_rows // 2} = 0 AND n < {reports - self.piece_rows // 4}""").fetchall()
         bounds = [(-1, 0, 0), *((int(r), int(p), int(n)) for r, p, n in cuts)]
         pieces = []
         for i, (after, start_pos, seg_offset) in enumerate(bounds):
@@ -602,7 +607,9 @@ class LogStore:
               count(*) FILTER (WHERE cold_start) AS cold_starts,
               quantile_cont(duration_ms, [0.5, 0.9, 0.99]) AS d, max(duration_ms) AS dmax,
               sum(billed_ms) AS billed_total, avg(billed_ms) AS billed_mean,
-              mode(memory_mb) AS memory_mb, list(DISTINCT memory_mb ORDER BY memory_mb) AS sizes,
+              -- the distinct sizes and versions as histogram keys: a hash table per function, where
+              -- list(DISTINCT … ORDER BY …) sorts every row (27 against 16 ms on 1.26 M invocations)
+              mode(memory_mb) AS memory_mb, map_keys(histogram(memory_mb)) AS sizes,
               quantile_cont(max_memory_used_mb, [0.5, 0.99]) AS m, max(max_memory_used_mb) AS mmax,
               quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.95]) FILTER (WHERE cold_start) AS i,
               count(*) FILTER (WHERE status = 'timeout') AS timeouts,
@@ -612,7 +619,7 @@ class LogStore:
               count(*) FILTER (WHERE status = 'success' AND error_lines > 0) AS err_invocations,
               min(time) AS first, max(time) AS last,
               max(timed_out_after_s) AS timeout_s,
-              list(DISTINCT version ORDER BY version) FILTER (WHERE version IS NOT NULL) AS versions
+              map_keys(histogram(version)) AS versions
             FROM invocations WHERE NOT partial AND NOT unparsed
             GROUP BY function ORDER BY function""").fetchall()
         extra = dict(self.con.execute("""
@@ -627,7 +634,7 @@ class LogStore:
                 duration_ms=_q(("p50", "p90", "p99"), d) | {"max": _f(dmax)},
                 billed_ms_total=int(billed_total or 0), billed_ms_mean=_f(billed_mean),
                 memory_mb=int(memory) if memory is not None else None,
-                memory_sizes=tuple(int(s) for s in sizes or () if s is not None),
+                memory_sizes=tuple(sorted(int(s) for s in sizes or () if s is not None)),
                 max_memory_used_mb=_q(("p50", "p99"), m) | {"max": _f(mmax)},
                 init_ms=_q(("p50", "p95"), i),
                 timeouts=int(timeouts), out_of_memory=int(oom), errors=int(errors),
@@ -636,7 +643,7 @@ class LogStore:
                 first=first.isoformat(timespec="milliseconds") + "Z" if first else None,
                 last=last.isoformat(timespec="milliseconds") + "Z" if last else None,
                 timeout_seconds_seen=_f(timeout_s), partial=int(more["partial"] or 0),
-                versions=tuple(versions or ()),
+                versions=tuple(sorted(v for v in versions or () if v is not None)),
                 span_seconds=(last - first).total_seconds() if first and last else None,
             ))
         for fn, more in sorted(extra.items()):  # functions with only cut-off invocations
