@@ -277,6 +277,30 @@ def test_invocations_assembled_in_pieces_are_the_ones_assembled_in_one(tmp_path:
     assert sum(row[13] for row in whole) == sum(len(line) - 25 + 1 for line in lines if line)
 
 
+def test_the_last_files_are_read_before_ready_pieces_are_assembled() -> None:
+    # A file's pieces cannot start before its reading ends: with pieces always first, the other core sat idle while
+    # the last file was read. Before the last files, pieces go first (their stored lines are freed sooner).
+    from lambdoctor.logs.sources import LogFile
+    from lambdoctor.logs.store import _Piece, _Work
+
+    files = [(i, LogFile(Path(f"{i}.log"), "fn", "text")) for i in range(3)]
+    work = _Work(list(files), eager=1)
+
+    def piece(src: int) -> _Piece:
+        return _Piece(src, files[src][1], f"kept_{src}", -1, None, 0, 0, 0)
+
+    assert work.take() == files[0]
+    work.read_done([piece(0)])
+    assert work.take() == piece(0)  # two files left to read: the ready piece first
+    assert work.take() == files[1]
+    work.read_done([piece(1)])
+    assert work.take() == files[2]  # the last file: read before the ready piece
+    assert work.take() == piece(1)
+    work.read_done([])
+    assert work.take() is None
+    assert work.pieces == 2
+
+
 def test_a_line_that_says_timed_out_without_being_a_lambda_timeout_changes_nothing(tmp_path: Path) -> None:
     # Timeouts are looked for by `k timed out` (a cheap needle); `network timed out` matches it too.
     rid = "7a6b5c4d-1111-4222-8333-944445555666"
