@@ -1,4 +1,5 @@
-"""Benchmark `lambdoctor logs` on generated text logs against `grep -c REPORT` and a plain Python line loop.
+"""Benchmark `lambdoctor logs` on generated text logs against `grep -c REPORT`, a plain Python line loop and the
+one DuckDB query that issue 5 quotes for scale (count, cold starts, timeouts, p50/p99 duration, max memory).
 
 Each tool runs in its own process; wall time and peak RSS (of the process and its children) are measured.
 The package is byte-compiled first, as `pip install` leaves it: with PYTHONDONTWRITEBYTECODE set (as on the
@@ -31,7 +32,6 @@ for path in sorted(Path(sys.argv[1]).glob("*.log")):
 print(n)
 """
 
-
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -46,6 +46,7 @@ def main() -> None:
                             str(OUT / "logs-report.json")],
         "grep -c REPORT": ["sh", "-c", f"cat {folder}/*.log | grep -c REPORT"],
         "python line loop": [PY, "-c", LOOP, str(folder)],
+        "duckdb one query": [PY, str(ROOT / "bench" / "logs_one_query.py"), str(folder)],
     }
     results = {}
     for name, cmd in tools.items():
