@@ -327,7 +327,8 @@ def _prefix_length(path: Path, compressed: bool) -> int:
     return 0
 
 
-PIECE_ROWS = 300_000  # kept lines per piece of assembly work: ~0.25 s of one core
+PIECE_ROWS = 600_000  # kept lines per piece of assembly work: ~0.45 s of one core (300,000 made 9 pieces of the
+# 1 GB set instead of 5: 86 ms more CPU and 27 ms more wall, median of 10 alternating runs)
 
 
 @dataclass(frozen=True)
@@ -611,8 +612,11 @@ class LogStore:
 
     # -- questions ----------------------------------------------------------------------------------------------
     def function_stats(self) -> list[FunctionStats]:
+        # One pass: the statistics of the counted invocations and, for every invocation of a function (cut-off and
+        # unparsed ones too), its log bytes and cut-off starts (a second scan took 20 ms of the 1 GB set's 0.14 s).
         rows = self.con.execute(r"""
-            SELECT function,
+            SELECT function, NOT partial AND NOT unparsed AS counted, sum(log_bytes) AS bytes,
+              count(*) FILTER (WHERE partial AND request_id IS NOT NULL) + sum(lost_starts) AS cut_off,
               count(*) AS invocations,
               count(*) FILTER (WHERE cold_start) AS cold_starts,
               quantile_cont(duration_ms, [0.5, 0.9, 0.99]) AS d, max(duration_ms) AS dmax,
@@ -630,15 +634,19 @@ class LogStore:
               min(time) AS first, max(time) AS last,
               max(timed_out_after_s) AS timeout_s,
               map_keys(histogram(version)) AS versions
-            FROM invocations WHERE NOT partial AND NOT unparsed
-            GROUP BY function ORDER BY function""").fetchall()
-        extra = dict(self.con.execute("""
-            SELECT function, struct_pack(bytes := sum(log_bytes), partial := count(*) FILTER (WHERE partial AND
-                   request_id IS NOT NULL) + sum(lost_starts)) FROM invocations GROUP BY function""").fetchall())
+            FROM invocations
+            GROUP BY function, counted ORDER BY function""").fetchall()
+        extra: dict[str, dict[str, int]] = {}
+        for fn, _, log_bytes, cut_off, *_rest in rows:
+            more = extra.setdefault(fn, {"bytes": 0, "partial": 0})
+            more["bytes"] += int(log_bytes or 0)
+            more["partial"] += int(cut_off or 0)
         out: list[FunctionStats] = []
-        for (fn, n, cold, d, dmax, billed_total, billed_mean, memory, sizes, m, mmax, i, timeouts, oom, errors,
-             err_lines, err_inv, first, last, timeout_s, versions) in rows:
-            more = extra.get(fn, {"bytes": 0, "partial": 0})
+        for (fn, counted, _, _, n, cold, d, dmax, billed_total, billed_mean, memory, sizes, m, mmax, i, timeouts,
+             oom, errors, err_lines, err_inv, first, last, timeout_s, versions) in rows:
+            if not counted:
+                continue
+            more = extra[fn]
             out.append(FunctionStats(
                 function=fn, invocations=int(n), cold_starts=int(cold),
                 duration_ms=_q(("p50", "p90", "p99"), d) | {"max": _f(dmax)},
