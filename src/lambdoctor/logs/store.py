@@ -73,11 +73,6 @@ _READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR', 'padding': 'VARCHAR
   max_line_size=$max_line, store_rejects=true, rejects_table=$rejects, rejects_scan=$rejects_scan,
   compression=$compression)"""
 
-# The request ID of `START RequestId: <id> Version: $LATEST`, the START of nearly every text log.
-_PLAIN_START = "ends_with(line, ' Version: $LATEST') AND contains(line, 'START RequestId: ')"
-_PLAIN_START_RID = ("substr(line, strpos(line, 'START RequestId: ') + 17, "
-                    "strlen(line) - strpos(line, 'START RequestId: ') - 33)")
-
 # -- reading: the lines that matter, in order, with their byte position ---------------------------------------------
 # Only REPORT (1), START (2) and the lines that may say an invocation failed (3) pass the filter, stored as they are.
 # The byte position is a running sum over all lines, which DuckDB streams in file order. Columns: pos, kind, line (the
@@ -85,17 +80,14 @@ _PLAIN_START_RID = ("substr(line, strpos(line, 'START RequestId: ') + 17, "
 # chunks the filter left a quarter full: cutting a plain START down to its request ID here cost more than storing the
 # whole line and cutting it when read back (0.962 s against 1.001 s on the 239 MB file, alternating runs).
 _KEPT_FROM_TEXT = f"""
-SELECT pos, kind, line
-FROM (
-SELECT line, kind,
-  CAST(sum(nbytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS pos
+SELECT CAST(sum(nbytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS pos, kind, line
 FROM (
   SELECT line, {_KIND} AS kind,
     -- a line the export prefixed with its timestamp counts without it; a message's continuation lines have
     -- none (an ISO date starts with 2, epoch milliseconds with 1: one byte compared, not a pattern)
     strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN least($prefix, strlen(line)) ELSE 0 END AS nbytes
   FROM {_READ_TEXT})
-QUALIFY kind > 0)
+QUALIFY kind > 0
 """
 
 # `aws logs filter-log-events` output interleaves streams; order inside each stream by time, then event ID.
@@ -111,9 +103,12 @@ SELECT * FROM (
 """
 
 # -- assembling, first: each kept line's facts -------------------------------------------------------------------
-# `START RequestId: <id> Version: <v>` (text; `filter-log-events` messages keep their START whole) or a platform.start
+# `START RequestId: <id> Version: <v>` (text and `filter-log-events` messages, stored whole) or a platform.start
 # record (JSON). The version is '' when a START names none, so that it still replaces the previous START's version
-# down the window.
+# down the window. `… Version: $LATEST` is the START of nearly every text log: its request ID is cut by position.
+_PLAIN_START = "ends_with(line, ' Version: $LATEST') AND contains(line, 'START RequestId: ')"
+_PLAIN_START_RID = ("substr(line, strpos(line, 'START RequestId: ') + 17, "
+                    "strlen(line) - strpos(line, 'START RequestId: ') - 33)")
 _START = rf"""CASE
   WHEN {_PLAIN_START} THEN struct_pack(rid := {_PLAIN_START_RID}, version := '$LATEST')
   WHEN contains(line, '"type":"platform.start"') THEN struct_pack(
@@ -362,14 +357,11 @@ class _Work:
     def take(self) -> _Piece | tuple[int, LogFile] | None:
         with self._ready:
             while True:
-                if self._files and len(self._files) <= self._eager:
+                if self._files and (not self._pieces or len(self._files) <= self._eager):
                     self._reading += 1
                     return self._files.popleft()
                 if self._pieces:
                     return self._pieces.popleft()
-                if self._files:
-                    self._reading += 1
-                    return self._files.popleft()
                 if not self._reading:
                     return None
                 self._ready.wait()
