@@ -9,12 +9,14 @@ from typing import Any
 
 from lambdoctor import __version__
 from lambdoctor.findings import Finding, redact
-from lambdoctor.rules import CATALOG_BY_ID, SYSTEM_RULES
+from lambdoctor.rules.system import SYSTEM_RULES
 
 SCHEMA_VERSION = "1.1"  # 1.1: "notes"
 
 
 def slug_of(rule_id: str) -> str:
+    from lambdoctor.rules import CATALOG_BY_ID  # every rule module: see finding_dict's `slugs`
+
     if rule_id in CATALOG_BY_ID:
         return CATALOG_BY_ID[rule_id].slug
     return SYSTEM_RULES.get(rule_id, ("", ""))[0]
@@ -24,10 +26,12 @@ def docs_of(rule_id: str) -> str:
     return f"docs/rules/{rule_id}.md"
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding, slugs: dict[str, str] | None = None) -> dict[str, Any]:
+    """``slugs``: the slugs of the only rules that can have fired, when a caller knows them (the log report), so
+    that the whole catalog is not loaded for them."""
     return {
         "rule": f.rule,
-        "slug": slug_of(f.rule),
+        "slug": slugs[f.rule] if slugs and f.rule in slugs else slug_of(f.rule),
         "severity": f.severity.label,
         "message": redact(f.message),
         "file": f.file,

@@ -13,6 +13,11 @@ from lambdoctor.findings import Finding
 from lambdoctor.logs.stats import FunctionStats
 from lambdoctor.reporters.json_report import finding_dict, summary
 from lambdoctor.reporters.terminal import render as render_findings
+from lambdoctor.rules.logs import LOG_RULES
+from lambdoctor.rules.system import SYSTEM_RULES
+
+# A log report's findings come from the LOG rules and SYS000 only.
+_LOG_SLUGS = {r.id: r.slug for r in LOG_RULES} | {rid: slug for rid, (slug, _) in SYSTEM_RULES.items()}
 
 LOGS_SCHEMA_VERSION = "1.0"
 COST_SCHEMA_VERSION = "1.0"
@@ -48,7 +53,7 @@ def render_logs_json(stats: Sequence[FunctionStats], findings: Sequence[Finding]
         "schema_version": LOGS_SCHEMA_VERSION,
         "tool": {"name": "lambdoctor", "version": __version__},
         "functions": [stats_dict(s) for s in stats],
-        "findings": [finding_dict(f) for f in findings],
+        "findings": [finding_dict(f, _LOG_SLUGS) for f in findings],
         "skipped_lines": skipped,
         "notes": list(notes),
         "summary": summary(findings, files, 0),
