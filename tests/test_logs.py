@@ -266,7 +266,6 @@ def test_invocations_assembled_in_pieces_are_the_ones_assembled_in_one(tmp_path:
     def table(piece_rows: int) -> tuple[int, list[tuple[Any, ...]]]:
         with LogStore(piece_rows=piece_rows) as store:
             store.ingest(files)
-            store.assemble()
             return store.pieces, store.con.execute("SELECT * FROM invocations ORDER BY seg").fetchall()
 
     (one_piece, whole), (pieces, pieced) = table(1_000_000), table(10)
@@ -290,13 +289,15 @@ def test_the_last_files_are_read_before_ready_pieces_are_assembled() -> None:
         return _Piece(src, files[src][1], f"kept_{src}", -1, None, 0, 0, 0)
 
     assert work.take() == files[0]
-    work.read_done([piece(0)])
+    assert work.read_done("fn", [piece(0)]) is False
     assert work.take() == piece(0)  # two files left to read: the ready piece first
+    assert work.piece_done(piece(0)) == (True, False)  # its file's table can go; the function has more files
     assert work.take() == files[1]
-    work.read_done([piece(1)])
+    assert work.read_done("fn", [piece(1)]) is False
     assert work.take() == files[2]  # the last file: read before the ready piece
     assert work.take() == piece(1)
-    work.read_done([])
+    assert work.read_done("fn", []) is False  # piece 1 is still being assembled
+    assert work.piece_done(piece(1)) == (True, True)  # now the function's invocations are all in
     assert work.take() is None
     assert work.pieces == 2
 

@@ -777,8 +777,7 @@ def _observed_durations(path: Path, function: str | None) -> tuple[float, ...]:
     for p in problems:
         click.echo(f"lambdoctor: {p.file}: {p.reason}", err=True)
     with LogStore() as store:
-        store.ingest(files)
-        store.assemble()
+        store.ingest(files, statistics=False)
         found = store.durations(function)
     if not found:
         click.echo(f"lambdoctor: no REPORT durations in {path}" + (f" for {function}" if function else ""),

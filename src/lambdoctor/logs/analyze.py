@@ -91,7 +91,7 @@ def analyze(paths: Sequence[Path], prices: PriceTable, *, function: str | None =
         else:
             with LogStore() as store:
                 store.ingest(files)
-                report = store.assemble()
+                report = store.report()
                 stats = store.function_stats()
                 hourly = store.hourly_counts() if always_on_usd is not None else {}
         for f in files:
