@@ -276,6 +276,38 @@ def test_invocations_assembled_in_pieces_are_the_ones_assembled_in_one(tmp_path:
     assert sum(row[13] for row in whole) == sum(len(line) - 25 + 1 for line in lines if line)
 
 
+def test_a_function_split_over_overlapping_files_is_finished_once_all_of_them_are_in(tmp_path: Path) -> None:
+    """Duplicates and statistics are taken per function by the worker thread that completes it: with the function's
+    invocations in two overlapping exports, in pieces, beside another function, they match one clean file."""
+    from lambdoctor.logs.sources import LogFile
+    from lambdoctor.logs.store import LogStore
+
+    def invocations(first: int, last: int) -> str:
+        out = []
+        for i in range(first, last):
+            rid, ts = f"{i:08x}-0000-4000-8000-000000000000", f"2026-11-01T10:00:{i:02d}.000Z"
+            out += [f"{ts} START RequestId: {rid} Version: $LATEST", f"{ts} [INFO]\t{ts}\t{rid}\titem {'x' * i}",
+                    f"{ts} REPORT RequestId: {rid}\tDuration: {i}.50 ms\tBilled Duration: {i + 1} ms\t"
+                    f"Memory Size: {256 if i % 3 else 512} MB\tMax Memory Used: {40 + i} MB\t"]
+        return "\n".join(out) + "\n"
+
+    (tmp_path / "a.log").write_text(invocations(0, 40))
+    (tmp_path / "b.log").write_text(invocations(20, 60))  # 20 invocations exported twice
+    (tmp_path / "c.log").write_text(invocations(0, 30))
+    (tmp_path / "whole.log").write_text(invocations(0, 60))
+    with LogStore(threads=2, piece_rows=10) as store:
+        store.ingest([LogFile(tmp_path / "a.log", "api", "text"), LogFile(tmp_path / "c.log", "worker", "text"),
+                      LogFile(tmp_path / "b.log", "api", "text")])
+        report, (api, worker) = store.report(), store.function_stats()
+        assert store.pieces > 6
+    with LogStore(threads=1) as store:
+        store.ingest([LogFile(tmp_path / "whole.log", "api", "text")])
+        [whole] = store.function_stats()
+    assert report.duplicates == 20 and report.problems == ()
+    assert api == whole and api.invocations == 60 and api.memory_mb == 256 and api.memory_sizes == (256, 512)
+    assert (worker.function, worker.invocations) == ("worker", 30)
+
+
 def test_the_last_files_are_read_before_ready_pieces_are_assembled() -> None:
     # A file's pieces cannot start before its reading ends: with pieces always first, the other core sat idle while
     # the last file was read. Before the last files, pieces go first (their stored lines are freed sooner).

@@ -102,8 +102,8 @@ def analyze(paths: Sequence[Path], prices: PriceTable, *, function: str | None =
         findings = run(stats, ctx, selected)
         for p in problems:
             findings.append(Finding("SYS000", Severity.ERROR, p.reason, p.file, 1))
-        for file, reason in report.problems:
-            findings.append(Finding("SYS000", Severity.ERROR, f"could not read this log: {reason}", file, 1))
+        for file, message in report.problems:
+            findings.append(Finding("SYS000", Severity.ERROR, message, file, 1))
         notes = list(live.notes) if live is not None else []
         if report.lines_rejected:
             notes.append(f"{report.lines_rejected:,} line(s) skipped: not UTF-8 text, or longer than a log event")

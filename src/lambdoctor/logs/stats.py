@@ -38,4 +38,4 @@ class IngestReport:
     reports_unparsed: int  # a REPORT line without the fields a REPORT has
     duplicates: int  # the same REPORT record twice (overlapping exports)
     partial: int
-    problems: tuple[tuple[str, str], ...]  # (file, reason)
+    problems: tuple[tuple[str, str], ...]  # (file, message)

@@ -547,13 +547,13 @@ class LogStore:
                     try:
                         self._assemble_piece(cursor, task)
                     except duckdb.Error as exc:
-                        work.failed(task.file.shown, _duckdb_reason(exc))
+                        work.failed(task.file.shown, f"could not read this log: {_duckdb_reason(exc)}")
                     finally:
                         table_done, function_done = work.piece_done(task)
                         if table_done:
                             cursor.execute(f"DROP TABLE IF EXISTS {task.table}")
                     if function_done:
-                        self._finish(cursor, task.file.function, work)
+                        self._finish(cursor, task.file.function, task.file.shown, work)
                     continue
                 src, f = task
                 pieces: list[_Piece] = []
@@ -563,12 +563,12 @@ class LogStore:
                     else:
                         pieces = self._read_text(cursor, src, f, work)
                 except duckdb.Error as exc:
-                    work.failed(f.shown, _duckdb_reason(exc))
+                    work.failed(f.shown, f"could not read this log: {_duckdb_reason(exc)}")
                     cursor.execute(f"DROP TABLE IF EXISTS kept_{src}")
                 finally:  # whatever happened, a thread waiting for this file's pieces must wake up
                     function_done = work.read_done(f.function, pieces)
                 if function_done:
-                    self._finish(cursor, f.function, work)
+                    self._finish(cursor, f.function, f.shown, work)
         finally:
             cursor.close()
 
@@ -660,7 +660,7 @@ class LogStore:
                        {"src": src, "function": f.function, "file_version": f.version, "prefix": 0})
 
     # -- once a function's invocations are all in: duplicates, counts, statistics ----------------------------------
-    def _finish(self, cursor: duckdb.DuckDBPyConnection, function: str, work: _Work) -> None:
+    def _finish(self, cursor: duckdb.DuckDBPyConnection, function: str, shown: str, work: _Work) -> None:
         """Run on the worker thread that completed the function, while the other thread still reads and assembles.
 
         Duplicates are only ever found within one function. Run after the ingest on both cores, this took 0.2 s of
@@ -677,8 +677,8 @@ class LogStore:
             unparsed, partial = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
             stats = _function_stats(function, cursor.execute(_STATS, params).fetchall(),
                                     cursor.execute(_SIZES, params).fetchall()) if self._statistics else None
-        except duckdb.Error as exc:
-            work.failed(function, _duckdb_reason(exc))
+        except duckdb.Error as exc:  # e.g. out of memory: reported with the file that completed the function
+            work.failed(shown, f"could not take the statistics of {function}: {_duckdb_reason(exc)}")
             return
         work.add_finished(_Finished(function, duplicates, unparsed, partial, stats))
 
