@@ -14,8 +14,10 @@ not grow with the file beyond the lines kept):
    the difference to the previous one gives the invocation's own bytes and errors.
 
 Files and pieces run in parallel on Python threads with a cursor each (each statement is sequential within its
-file). `aws logs filter-log-events` output is one statement per file, partitioned by log stream. The database is
-in memory; DuckDB's ``memory_limit`` bounds it and it spills to a temporary folder.
+file). `aws logs filter-log-events` output is one statement per file, partitioned by log stream. When a function's
+last piece is in, the thread that assembled it removes the function's duplicates and takes its statistics, while
+the other thread goes on. The database is in memory; DuckDB's ``memory_limit`` bounds it and it spills to a
+temporary folder.
 """
 
 from __future__ import annotations
