@@ -391,7 +391,7 @@ class _Finished:
     duplicates: int
     unparsed: int
     partial: int
-    stats: FunctionStats | None  # None: not asked for, or only cut-off invocations with no START either
+    stats: FunctionStats | None  # None: not asked for, or no invocation at all
 
 
 class _Work:
@@ -666,7 +666,8 @@ class LogStore:
         """Run on the worker thread that completed the function, while the other thread still reads and assembles.
 
         Duplicates are only ever found within one function. Run after the ingest on both cores, this took 0.2 s of
-        the generated 1 GB set's 2.6 s; per function, on one core each, it costs 0.26 CPU-s spread over the ingest.
+        the generated 1 GB set's 2.6 s; per function, on one core each, it costs 0.35 CPU-s inside the ingest, and
+        the run takes 0.07 s less.
         """
         import duckdb
 
