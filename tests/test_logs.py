@@ -295,11 +295,16 @@ def test_a_function_split_over_overlapping_files_is_finished_once_all_of_them_ar
     (tmp_path / "b.log").write_text(invocations(20, 60))  # 20 invocations exported twice
     (tmp_path / "c.log").write_text(invocations(0, 30))
     (tmp_path / "whole.log").write_text(invocations(0, 60))
+    files = [LogFile(tmp_path / "a.log", "api", "text"), LogFile(tmp_path / "c.log", "worker", "text"),
+             LogFile(tmp_path / "b.log", "api", "text")]
     with LogStore(threads=2, piece_rows=10) as store:
-        store.ingest([LogFile(tmp_path / "a.log", "api", "text"), LogFile(tmp_path / "c.log", "worker", "text"),
-                      LogFile(tmp_path / "b.log", "api", "text")])
+        store.ingest(files)
         report, (api, worker) = store.report(), store.function_stats()
         assert store.pieces > 6
+    with LogStore(threads=2, piece_rows=10) as store:  # `--capacity --from-logs`: durations only
+        store.ingest(files, statistics=False)
+        assert store.report() == report and store.function_stats() == []
+        assert sorted(store.durations()["api"]) == [i + 0.5 for i in range(60)]
     with LogStore(threads=1) as store:
         store.ingest([LogFile(tmp_path / "whole.log", "api", "text")])
         [whole] = store.function_stats()
