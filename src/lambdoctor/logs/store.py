@@ -396,9 +396,11 @@ class _Finished:
 
 
 class _Work:
-    """The files still to read and the pieces ready to assemble, shared by the worker threads."""
+    """One ingest, shared by the worker threads: the files still to read, the pieces ready to assemble, which
+    functions are complete, and what was found (problems, rejected lines, each finished function)."""
 
-    def __init__(self, files: list[tuple[int, LogFile]], eager: int = 0) -> None:
+    def __init__(self, files: list[tuple[int, LogFile]], eager: int = 0, statistics: bool = True) -> None:
+        self.statistics = statistics  # take each function's statistics when it is complete
         self._files = deque(files)
         self._eager = eager  # when this few files are left to read, a free thread reads before it assembles
         self._pieces: deque[_Piece] = deque()
@@ -486,7 +488,6 @@ class LogStore:
         self._rejected = 0
         self._problems: list[tuple[str, str]] = []
         self._files = 0
-        self._statistics = True
         self._finished: dict[str, _Finished] = {}
 
     def close(self) -> None:
@@ -517,7 +518,6 @@ class LogStore:
         """
         if not files:
             return
-        self._statistics = statistics
         start = self._files
         self.con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
                              [[start + i, str(f.path), f.function, f.version, f.layout] for i, f in enumerate(files)])
@@ -527,7 +527,8 @@ class LogStore:
         self.con.execute("SET threads = 1")
         # Largest file first: the last files read are the small ones, so both cores stay busy until the end.
         workers = min(self.threads, len(files)) or 1
-        work = _Work(sorted(enumerate(files, start), key=lambda job: -_size(job[1].path)), eager=workers - 1)
+        work = _Work(sorted(enumerate(files, start), key=lambda job: -_size(job[1].path)), eager=workers - 1,
+                     statistics=statistics)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for _ in pool.map(lambda _: self._work(work), range(workers)):
                 pass
@@ -678,7 +679,7 @@ class LogStore:
             if cursor.execute(_SEEN_TWICE + " LIMIT 1", params).fetchone():
                 duplicates = len(cursor.execute(_DEDUPE, params).fetchall())
             stats = None
-            if self._statistics:
+            if work.statistics:
                 rows = cursor.execute(_STATS, params).fetchall()
                 unparsed, partial = sum(int(r[-1]) for r in rows), sum(int(r[2] or 0) for r in rows)
                 stats = _function_stats(function, rows, cursor.execute(_SIZES, params).fetchall())
