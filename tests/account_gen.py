@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 
@@ -213,6 +213,16 @@ def answer_missing_apis(client: Any, layout: AccountLayout, quota: int = 75 * 10
                    ] if f and f.provisioned else []
         return ok(request, {"ProvisionedConcurrencyConfigs": configs})
 
+    def one_provisioned(request: Any, **_: Any) -> Any:
+        f = function(request.url)
+        qualifier = dict(parse_qsl(urlsplit(request.url).query)).get("Qualifier")
+        if not f or not f.provisioned or qualifier != f.provisioned:
+            return http_response(request.url, 404,
+                                 {"x-amzn-ErrorType": "ProvisionedConcurrencyConfigNotFoundException"},
+                                 b'{"Type": "User", "Message": "No Provisioned Concurrency Config found"}')
+        return ok(request, {"Status": "READY", "RequestedProvisionedConcurrentExecutions": 5,
+                            "AllocatedProvisionedConcurrentExecutions": 5})
+
     def urls(request: Any, **_: Any) -> Any:
         f = function(request.url)
         configs = [{"FunctionUrl": f"https://{f.name}.lambda-url.{layout.region}.on.aws/",
@@ -226,6 +236,7 @@ def answer_missing_apis(client: Any, layout: AccountLayout, quota: int = 75 * 10
                              "ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": 1000},
             "AccountUsage": {"TotalCodeSize": layout.code_size, "FunctionCount": len(layout.functions)}})
 
-    for op, handler in (("ListProvisionedConcurrencyConfigs", provisioned), ("ListFunctionUrlConfigs", urls),
+    for op, handler in (("ListProvisionedConcurrencyConfigs", provisioned),
+                        ("GetProvisionedConcurrencyConfig", one_provisioned), ("ListFunctionUrlConfigs", urls),
                         ("GetAccountSettings", settings)):
         client.meta.events.register(f"before-send.lambda.{op}", handler)

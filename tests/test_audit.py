@@ -223,7 +223,7 @@ def test_prune_plans_and_applies_with_only_the_shipped_policy(aws_endpoint: str)
         assert sorted(o.deleted) == sorted(str(i + 1) for i, arn in enumerate(arns) if arn not in used)
     # an unqualified delete (the whole function) is not something the prune policy allows
     with pytest.raises(Exception, match="AccessDenied"):
-        lam.delete_function(FunctionName=names[0])
+        lam.delete_function(FunctionName=names[0].name)
     assert refused == ["lambda:DeleteFunction"]
 
 

@@ -1,9 +1,9 @@
 """`lambdoctor prune`: the plan as a property over random layouts, and plan/apply against moto's server.
 
-moto has no ListProvisionedConcurrencyConfigs and no GetAccountSettings. Against the server those calls fail and
-become notes (and, for provisioned concurrency, "nothing of this function is deleted"); where a test needs
-provisioned concurrency answered, a botocore `before-call` handler on that one operation returns the page
-CloudWatch's API documents, as botocore's Stubber would — every other call goes to the server.
+moto has no ListProvisionedConcurrencyConfigs, GetProvisionedConcurrencyConfig and GetAccountSettings. Against the
+bare server those calls fail and become notes (and, for provisioned concurrency, "nothing of this function is
+deleted"); where a test needs provisioned concurrency answered, it talks to the server through ``faultproxy``,
+which answers those two APIs in their documented shape. Faults are in test_prune_faults.py.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import faultproxy
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -102,21 +104,15 @@ def account(aws_endpoint: str) -> dict[str, Any]:
     return {"name": name, "endpoint": aws_endpoint, "lambda": lam}
 
 
-def _answer_provisioned(lam: Any, name: str, version: str) -> None:
-    """ListProvisionedConcurrencyConfigs, which moto lacks, answered for version 3 (the API's documented shape)."""
-    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-
-    def handler(**_: Any) -> tuple[Any, dict[str, Any]]:
-        page = {"ProvisionedConcurrencyConfigs": [{"FunctionArn": f"{arn}:{version}", "Status": "READY",
-                                                   "RequestedProvisionedConcurrentExecutions": 5}]}
-        return type("R", (), {"status_code": 200, "headers": {}})(), page
-
-    lam.meta.events.register("before-call.lambda.ListProvisionedConcurrencyConfigs", handler)
+@pytest.fixture
+def proxied(aws_endpoint: str) -> Iterator[faultproxy.FaultProxy]:
+    yield from faultproxy.start(aws_endpoint)
 
 
-def test_plan_and_apply_against_the_server(account: dict[str, Any]) -> None:
-    lam, name = account["lambda"], account["name"]
-    _answer_provisioned(lam, name, "3")
+def test_plan_and_apply_against_the_server(account: dict[str, Any], proxied: faultproxy.FaultProxy) -> None:
+    name = account["name"]
+    proxied.provisioned[(name, "3")] = 5
+    lam = boto3.client("lambda", endpoint_url=proxied.endpoint, region_name="us-east-1")
     plan = {d.version: (d.action, d.reason) for d in prune.plan_function(prune.read_inventory(lam, name, 1), 1)}
     assert plan == {
         "$LATEST": ("keep", "$LATEST is never deleted"),
@@ -141,9 +137,10 @@ def test_cli_plan_without_provisioned_concurrency_deletes_nothing(account: dict[
     result = CliRunner().invoke(main, ["prune", "--function", account["name"], "--keep", "0", "--format", "json",
                                        "--endpoint-url", account["endpoint"], "--region", "us-east-1", "--apply"])
     doc = json.loads(result.stdout)
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # partial: a protection source could not be read
     [fn] = doc["functions"]
-    assert fn["deleted"] == [] and doc["reclaimable_bytes"] == 0 and doc["freed_bytes"] == 0
+    assert fn["deleted"] == [] and doc["reclaimable_bytes"] == 0 and doc["freed_bytes"] == 0 and doc["partial"]
+    assert fn["unknown"] == ["provisioned-concurrency configs (404)"]
     reasons = {v["version"]: v["reason"] for v in fn["versions"]}
     assert reasons["5"].startswith("could not read provisioned-concurrency configs (")
     assert reasons["5"].endswith("): not deleted while unknown")

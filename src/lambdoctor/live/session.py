@@ -42,11 +42,17 @@ def client(service: str, region: str | None, profile: str | None, endpoint_url: 
     ``retry_mode``: botocore's; "adaptive" also slows the client down after throttles (CUBIC), "standard" only
     backs off between retries."""
     import boto3
+    import botocore.session
     from botocore.config import Config
 
-    session = boto3.Session(profile_name=profile, region_name=region)
+    core = botocore.session.Session(profile=profile)
+    # 10 attempts unless the user's AWS configuration says otherwise (AWS_MAX_ATTEMPTS or max_attempts in the
+    # profile, botocore's own settings): a user who wants fewer retries, or a test, can say so the usual way.
+    attempts = core.get_config_variable("max_attempts") or 10
+    session = boto3.Session(botocore_session=core, region_name=region)
     made = session.client(service, endpoint_url=endpoint_url,
-                          config=Config(retries={"mode": retry_mode, "max_attempts": 10}, max_pool_connections=32))
+                          config=Config(retries={"mode": retry_mode, "max_attempts": int(attempts)},
+                                        max_pool_connections=32))
     if rate_limited and service == "lambda":
         limiter = RateLimiter(LAMBDA_RATES, LAMBDA_SHARED_RATE)
 

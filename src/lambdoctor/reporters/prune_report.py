@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from lambdoctor.live.prune import Outcome, reclaimable
 
-SCHEMA = "1.0"
+SCHEMA = "1.1"  # 1.1: "unknown" and "skipped" per function and layer, "partial"
 
 
 def _freed(outcomes: Sequence[Outcome]) -> int:
@@ -28,6 +28,8 @@ def _entry(o: Outcome, key: str, name: str) -> dict[str, Any]:
         "reclaimable_bytes": reclaimable(o.decisions),
         "deleted": o.deleted,
         "failed": [{"version": v, "reason": r} for v, r in o.failed],
+        "skipped": [{"version": v, "reason": r} for v, r in o.skipped],
+        "unknown": list(o.unknown),
     }
 
 
@@ -39,6 +41,7 @@ def render_json(outcomes: Sequence[Outcome], used: int | None, quota: int, appli
     doc = {
         "schema": SCHEMA,
         "applied": applied,
+        "partial": any(o.partial for o in everything),
         "functions": [_entry(o, "function", o.function) for o in outcomes],
         "layers": [_entry(o, "layer", o.function.removeprefix("layer:")) for o in layers],
         "reclaimable_bytes": total,
@@ -56,11 +59,15 @@ def render_terminal(outcomes: Sequence[Outcome], used: int | None, quota: int, a
     total = sum(reclaimable(o.decisions) for o in outcomes)
     for o in outcomes:
         out.write(f"{o.function}\n")
+        for what in o.unknown:
+            out.write(f"  UNKNOWN  could not read {what}: nothing of this one is deleted\n")
         for d in o.decisions:
-            mark = "delete" if d.action == "delete" else "keep  "
+            mark = "delete" if d.action == "delete" else "keep"
             if d.version in o.deleted:
                 mark = "DELETED"
-            out.write(f"  {mark} {d.version:>8} {d.size_bytes / 1e6:9.1f} MB  {d.last_modified[:10]:10}  {d.reason}\n")
+            out.write(f"  {mark:7} {d.version:>8} {d.size_bytes / 1e6:9.1f} MB  {d.last_modified[:10]:10}  {d.reason}\n")
+        for version, reason in o.skipped:
+            out.write(f"  SKIPPED {version:>8}  {reason} (left in place)\n")
         for version, reason in o.failed:
             out.write(f"  FAILED {version:>8}  {reason} (left in place; re-run to retry)\n")
     count = sum(1 for o in outcomes for d in o.decisions if d.action == "delete")
@@ -75,3 +82,7 @@ def render_terminal(outcomes: Sequence[Outcome], used: int | None, quota: int, a
         out.write("nothing was deleted: run again with --apply\n")
     for note in notes:
         out.write(f"note: {note}\n")
+    unknown = sum(1 for o in outcomes if o.unknown)
+    undone = sum(len(o.skipped) + len(o.failed) for o in outcomes)
+    if unknown or undone:
+        out.write(f"partial: {unknown} unknown (nothing of them deleted), {undone} delete(s) skipped or failed\n")
