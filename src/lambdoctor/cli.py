@@ -600,15 +600,27 @@ class _ProgressBar:
         self._progress.stop()
 
 
-def _local_function(path: str, function: str, variables: tuple[str, ...], env: tuple[str, ...]
-                    ) -> tuple[Any, list[str]]:
+def _local_function(path: str, function: str, variables: tuple[str, ...], env: tuple[str, ...],
+                    aws_profile: str | None = None) -> tuple[Any, list[str]]:
+    import dataclasses
+
+    from lambdoctor.runtime.environment import sandbox_prefix
     from lambdoctor.runtime.local import FunctionNotFound, function_spec
 
     try:
-        return function_spec(path, function, _variables(variables), _variables(env))
+        spec, notes = function_spec(path, function, _variables(variables), _variables(env))
     except FunctionNotFound as exc:
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    if aws_profile:
+        # Only by name: a local run never reaches a real account otherwise (docs/security.md).
+        click.echo(f"lambdoctor: warning: the handler's AWS calls go to AWS with profile {aws_profile}: real calls "
+                   "with real effects, with that profile's permissions", err=True)
+        spec = dataclasses.replace(spec, capture_aws=False, aws_profile=aws_profile)
+    if not sandbox_prefix():
+        notes = [*notes, "no PID namespace here (util-linux unshare missing or not permitted): the handler can see "
+                         "this machine's other processes, and the kill at a timeout follows its process tree"]
+    return spec, notes
 
 
 def _event_maker(event_file: Any, event_type: str | None, assignments: tuple[str, ...]) -> Any:
@@ -655,6 +667,9 @@ def _handler_options(command: Any) -> Any:
                      help="An environment variable for the handler (over the template's)."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
                      help="A value for a template parameter or variable (as for scan)."),
+        click.option("--aws-profile", "aws_profile", metavar="NAME",
+                     help="Send the handler's AWS calls to AWS with this profile of your AWS configuration (real "
+                          "calls, real effects). Default: they are answered locally, with dummy credentials."),
     )):
         command = option(command)
     return command
@@ -813,7 +828,8 @@ def _print_capacity(r: dict[str, Any]) -> None:
               help="Invocations in the one execution environment.")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
 def probe(path: str, function: str, event_file: Any, event_type: str | None, assignments: tuple[str, ...],
-          count: int, env_overrides: tuple[str, ...], variables: tuple[str, ...], fmt: str) -> None:
+          count: int, env_overrides: tuple[str, ...], variables: tuple[str, ...], aws_profile: str | None,
+          fmt: str) -> None:
     """Invoke FUNCTION repeatedly in one execution environment, with new and redelivered events, and report what
     Lambda's runtime makes of it: state carried between invocations, /tmp growth, [ERROR] records in successful
     invocations, durations near the timeout, a redelivered event with another outcome. This runs your code.
@@ -822,7 +838,7 @@ def probe(path: str, function: str, event_file: Any, event_type: str | None, ass
     """
     from lambdoctor.runtime.probe import probe as run_probe
 
-    spec, notes = _local_function(path, function, variables, env_overrides)
+    spec, notes = _local_function(path, function, variables, env_overrides, aws_profile)
     result = run_probe(spec, _event_maker(event_file, event_type, assignments), count)
     if fmt == "json":
         click.echo(json.dumps({"function": spec.name, "invocations": result.invocations,
@@ -849,7 +865,8 @@ def probe(path: str, function: str, event_file: Any, event_type: str | None, ass
               help="Invoke this many times in the same execution environment (the first is the cold start).")
 @click.option("--async", "asynchronous", is_flag=True, help="An asynchronous invocation (1 MB payload limit).")
 def invoke(path: str, function: str, event_file: Any, event_type: str | None, assignments: tuple[str, ...],
-           repeat: int, asynchronous: bool, env_overrides: tuple[str, ...], variables: tuple[str, ...]) -> None:
+           repeat: int, asynchronous: bool, env_overrides: tuple[str, ...], variables: tuple[str, ...],
+           aws_profile: str | None) -> None:
     """Run FUNCTION of the application at PATH locally, as Lambda would: an execution environment that is
     initialized once and reused, the template's timeout, memory, /tmp size and environment.
 
@@ -858,7 +875,7 @@ def invoke(path: str, function: str, event_file: Any, event_type: str | None, as
     """
     from lambdoctor.runtime.environment import ExecutionEnvironment
 
-    spec, notes = _local_function(path, function, variables, env_overrides)
+    spec, notes = _local_function(path, function, variables, env_overrides, aws_profile)
     event = _event_maker(event_file, event_type, assignments)(0)
     for note in notes:
         click.echo(f"lambdoctor: note: {note}", err=True)
@@ -871,6 +888,9 @@ def invoke(path: str, function: str, event_file: Any, event_type: str | None, as
         if environment.tmp_enforced is False:
             click.echo(f"lambdoctor: note: /tmp is not size-limited here (no private mount namespace): the "
                        f"handler's /tmp is the folder in its TMPDIR, {spec.ephemeral_mb} MB is not enforced", err=True)
+        if environment.local_calls:
+            calls = ", ".join(f"{k} ×{n}" for k, n in sorted(environment.local_calls.items()))
+            click.echo(f"lambdoctor: note: AWS calls answered locally, nothing sent to AWS: {calls}", err=True)
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
 

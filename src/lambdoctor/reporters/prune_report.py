@@ -65,7 +65,8 @@ def render_terminal(outcomes: Sequence[Outcome], used: int | None, quota: int, a
             mark = "delete" if d.action == "delete" else "keep"
             if d.version in o.deleted:
                 mark = "DELETED"
-            out.write(f"  {mark:7} {d.version:>8} {d.size_bytes / 1e6:9.1f} MB  {d.last_modified[:10]:10}  {d.reason}\n")
+            out.write(f"  {mark:7} {d.version:>8} {d.size_bytes / 1e6:9.1f} MB  {d.last_modified[:10]:10}  "
+                      f"{d.reason}\n")
         for version, reason in o.skipped:
             out.write(f"  SKIPPED {version:>8}  {reason} (left in place)\n")
         for version, reason in o.failed:

@@ -50,8 +50,12 @@ def _plain(value: Any) -> Any:
 def install(ask: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
     """Route botocore's requests to ``ask`` (the simulator's answer for one call; the simulator keeps the virtual
     time it took). False when botocore is not importable."""
+    import importlib
+
     try:
-        import botocore.session
+        # The module, not the attribute: while install() runs from install_on_import, botocore.session is being
+        # imported and is not yet an attribute of its package.
+        session_module = importlib.import_module("botocore.session")
         from botocore.awsrequest import AWSResponse
         from botocore.exceptions import ClientError, ReadTimeoutError
     except ImportError:
@@ -73,21 +77,58 @@ def install(ask: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
             raise ClientError({"Error": {"Code": reply["raise"], "Message": reply.get("message", "")}},
                               call["operation"])
         body = reply.get("body", b"")
+        if "body_base64" in reply:  # a binary body, as the worker's channel carries it
+            import base64
+
+            body = base64.b64decode(reply["body_base64"])
         body = body.encode("utf-8") if isinstance(body, str) else body
         headers = {"x-amzn-RequestId": reply.get("request_id", "00000000-0000-0000-0000-000000000000"),
                    "Content-Length": str(len(body)), **reply.get("headers", {})}
         return AWSResponse(request.url, int(reply.get("status", 200)), headers, _Body(body))
 
     global _ORIGINAL_INIT
-    original = _ORIGINAL_INIT = _ORIGINAL_INIT or botocore.session.Session.__init__
+    original = _ORIGINAL_INIT = _ORIGINAL_INIT or session_module.Session.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         self.register("before-parameter-build", remember)
         self.register("before-send", answer)
 
-    botocore.session.Session.__init__ = init
+    session_module.Session.__init__ = init
     return True
+
+
+def install_on_import(ask: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """``install`` as soon as the handler's code imports botocore, not before: importing botocore takes about
+    250 ms, which a handler that never uses it must not have added to its init duration. A finder at the head of
+    ``sys.meta_path`` lets the import of ``botocore.session`` run and then installs the hook."""
+    import importlib.abc
+    import importlib.machinery
+    import sys
+
+    if "botocore.session" in sys.modules:
+        install(ask)
+        return
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+            if name != "botocore.session":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is None or spec.loader is None:
+                return spec
+            loader = spec.loader
+            run = loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                run(module)
+                install(ask)
+
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+            return spec
+
+    sys.meta_path.insert(0, _Finder())
 
 
 def uninstall() -> None:

@@ -12,24 +12,35 @@ What Lambda does, and this does too (facts.md §2.1, §4):
 - init is limited to 10 s, then retried once within the invocation's own timeout;
 - START / END / REPORT lines in Lambda's text format go to the log stream given (standard error for ``invoke``),
   so ``lambdoctor logs`` reads them. Billed Duration includes the init time (billed since 2025-08-01).
+
+What the handler gets of the developer's machine (docs/security.md): a clean environment (Lambda's variables and
+the function's own; none of lambdoctor's), Lambda-shaped dummy credentials with its AWS calls answered locally
+unless the user named a profile, a private empty HOME, and — where Linux allows a PID namespace — a process tree of
+its own in which lambdoctor and every other process are invisible (so /proc/<parent>/environ cannot be read). The
+whole tree is killed at a timeout, and its memory together counts against MemorySize.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from multiprocessing.connection import Pipe
 from typing import Any, Protocol, TextIO
+
+from lambdoctor.runtime.wire import Channel, ChannelError
 
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (synchronous)"
 ASYNC_PAYLOAD_BYTES = 1024 * 1024  # "1 MB (asynchronous)"; it was 256 KB before 2025
@@ -52,7 +63,10 @@ class FunctionSpec:
     account: str = "123456789012"
     init_limit_s: float = INIT_LIMIT_S
     observe: bool = False  # the worker reports its module globals and /tmp use after each invocation (probe)
-    capture_aws: bool = False  # simulate: the handler's AWS calls are answered by ExecutionEnvironment.on_call
+    # The handler's AWS calls are answered locally (ExecutionEnvironment.on_call, else runtime/local_aws.py) and
+    # it signs with dummy credentials; False only when the user named a profile to reach AWS with (aws_profile).
+    capture_aws: bool = True
+    aws_profile: str | None = None
     reserved_concurrency: int | None = None
     provisioned_concurrency: int = 0
     recursive_loop: str = "Terminate"  # Lambda's default: a loop is stopped after 16 invocations
@@ -88,15 +102,88 @@ class Environment(Protocol):
     def close(self) -> None: ...
 
 
-def _rss_mb(pid: int, key: str = "VmRSS") -> int:
+def _status_kb(pid: int, key: str = "VmRSS") -> int:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith(key + ":"):
-                    return math.ceil(int(line.split()[1]) / 1024)
+                    return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _rss_mb(pid: int, key: str = "VmRSS") -> int:
+    return math.ceil(_status_kb(pid, key) / 1024)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, theirs, ...), from /proc/PID/task/TID/children. A child that called
+    setsid() is still a child; an orphan is re-parented to the worker (a child subreaper, or the PID namespace's
+    init), so it stays in the tree too."""
+    out: list[int] = []
+    todo = [pid]
+    while todo and len(out) < 100_000:
+        current = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{current}/task/{tid}/children", encoding="ascii") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+            except (OSError, ValueError):
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def tree_memory_mb(root: int, include_root: bool = True, key: str = "VmRSS") -> int:
+    """The resident memory of a process tree, summed (Lambda's limit is on the whole environment)."""
+    pids = ([root] if include_root else []) + descendants(root)
+    return math.ceil(sum(_status_kb(p, key) for p in pids) / 1024)
+
+
+def kill_tree(root: int) -> None:
+    """Stop the whole tree first (SIGSTOP: a stopped process can neither fork nor react), sweeping again until a
+    sweep finds no process it had not stopped, then SIGKILL every one of them: a child that forked, or called
+    setsid(), while the tree was being swept is caught, and nobody sees a parent die before it dies itself."""
+    stopped: list[int] = []
+    for _ in range(100):
+        new = [p for p in [root, *descendants(root)] if p not in stopped]
+        if not new:
+            break
+        for p in new:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(p, signal.SIGSTOP)
+            stopped.append(p)
+    for p in stopped:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(p, signal.SIGKILL)
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_prefix() -> tuple[str, ...]:
+    """The command that starts the worker as init of its own PID namespace with its own /proc, where this machine
+    allows it (util-linux unshare; as root, or through a user namespace), or () where it does not. In there,
+    lambdoctor's process and its environment are not visible, and killing the namespace's init kills everything
+    the handler started."""
+    unshare = shutil.which("unshare")
+    if unshare is None or not sys.platform.startswith("linux"):
+        return ()
+    base = [unshare, "--pid", "--fork", "--mount-proc", "--kill-child"]
+    candidates = [base] if os.geteuid() == 0 else [[*base[:1], "--map-root-user", *base[1:]]]
+    for command in candidates:
+        try:
+            done = subprocess.run([*command, "true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=10, env={"PATH": "/usr/bin:/bin"})
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0:
+            return tuple(command)
+    return ()
 
 
 def finished(s: FunctionSpec, rid: str, status: str, response: str, error_type: str | None, duration: float,
@@ -145,10 +232,18 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
         "PYTHONDONTWRITEBYTECODE": "1",
         **s.environment,
     }
-    if s.capture_aws:
+    if s.capture_aws or s.aws_profile is None:
         from lambdoctor.runtime.aws_capture import LAMBDA_CREDENTIALS
 
         env.update(LAMBDA_CREDENTIALS)
+        env["AWS_EC2_METADATA_DISABLED"] = "true"  # no instance-metadata credentials of the machine either
+    else:
+        # The user asked by name: this profile's credentials, from the developer's own AWS configuration.
+        home = os.path.expanduser("~")
+        env.update({"AWS_PROFILE": s.aws_profile, "HOME": home,
+                    "AWS_CONFIG_FILE": os.environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config"),
+                    "AWS_SHARED_CREDENTIALS_FILE": os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
+                    or os.path.join(home, ".aws", "credentials")})
     context = {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
                "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
                "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "observe": s.observe,
@@ -160,6 +255,40 @@ def _now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+class _Malformed(Exception):
+    """A message of the worker's that is JSON, but not what the protocol says at that point."""
+
+
+_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "call": {"service": str, "operation": str},
+    "ready": {"init_ms": (int, float)},
+    "init_error": {"init_ms": (int, float), "error": dict},
+    "result": {"body": str},
+    "error": {"error": dict},
+    "exit": {},
+}
+
+
+def _checked(message: dict[str, Any], expected: tuple[str, ...]) -> dict[str, Any]:
+    """The worker's message, if it is one of ``expected`` with its fields of the right types (the handler can
+    write to the channel too: nothing it says is taken on trust)."""
+    kind = message.get("type")
+    if kind not in expected or not isinstance(kind, str):
+        raise _Malformed(f"unexpected message type {str(kind)[:40]!r}")
+    for name, types in _FIELDS[kind].items():
+        if not isinstance(message.get(name), types):
+            raise _Malformed(f"{kind} without a valid {name}")
+    error = message.get("error")
+    if isinstance(error, dict) and not (isinstance(error.get("errorType"), str)
+                                        and isinstance(error.get("errorMessage", ""), str)):
+        raise _Malformed(f"{kind} with an error payload without errorType")
+    observed = message.get("observed")
+    if observed is not None and not (isinstance(observed, dict) and isinstance(observed.get("globals", {}), dict)
+                                     and isinstance(observed.get("tmp_bytes", 0), int)):
+        raise _Malformed(f"{kind} with a malformed observation")
+    return message
+
+
 class ExecutionEnvironment:
     """Invocations one at a time; a new worker after a timeout, a crash or an out-of-memory kill."""
 
@@ -167,62 +296,77 @@ class ExecutionEnvironment:
         self.spec = spec
         self.log = log
         self._process: Any = None
-        self._conn: Any = None
+        self._conn: Channel | None = None
+        self._sandboxed = False  # the worker runs below an `unshare` process, in its own PID namespace
+        # HOME and the fallback /tmp: one private folder per environment, removed when it closes.
+        self._private = tempfile.mkdtemp(prefix=f"lambdoctor-{spec.name}-")
         self.cold_starts = 0
         self.tmp_enforced: bool | None = None  # known once a worker started
         # simulate: answers one AWS call of the handler ({"service", "operation", "params", ...} → HTTP answer
         # and the virtual milliseconds it took); see runtime/aws_capture.py
         self.on_call: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.local_calls: dict[str, int] = {}  # service.Operation → calls answered by runtime/local_aws.py
         self._extra_ms = 0.0
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def _worker_spec(self) -> dict[str, Any]:
         env, context = lambda_environment(self.spec)
-        return {**context, "environment": env, "fallback_tmp": self._fallback_tmp()}
-
-    def _fallback_tmp(self) -> str:
-        """Where /tmp goes when the worker cannot have its own: a fresh folder per environment."""
-        import tempfile
-
-        return tempfile.mkdtemp(prefix=f"lambdoctor-{self.spec.name}-tmp-")
+        home, tmp = os.path.join(self._private, "home"), os.path.join(self._private, "tmp")
+        shutil.rmtree(tmp, ignore_errors=True)  # a new environment starts with an empty /tmp
+        for folder in (home, tmp):
+            os.makedirs(folder, exist_ok=True)
+        # HOME: botocore and other libraries read ~/.aws, ~/.netrc, ...: an empty folder of the environment's
+        # own, never the developer's (without HOME, Python takes it from the password database).
+        env.setdefault("HOME", home)
+        return {**context, "environment": env, "fallback_tmp": tmp}
 
     def _start(self, limit_s: float) -> tuple[str, Any, float]:
         """Start a worker and wait for its init: ("ready"|"init_error"|"timeout", error payload, init ms)."""
-        parent, child = Pipe()
+        parent_sock, child_sock = socket.socketpair()
         started = time.perf_counter()
+        prefix = sandbox_prefix()
         # A fresh interpreter (not a fork of this one: nothing of lambdoctor's state leaks into the handler's
-        # world), in its own session so that a kill reaches whatever the handler started.
-        self._process = subprocess.Popen([sys.executable, "-m", "lambdoctor.runtime.worker", str(child.fileno())],
-                                         pass_fds=(child.fileno(),), start_new_session=True,
+        # world), started with an environment of two variables, in its own session, and where the machine allows
+        # it as init of its own PID namespace.
+        self._process = subprocess.Popen([*prefix, sys.executable, "-m", "lambdoctor.runtime.worker",
+                                          str(child_sock.fileno())],
+                                         pass_fds=(child_sock.fileno(),), start_new_session=True,
                                          stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
                                          env={"PATH": os.environ.get("PATH", ""),
                                               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
-        child.close()
+        self._sandboxed = bool(prefix)
+        child_sock.close()
+        parent = self._conn = Channel(parent_sock)
         parent.send(self._worker_spec())
-        self._conn = parent
         while True:
             if not parent.poll(max(0.0, limit_s - (time.perf_counter() - started))):
                 self._kill()
                 return "timeout", None, (time.perf_counter() - started) * 1000
             try:
-                message = parent.recv()
-            except EOFError:
+                message = _checked(parent.recv(), ("call", "ready", "init_error"))
+            except (EOFError, ChannelError, _Malformed) as exc:
                 self._kill()
                 return "init_error", {"errorType": "Runtime.ExitError", "errorMessage":
-                                      "Runtime exited without providing a reason"}, 0.0
-            if message.get("type") != "call":
+                                      "Runtime exited without providing a reason" if isinstance(exc, EOFError)
+                                      else f"Runtime sent a malformed message: {exc}"}, 0.0
+            if message["type"] != "call":
                 break
             parent.send(self._answer(message))  # an AWS call made by module-level code
-        self.tmp_enforced = message.get("tmp_enforced")
+        self.tmp_enforced = bool(message.get("tmp_enforced"))
         if message["type"] == "init_error":
             self._kill()
-            return "init_error", message["error"], message["init_ms"]
-        return "ready", None, message["init_ms"]
+            return "init_error", message["error"], float(message["init_ms"])
+        return "ready", None, float(message["init_ms"])
+
+    def _memory_mb(self, key: str = "VmRSS") -> int:
+        """The environment's memory: the worker and everything it started (not the `unshare` above it)."""
+        if self._process is None:
+            return 0
+        return tree_memory_mb(self._process.pid, include_root=not self._sandboxed, key=key)
 
     def _kill(self) -> None:
         if self._process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._process.pid, signal.SIGKILL)  # its own group: its children die with it
+            kill_tree(self._process.pid)
             with contextlib.suppress(ProcessLookupError):
                 self._process.kill()
             self._process.wait(timeout=5)
@@ -232,6 +376,7 @@ class ExecutionEnvironment:
 
     def close(self) -> None:
         self._kill()
+        shutil.rmtree(self._private, ignore_errors=True)
 
     def __enter__(self) -> ExecutionEnvironment:
         return self
@@ -280,16 +425,18 @@ class ExecutionEnvironment:
         invoke_start = time.perf_counter()
         self._extra_ms = 0.0
         deadline = time.time() + s.timeout_s
-        self._conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
-                         "inject_error": inject_error})
+        conn = self._conn
+        assert conn is not None
+        conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
+                   "inject_error": inject_error})
         peak = 0
-        pid = self._process.pid
+        message: dict[str, Any] | None
         while True:
-            if self._conn.poll(POLL_S):
+            if conn.poll(POLL_S):
                 try:
-                    message = self._conn.recv()
-                except EOFError:
-                    message = None
+                    message = _checked(conn.recv(), ("call", "result", "error", "exit"))
+                except (EOFError, ChannelError, _Malformed):
+                    message = None  # the runtime failed, or the handler wrote to the channel itself
                 if message is not None and message.get("type") == "call":
                     asked = time.perf_counter()
                     message["elapsed_ms"] = (asked - invoke_start) * 1000 + self._extra_ms
@@ -298,10 +445,10 @@ class ExecutionEnvironment:
                     if (time.perf_counter() - invoke_start) * 1000 + self._extra_ms >= s.timeout_s * 1000:
                         # the call outlasts the function's own timeout (in virtual time): it is stopped waiting
                         return self._finish_timeout(rid, invoke_start, init_ms, peak)
-                    self._conn.send(reply)
+                    conn.send(reply)
                     continue
                 break
-            peak = max(peak, _rss_mb(pid))
+            peak = max(peak, self._memory_mb())
             if peak > s.memory_mb:
                 self._kill()
                 error = {"errorType": "Runtime.OutOfMemory", "errorMessage":
@@ -313,8 +460,10 @@ class ExecutionEnvironment:
             if self._process.poll() is not None:
                 message = None
                 break
-        hwm_kb = message.get("hwm_kb") if message is not None else None
-        peak = max(peak, math.ceil(hwm_kb / 1024) if isinstance(hwm_kb, int) else _rss_mb(pid, "VmHWM"))
+        ended = time.perf_counter()  # the duration ends with the answer, not with the measuring below
+        # The peak is measured here, never taken from the worker: VmHWM (each process's own peak resident size)
+        # summed over the tree, an upper bound of the tree's peak, with what the polling saw.
+        peak = max(peak, self._memory_mb("VmHWM"))
         if message is None or message["type"] == "exit":
             code = self._process.poll() if self._process is not None else None
             self._kill()
@@ -322,25 +471,38 @@ class ExecutionEnvironment:
             error = {"errorType": "Runtime.ExitError",
                      "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: {reason}"}
             return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak,
-                                runtime_failure=True)
+                                runtime_failure=True, ended=ended)
         if message["type"] == "error":
             done = self._finish(rid, "error", json.dumps(message["error"]), message["error"]["errorType"],
-                                invoke_start, init_ms, peak)
+                                invoke_start, init_ms, peak, ended=ended)
             done.observed = message.get("observed")
             return done
         body: str = message["body"]
         if len(body.encode("utf-8")) > SYNC_PAYLOAD_BYTES and not asynchronous:
             error = {"errorType": "Function.ResponseSizeTooLarge", "errorMessage":
                      f"Response payload size exceeded maximum allowed payload size ({SYNC_PAYLOAD_BYTES} bytes)."}
-            return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak)
-        done = self._finish(rid, "success", body, None, invoke_start, init_ms, peak)
+            return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak,
+                                ended=ended)
+        done = self._finish(rid, "success", body, None, invoke_start, init_ms, peak, ended=ended)
         done.observed = message.get("observed")
         return done
 
     def _answer(self, call: dict[str, Any]) -> dict[str, Any]:
         if self.on_call is None:
-            return {"raise": "NotSimulated", "message": "AWS calls are not answered here"}
-        return self.on_call(call)
+            from lambdoctor.runtime import local_aws
+
+            key = f"{call.get('service')}.{call.get('operation')}"
+            self.local_calls[key] = self.local_calls.get(key, 0) + 1
+            reply = local_aws.answer(call)
+        else:
+            reply = dict(self.on_call(call))
+        body = reply.get("body")
+        if isinstance(body, (bytes, bytearray)):  # the channel carries JSON: a binary body goes as base64
+            import base64
+
+            reply["body_base64"] = base64.b64encode(bytes(body)).decode("ascii")
+            del reply["body"]
+        return reply
 
     def _finish_timeout(self, rid: str, started: float, init_ms: float | None, peak: int) -> Invocation:
         self._kill()
@@ -349,8 +511,10 @@ class ExecutionEnvironment:
         return self._finish(rid, "timeout", error, "Sandbox.Timedout", started, init_ms, peak, runtime_failure=True)
 
     def _finish(self, rid: str, status: str, response: str, error_type: str | None, started: float,
-                init_ms: float | None, peak_mb: int, runtime_failure: bool = False) -> Invocation:
-        done = finished(self.spec, rid, status, response, error_type, (time.perf_counter() - started) * 1000,
+                init_ms: float | None, peak_mb: int, runtime_failure: bool = False,
+                ended: float | None = None) -> Invocation:
+        done = finished(self.spec, rid, status, response, error_type,
+                        ((ended or time.perf_counter()) - started) * 1000,
                         self._extra_ms, init_ms, peak_mb)
         self._line(end_and_report(self.spec, done, runtime_failure))
         self._extra_ms = 0.0

@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from lambdoctor.runtime import aws_capture, events
+from lambdoctor.runtime import aws_capture, events, local_aws
 from lambdoctor.runtime.environment import Environment, ExecutionEnvironment, FunctionSpec, Invocation
 
 if TYPE_CHECKING:
@@ -431,41 +431,29 @@ class Simulator:
             return self._on_invoke(params, when, float(call.get("read_timeout", 60.0)))
         if service == "sqs" and operation in ("SendMessage", "SendMessageBatch"):
             entries = params.get("Entries", []) if operation == "SendMessageBatch" else [params]
-            url = str(params.get("QueueUrl", ""))
-            name = url.rstrip("/").rsplit("/", 1)[-1]
-            ids = []
+            name = str(params.get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]
             for entry in entries:
-                body = str(entry.get("MessageBody", ""))
-                ids.append({"Id": entry.get("Id"), "MessageId": self._uuid(),
-                            "MD5OfMessageBody": hashlib.md5(body.encode()).hexdigest()})
                 if self.s.trigger.type == "sqs" and name == self.s.trigger.queue:
-                    self.at(when, "sent", (body, self.depth + 1))
+                    self.at(when, "sent", (str(entry.get("MessageBody", "")), self.depth + 1))
                 else:
                     self.report.sent[name] = self.report.sent.get(name, 0) + 1
-            if operation == "SendMessage":
-                return aws_capture.json_answer({k: v for k, v in ids[0].items() if k != "Id"})
-            return aws_capture.json_answer({"Successful": ids, "Failed": []})
+            return local_aws.answer(call, self._uuid)
         if service == "sns" and operation == "Publish":
             topic = str(params.get("TopicArn") or params.get("TargetArn") or "").rsplit(":", 1)[-1]
             if self.s.trigger.type == "async" and topic == self.s.trigger.topic:
                 self.at(when, "sent", (params.get("Message"), self.depth + 1))
             else:
                 self.report.sent[topic] = self.report.sent.get(topic, 0) + 1
-            xml = (f'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
-                   f"<MessageId>{self._uuid()}</MessageId></PublishResult></PublishResponse>")
-            return {"status": 200, "headers": {"Content-Type": "text/xml"}, "body": xml}
+            return local_aws.answer(call, self._uuid)
         if service == "events" and operation == "PutEvents":
-            entries = params.get("Entries", [])
-            self.report.sent["events"] = self.report.sent.get("events", 0) + len(entries)
-            return aws_capture.json_answer({"FailedEntryCount": 0,
-                                            "Entries": [{"EventId": self._uuid()} for _ in entries]})
+            self.report.sent["events"] = self.report.sent.get("events", 0) + len(params.get("Entries", []))
+            return local_aws.answer(call, self._uuid)
         if service == "s3" and operation == "PutObject":
             bucket = str(params.get("Bucket", ""))
             self.report.sent[bucket] = self.report.sent.get(bucket, 0) + 1
-            etag = self._uuid().replace("-", "")
-            return {"status": 200, "headers": {"ETag": f'"{etag}"'}, "body": b""}
+            return local_aws.answer(call, self._uuid)
         if service == "dynamodb":
-            return aws_capture.json_answer({})  # writes succeed; reads find nothing
+            return local_aws.answer(call, self._uuid)
         return {"raise": "NotSimulated", "message": f"lambdoctor simulate does not answer {key}"}
 
     def _function_named(self, name: str) -> _Fn | None:

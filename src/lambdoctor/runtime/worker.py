@@ -1,10 +1,10 @@
 """The process that is one execution environment: it imports the handler once (init, the cold start) and then runs
 invocations one at a time, keeping module globals and /tmp between them, as Lambda's Python runtime does.
 
-It speaks to ``runtime/environment.py`` over a pipe with small dicts. Everything the handler prints goes to standard
-error (standard output is the invoke command's response); ``logging`` gets the Python runtime's text format
-(awslambdaric: ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``). Only ``invoke``, ``simulate`` and ``probe`` start
-it: ``scan`` never runs user code.
+It speaks to ``runtime/environment.py`` over a socket with small JSON messages (runtime/wire.py). Everything the
+handler prints goes to standard error (standard output is the invoke command's response); ``logging`` gets the
+Python runtime's text format (awslambdaric: ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``). Only ``invoke``,
+``simulate`` and ``probe`` start it: ``scan`` never runs user code.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import importlib
 import json
 import logging
 import os
-import resource
 import sys
 import time
 import traceback
-from multiprocessing.connection import Connection
 from typing import Any
+
+from lambdoctor.runtime.wire import Channel
 
 NBSP = "\u00a0"
 
@@ -149,6 +149,10 @@ def _reroute_hidden_paths(old_tmp: str) -> None:
         return old_tmp + path[len("/tmp"):] if path == "/tmp" or path.startswith("/tmp/") else path
 
     sys.path[:] = [moved(p) for p in sys.path]
+    # HOME and a named profile's AWS files may be under /tmp too (both are folders of the machine's)
+    for name in ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        if name in os.environ:
+            os.environ[name] = moved(os.environ[name])
     for module in list(sys.modules.values()):
         package_path = getattr(module, "__path__", None)
         if isinstance(package_path, list):
@@ -188,7 +192,19 @@ class InitError(Exception):
         self.error_type = error_type
 
 
-def main(conn: Connection, spec: dict[str, Any]) -> None:
+def _subreaper() -> None:
+    """Orphans of the handler's processes are re-parented to this process instead of init, so that the parent's
+    sweep of this tree still finds them (PR_SET_CHILD_SUBREAPER, Linux 3.4+). In a PID namespace of its own this
+    process is init already."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def main(conn: Channel, spec: dict[str, Any]) -> None:
+    _subreaper()
     os.dup2(2, 1)  # print() goes to the log (standard error), never into the response
     sys.stdout = sys.stderr
     os.environ.clear()
@@ -209,7 +225,7 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
             reply: dict[str, Any] = conn.recv()
             return reply
 
-        aws_capture.install(ask)
+        aws_capture.install_on_import(ask)
     start = time.perf_counter()
     try:
         handler = _load(spec)
@@ -248,7 +264,8 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
                        "observed": _observe(module) if spec.get("observe") else None})
             continue
         except SystemExit as exc:
-            conn.send({"type": "exit", "code": exc.code})
+            code = exc.code if isinstance(exc.code, (int, str)) or exc.code is None else str(exc.code)
+            conn.send({"type": "exit", "code": code})
             return
         try:
             body = json.dumps(result)
@@ -259,12 +276,9 @@ def main(conn: Connection, spec: dict[str, Any]) -> None:
             conn.send({"type": "error", "error": payload})
             continue
         sys.stderr.flush()
-        # the peak resident size so far (what /proc/PID/status calls VmHWM; KiB on Linux): one system call here
-        # instead of a read of /proc by the parent for every invocation
-        conn.send({"type": "result", "body": body, "observed": _observe(module) if spec.get("observe") else None,
-                   "hwm_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
+        conn.send({"type": "result", "body": body, "observed": _observe(module) if spec.get("observe") else None})
 
 
 if __name__ == "__main__":  # python -m lambdoctor.runtime.worker FD: FD is one end of a socket pair
-    _conn = Connection(int(sys.argv[1]))
+    _conn = Channel.from_fd(int(sys.argv[1]))
     main(_conn, _conn.recv())
