@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from lambdoctor.findings import Finding
+from lambdoctor.findings import Finding, redact
 
 BASELINE_VERSION = 1
 
@@ -17,7 +17,7 @@ class BaselineError(Exception):
 
 def write(path: Path, findings: Sequence[Finding]) -> None:
     doc = {"version": BASELINE_VERSION, "fingerprints": sorted({f.fingerprint() for f in findings})}
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    path.write_text(redact(json.dumps(doc, indent=2) + "\n"), encoding="utf-8")
 
 
 def read(path: Path) -> frozenset[str]:

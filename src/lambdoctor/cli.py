@@ -5,6 +5,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/configuration err
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lambdoctor import __version__
+from lambdoctor.findings import redact, redacting, register_secret, secret_value_reason
 
 if TYPE_CHECKING:
     from lambdoctor.cost.prices import PriceTable
@@ -50,8 +52,23 @@ def _report_options(command: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lambdoctor")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """A checkup for AWS Lambda applications."""
+    # Everything lambdoctor prints goes through the one masking function (findings.redact): a message quoting a
+    # line of the user's file, a note, a traceback. What a handler run by invoke/probe/simulate writes goes to
+    # the file descriptors directly, as its own output. Files written with -o, --save, --write-baseline and
+    # --log are masked where they are written.
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = redacting(sys.stdout), redacting(sys.stderr)
+
+    def restore() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        sys.stdout, sys.stderr = saved
+
+    ctx.call_on_close(restore)
 
 
 @main.command()
@@ -130,7 +147,7 @@ def _run_config(config_file: Path | None, base: Path, select: tuple[str, ...], i
 
 def _report(fmt: str, output: Path | None, findings: list[Any], files: int, suppressed: int,
             notes: list[str]) -> None:
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
         if fmt == "json":
             from lambdoctor.reporters import json_report
@@ -220,6 +237,8 @@ def _variables(items: tuple[str, ...]) -> dict[str, str]:
             click.echo(f"lambdoctor: --var {item!r}: expected NAME=VALUE", err=True)
             sys.exit(EXIT_USAGE)
         overrides[name.strip()] = value
+        if secret_value_reason(name.strip(), value):  # a password given for a parameter: masked in every output
+            register_secret(value)
     return overrides
 
 
@@ -336,7 +355,7 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
         result = analyze(files, table, function=function, configured=configured, always_on_usd=always_on,
                          stdin=stdin, selected=chosen, live=live)
     findings = sorted([*result.findings, *template_problems], key=lambda f: f.sort_key())
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
         if fmt == "json":
             stream.write(log_report.render_logs_json(result.stats, findings, result.skipped_lines, result.notes,
@@ -530,7 +549,7 @@ def audit(regions: str | None, profile: str | None, endpoint_url: str | None, da
         source = "account"
         if save:
             from lambdoctor.live.account import dumps
-            save.write_text(dumps(data), encoding="utf-8")
+            save.write_text(redact(dumps(data)), encoding="utf-8")
     try:
         result = run_audit(data, source, cfg, _today(today))
     except SnapshotError as exc:
@@ -955,7 +974,7 @@ def alarms(paths: tuple[str, ...], snapshot: Path | None, fmt: str, output: Path
         doc = generator.render_cloudformation(planned, snippet=fmt == "cloudformation-snippet")
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
     if output:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(redact(text), encoding="utf-8")
     else:
         click.echo(text, nl=False)
     for note in planned.notes:

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 
 from lambdoctor.config import Config
-from lambdoctor.findings import Finding, Severity
+from lambdoctor.findings import Finding, Severity, register_secret
 from lambdoctor.loaders.discover import LoadResult, load_paths
 from lambdoctor.model import Application
 from lambdoctor.rules import ALL_RULES, Context, Rule
@@ -72,6 +72,18 @@ def run_rules(apps: Sequence[Application], config: Config, ctx: Context,
     return findings, suppressed
 
 
+def register_known_secrets(apps: Sequence[Application]) -> None:
+    """Every environment value SEC002's detector calls a secret is masked wherever it appears in this run's output
+    (a SYS000 quoting its line, a rule quoting the value), whatever its shape."""
+    from lambdoctor.rules.security import secret_reason
+
+    for app in apps:
+        for fn in app.functions.values():
+            for var in fn.environment:
+                if var.literal and secret_reason(var):
+                    register_secret(var.literal)
+
+
 def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:
     if not config.enabled("SYS000"):
         return []
@@ -115,6 +127,7 @@ def scan(paths: Sequence[str], config: Config, today: date, variables: dict[str,
     """``variables``: values for template parameters, serverless.yml options and Terraform variables."""
     with _collector_paused():
         loaded = load_paths(paths, variables)
+        register_known_secrets(loaded.applications)
         notes = analyze_code(loaded)
         findings, suppressed = run_rules(loaded.applications, config, make_context(config, today))
     findings.extend(problems_as_findings(loaded, config))
@@ -133,6 +146,7 @@ def audit(snapshot: object, source: str, config: Config, today: date) -> ScanRes
     from lambdoctor.rules import ACC_RULES
 
     apps, problems = build_account(source, snapshot)
+    register_known_secrets(apps)
     rules = [r for r in (*ALL_RULES, *ACC_RULES) if r.id not in NOT_FOR_AUDIT]
     findings, suppressed = run_rules(apps, config, make_context(config, today), rules)
     if config.enabled("SYS000"):

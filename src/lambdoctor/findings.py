@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+import math
 import re
+import threading
+from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Any, TextIO, cast
 
 
 class Severity(enum.IntEnum):
@@ -37,6 +41,12 @@ class Finding:
     fix: str = ""
     confidence: str = "high"
 
+    def __post_init__(self) -> None:
+        # Masked once, where a finding is made: every reporter, the baseline and the SARIF fingerprints see only
+        # the masked text (a rule or a loader quoting a line of the user's file cannot leak what it holds).
+        object.__setattr__(self, "message", redact(self.message))
+        object.__setattr__(self, "fix", redact(self.fix))
+
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.file, self.line, self.column, self.rule, self.resource, self.message)
 
@@ -55,9 +65,137 @@ def mask_secret(value: str) -> str:
     return f"{value[:2]}…{'*' * 4}({len(value)} chars)"
 
 
-_AWS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
+# -- the one detector of secrets: SEC002 and every output ----------------------------------------------------------
+
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|APIKEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY"
+                         r"|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY)", re.I)
+AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
+_NOT_SECRET_SUFFIX = ("_PARAM", "_ARN", "_NAME", "_PATH", "_ID", "_PARAMETER", "_PARAM_NAME", "_SECRET_ID",
+                      "_URL_PATH", "_REGION", "_TTL", "_LENGTH", "_HEADER")
+_PLACEHOLDER = re.compile(r"^(|changeme|change-me|placeholder|none|null|todo|xxx+|\*+|<.*>|\$\{.*\}|dummy|test"
+                          r"|example|true|false|\d{1,6})$", re.I)
+MASKED = "<masked by lambdoctor: {reason}>"  # what a saved snapshot holds in place of a secret value
+_MASKED = re.compile(r"^<masked by lambdoctor: (.+)>$")
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def _names_a_location(value: str) -> bool:
+    """SSM paths, ARNs, URLs without credentials, file paths: values that say where a secret is."""
+    return (value.startswith(("/", "arn:", "ssm:", "secretsmanager:", "s3://", "file:"))
+            or (value.startswith(("http://", "https://")) and "@" not in value))
+
+
+def secret_value_reason(name: str, value: str) -> str | None:
+    """Why the literal ``value`` of a variable called ``name`` is a secret, or None (SEC002's detector)."""
+    masked = _MASKED.match(value)
+    if masked:
+        return masked.group(1)
+    if AWS_ACCESS_KEY.search(value):
+        return "an AWS access key ID"
+    if "PRIVATE KEY-----" in value:
+        return "a private key"
+    if _URL_PASSWORD.search(value):
+        return "a URL with a password"
+    if _names_a_location(value):
+        return None
+    upper = name.upper()
+    if SECRET_NAME.search(upper) and not upper.endswith(_NOT_SECRET_SUFFIX):
+        if not _PLACEHOLDER.match(value.strip()):
+            return "a literal value for a secret-like name"
+        return None
+    compact = value.strip()
+    if (len(compact) >= 24 and " " not in compact and _entropy(compact) >= 4.2
+            and sum(c.isdigit() for c in compact) >= 3 and any(c.isalpha() for c in compact)):
+        return "a high-entropy literal that looks like a key"
+    return None
+
+
+_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*):([^@\s/'\"]+)@")
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.S)
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[A-Z])"
+                         r"(?=[A-Za-z0-9/+=]*[0-9])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
+_ASSIGNED = re.compile(r"(?i)\b([A-Z0-9_.-]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|APIKEY|PRIVATE_?KEY|"
+                       r"CREDENTIAL|ACCESS_?KEY|AUTH_?KEY|SIGNING_?KEY)[A-Z0-9_]*)"
+                       r"(\\?[\"']?\s*[:=]\s*\\?[\"']?)(?!\$\{|!|\{\{|\*\*\*\*|<masked)([^\s\"'\\,;}{)(\]]{4,})")
+_BEARER = re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}")
+
+_known: set[str] = set()
+_known_lock = threading.Lock()
+_known_pattern: list[re.Pattern[str] | None] = [None]
+
+
+def register_secret(value: str) -> None:
+    """A value known to be secret (a flagged environment value, a NoEcho parameter, a sensitive variable): masked
+    wherever it appears in any output of this run, whatever its shape."""
+    value = value.strip()
+    if len(value) < 6:
+        return  # too short to mask everywhere without masking ordinary words
+    with _known_lock:
+        if value not in _known:
+            _known.add(value)
+            _known_pattern[0] = re.compile("|".join(re.escape(v) for v in sorted(_known, key=len, reverse=True)))
 
 
 def redact(text: str) -> str:
-    """Last line of defence for any text shown to a user: AWS key IDs never appear in full."""
-    return _AWS_KEY.sub(lambda m: m.group(1) + "****************", text)
+    """The one masking function for any text that leaves the program: AWS key IDs and secret keys, passwords in
+    URLs, private keys, bearer tokens, values assigned to secret-like names, and every registered secret."""
+    if not text:
+        return text
+    pattern = _known_pattern[0]
+    if pattern is not None:
+        text = pattern.sub(lambda m: mask_secret(m.group(0)), text)
+    text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}PRIVATE KEY-----****", text)
+    text = AWS_ACCESS_KEY.sub(lambda m: m.group(1) + "****************", text)
+    text = _AWS_SECRET.sub("****(40 chars)", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:****@", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} ****", text)
+    return _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}****", text)
+
+
+def redact_data(value: Any) -> Any:
+    """``redact`` over every string of a JSON-like document (keys included)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(str(k)) if isinstance(k, str) else k: redact_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_data(v) for v in value]
+    return value
+
+
+class RedactingStream:
+    """A text stream that masks what is written to it, line by line (a secret split over two writes of one line
+    is still whole when it is masked)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            done, _, self._pending = self._pending.rpartition("\n")
+            self._stream.write(redact(done + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(redact(self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self._stream.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def redacting(stream: TextIO) -> TextIO:
+    """``stream``, masked (findings.redact) as it is written."""
+    return cast(TextIO, RedactingStream(stream))

@@ -23,6 +23,8 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
+from lambdoctor.findings import MASKED, secret_value_reason
+
 SNAPSHOT_SCHEMA = "lambdoctor-account/1"
 READ_ONLY_PREFIXES = ("Get", "List", "Describe")
 
@@ -94,6 +96,14 @@ class _RegionReader:
     def function(self, config: dict[str, Any]) -> dict[str, Any]:
         lam, name = self.lam, config["FunctionName"]
         out: dict[str, Any] = {"Configuration": config, "Unreadable": []}
+        # Values that look secret (SEC002's detector) never enter the snapshot: the name stays, the value becomes
+        # a marker that says why, which SEC002 reads back from a saved snapshot.
+        variables = (config.get("Environment") or {}).get("Variables") or {}
+        for key, value in list(variables.items()):
+            why = secret_value_reason(str(key), value) if isinstance(value, str) else None
+            if why:
+                variables[key] = MASKED.format(reason=why)
+                out.setdefault("MaskedEnvironment", []).append(key)
 
         def read(operation: str, what: str, call: Callable[[], Any], default: Any, missing_ok: bool = False) -> Any:
             sentinel = object()
@@ -302,8 +312,11 @@ def read_account(make_client: ClientFactory, regions: Sequence[str], days: int, 
     role_arns = {f["Configuration"].get("Role", "") for r in read for f in r["functions"]} - {""}
     iam = read_roles(make_client, regions[0], role_arns, notes) if role_arns else {}
     account = next((f["Configuration"]["FunctionArn"].split(":")[4] for r in read for f in r["functions"]), "")
+    masked = sum(len(f.get("MaskedEnvironment", [])) for r in read for f in r["functions"])
+    lines = notes.lines() + ([f"{masked} environment value(s) that look secret are masked (their names are kept)"]
+                             if masked else [])
     return {"schema": SNAPSHOT_SCHEMA, "account": account, "read_at": now.isoformat(), "regions": read,
-            "iam": iam, "notes": notes.lines()}
+            "iam": iam, "notes": lines}
 
 
 def dumps(snapshot: dict[str, Any]) -> str:

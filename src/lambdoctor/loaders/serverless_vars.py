@@ -118,7 +118,10 @@ class VariableResolver:
         try:
             parts = _split(text)
         except ValueError:
-            self._problem(at, f"unterminated variable in {text[:80]!r}")
+            # Only the variable is quoted, never the text around it: that may be a password (docs/security.md).
+            start = text.find("${")
+            self._problem(at, f"unterminated variable {text[start:start + 60]!r}" if start >= 0
+                          else "unterminated variable")
             return UNRESOLVED
         if len(parts) == 1 and isinstance(parts[0], _Var):
             value = self._variable(parts[0].body, at)

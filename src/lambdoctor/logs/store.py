@@ -619,6 +619,8 @@ class LogStore:
     def request_lines(self, files: Sequence[LogFile], request_id: str) -> list[tuple[str, str]]:
         """(file, line) of one invocation, in order: the lines of its segment (START … REPORT within one stream),
         plus any line elsewhere that names its request ID."""
+        import duckdb
+
         out: list[tuple[str, str]] = []
         for src, f in enumerate(files):
             if f.layout == "events":
@@ -638,7 +640,10 @@ class LogStore:
                                                                 WHERE contains(line, $rid))
                        OR contains(line, $rid)
                     ORDER BY stream, seq"""
-                rows = self.con.execute(sql, {"rid": request_id}).fetchall()
+                try:
+                    rows = self.con.execute(sql, {"rid": request_id}).fetchall()
+                except duckdb.Error:
+                    continue  # a file the ingest could not read (reported there as SYS000): nothing to show
             else:
                 sql = f"""
                     WITH l AS (
@@ -651,10 +656,13 @@ class LogStore:
                     SELECT line FROM l WHERE seg IN (SELECT seg FROM l WHERE contains(line, $rid))
                        OR contains(line, $rid)
                     ORDER BY n"""
-                rows = self.con.execute(sql, {
-                    "rid": request_id, "path": str(f.path), "max_line": MAX_LINE_BYTES,
-                    "rejects": f"request_rejects_{src}", "rejects_scan": f"request_scans_{src}",
-                    "compression": "gzip" if f.compressed else "none"}).fetchall()
+                try:
+                    rows = self.con.execute(sql, {
+                        "rid": request_id, "path": str(f.path), "max_line": MAX_LINE_BYTES,
+                        "rejects": f"request_rejects_{src}", "rejects_scan": f"request_scans_{src}",
+                        "compression": "gzip" if f.compressed else "none"}).fetchall()
+                except duckdb.Error:
+                    continue
             out.extend((f.shown, row[0]) for row in rows if row[0] is not None)
         return out
 

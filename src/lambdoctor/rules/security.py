@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Iterator
 
-from lambdoctor.findings import Finding, Severity
+from lambdoctor.findings import Finding, Severity, secret_value_reason
 from lambdoctor.model import Application, EnvVar, Role, Statement
 from lambdoctor.rules.base import Context, Rule
 
@@ -150,47 +148,15 @@ class WildcardIamPermissions(Rule):
                                    "replace it with a policy (or SAM policy template) scoped to what the code uses")
 
 
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|APIKEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY"
-                          r"|AUTH_?KEY|CLIENT_?SECRET|SIGNING_?KEY)", re.I)
-_AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
-_NOT_SECRET_SUFFIX = ("_PARAM", "_ARN", "_NAME", "_PATH", "_ID", "_PARAMETER", "_PARAM_NAME", "_SECRET_ID",
-                      "_URL_PATH", "_REGION", "_TTL", "_LENGTH", "_HEADER")
-_PLACEHOLDER = re.compile(r"^(|changeme|change-me|placeholder|none|null|todo|xxx+|\*+|<.*>|\$\{.*\}|dummy|test"
-                          r"|example|true|false|\d{1,6})$", re.I)
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
-
-
-def _names_a_location(value: str) -> bool:
-    """SSM paths, ARNs, URLs without credentials, file paths: values that say where a secret is."""
-    return (value.startswith(("/", "arn:", "ssm:", "secretsmanager:", "s3://", "file:"))
-            or (value.startswith(("http://", "https://")) and "@" not in value))
-
-
 def secret_reason(var: EnvVar) -> str | None:
-    """Why this variable's value is a literal secret, or None."""
+    """Why this variable's value is a literal secret, or None. The detector itself is the one every output's
+    masking uses (findings.secret_value_reason)."""
     if var.dynamic_reference and "resolve:secretsmanager" in var.dynamic_reference:
         return "a {{resolve:secretsmanager}} reference, which stores the secret in plain text in the configuration"
     value = var.literal
     if value is None or var.is_reference:
         return None
-    if _AWS_ACCESS_KEY.search(value):
-        return "an AWS access key ID"
-    if _names_a_location(value):
-        return None
-    name = var.name.upper()
-    if _SECRET_NAME.search(name) and not name.endswith(_NOT_SECRET_SUFFIX):
-        if not _PLACEHOLDER.match(value.strip()):
-            return "a literal value for a secret-like name"
-        return None
-    compact = value.strip()
-    if (len(compact) >= 24 and " " not in compact and _entropy(compact) >= 4.2
-            and sum(c.isdigit() for c in compact) >= 3 and any(c.isalpha() for c in compact)):
-        return "a high-entropy literal that looks like a key"
-    return None
+    return secret_value_reason(var.name, value)
 
 
 class SecretInEnvironment(Rule):
