@@ -84,6 +84,12 @@ def big(aws_endpoint: str) -> dict[str, Any]:
             "endpoint": aws_endpoint}
 
 
+def _masked(layout: account_gen.AccountLayout) -> list[str]:
+    """The note a snapshot carries for the layout's literal passwords, masked as they are read."""
+    n = sum(1 for f in layout.functions if f.secret)
+    return [f"{n} environment value(s) that look secret are masked (their names are kept)"] if n else []
+
+
 def _by_rule(findings: list[Finding], rule: str) -> dict[str, str]:
     return {f.resource: f.message for f in findings if f.rule == rule}
 
@@ -93,7 +99,7 @@ def test_audit_reads_only_and_reports_what_the_layout_holds(big: dict[str, Any])
     findings: list[Finding] = big["findings"]
     calls = Counter(c.split(":", 1)[1] for c in big["calls"])
     assert all(op.startswith(READ_ONLY_PREFIXES) for op in calls), sorted(calls)
-    assert big["snapshot"]["notes"] == []
+    assert big["snapshot"]["notes"] == _masked(layout) and _masked(layout)
     versioned = sum(1 for f in layout.functions if f.versions)
     assert calls["ListFunctions"] == 1 and calls["GetAccountAuthorizationDetails"] == 1
     for op in ("GetFunction", "GetPolicy", "ListVersionsByFunction", "ListAliases", "ListFunctionUrlConfigs",
@@ -173,7 +179,7 @@ def test_audit_works_with_only_the_shipped_policy(big: dict[str, Any]) -> None:
     policy = _policy_actions("audit-policy.json")
     make = _factory(big["endpoint"], big["layout"], (_enforce(policy, "eu-west-1", refused),))
     snapshot = read_account(make, ["eu-west-1"], 14, NOW)
-    assert refused == [] and snapshot["notes"] == []
+    assert refused == [] and snapshot["notes"] == _masked(big["layout"])
     assert _without_time(snapshot) == _without_time(big["snapshot"])
 
 
@@ -192,7 +198,8 @@ def test_a_refused_call_is_a_note_and_the_rest_is_audited(small: dict[str, Any])
                            ["eu-central-1"], 14, NOW)
     assert refused == ["iam:GetAccountAuthorizationDetails"]
     assert partial["notes"] == ["iam: GetAccountAuthorizationDetails failed (AccessDeniedException): "
-                                "execution-role permissions unknown (SEC001-SEC003 not checked)"]
+                                "execution-role permissions unknown (SEC001-SEC003 not checked)",
+                                *_masked(small["layout"])]
     findings, clean = _audit(partial), _audit(small["snapshot"])
     assert _by_rule(clean, "SEC001") and not _by_rule(findings, "SEC001")
     assert _by_rule(findings, "ACC002") == _by_rule(clean, "ACC002")
@@ -286,7 +293,7 @@ def test_throttles_and_server_errors_change_nothing(small: dict[str, Any]) -> No
     faulty = read_account(_factory(small["endpoint"], small["layout"], (faults,), retry_mode="standard"),
                           ["eu-central-1"], 14, NOW)
     assert faults.injected["throttle"] > 30 and faults.injected["5xx"] > 5
-    assert faulty["notes"] == [] and _without_time(faulty) == _without_time(clean)
+    assert faulty["notes"] == _masked(small["layout"]) and _without_time(faulty) == _without_time(clean)
     assert _audit(faulty) == _audit(clean)
 
 
@@ -298,14 +305,14 @@ def test_throttles_and_server_errors_with_the_clients_audit_makes(aws_endpoint: 
     faults = _Faults(seed=3)
     faulty = read_account(_factory(aws_endpoint, layout, (faults,)), ["sa-east-1"], 14, NOW)
     assert faults.injected["throttle"] >= 5 and faults.injected["5xx"] >= 2
-    assert faulty["notes"] == [] and _without_time(faulty) == _without_time(clean)
+    assert faulty["notes"] == _masked(layout) and _without_time(faulty) == _without_time(clean)
 
 
 # -- the command line, against the bare server ------------------------------------------------------------------
 
 
 def test_cli_audit_notes_missing_apis_saves_and_replays(aws_endpoint: str, tmp_path: Path) -> None:
-    account_gen.populate(aws_endpoint, account_gen.draw(5, "ap-southeast-2", seed=9))
+    layout = account_gen.populate(aws_endpoint, account_gen.draw(5, "ap-southeast-2", seed=9))
     saved = tmp_path / "account.json"
     live = CliRunner().invoke(main, ["audit", "--region", "ap-southeast-2", "--endpoint-url", aws_endpoint,
                                      "--format", "json", "--save", str(saved), "--fail-on", "never"])
@@ -316,7 +323,7 @@ def test_cli_audit_notes_missing_apis_saves_and_replays(aws_endpoint: str, tmp_p
         "concurrency limits unknown (ACC001, ACC003 not checked)",
         "ap-southeast-2: ListFunctionUrlConfigs failed (HTTP 404: not implemented by this endpoint) for 5 "
         "functions: function URLs unknown",
-    ] + [n for n in doc["notes"] if "ListProvisionedConcurrencyConfigs" in n]
+    ] + [n for n in doc["notes"] if "ListProvisionedConcurrencyConfigs" in n] + _masked(layout)
     replay = CliRunner().invoke(main, ["audit", "--snapshot", str(saved), "--format", "json", "--fail-on", "never"])
     assert replay.exit_code == 0
     assert json.loads(replay.stdout)["findings"] == doc["findings"]

@@ -132,7 +132,7 @@ def scan(paths: Sequence[str], config: Config, today: date, variables: dict[str,
         findings, suppressed = run_rules(loaded.applications, config, make_context(config, today))
     findings.extend(problems_as_findings(loaded, config))
     findings.sort(key=Finding.sort_key)
-    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed, notes)
+    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed, [*loaded.notes, *notes])
 
 
 # Template rules that say nothing true about a deployed account: CodeDeploy preferences are not Lambda settings,

@@ -10,6 +10,7 @@ import ast
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from lambdoctor.facts import Suppression
@@ -123,16 +124,28 @@ def read_location(loc: HandlerLocation, fn: Function) -> ParsedModule | Problem:
     if loc.zip_path is not None and loc.member is not None:
         try:
             with zipfile.ZipFile(loc.zip_path) as zf:
-                data = zf.read(loc.member)
-        except (OSError, zipfile.BadZipFile, KeyError) as exc:
+                # The size the archive declares is checked before inflating, and no more than the budget is
+                # read whatever it declares: a 3 MB archive can inflate to 3 GB.
+                if zf.getinfo(loc.member).file_size > MAX_SOURCE_BYTES:
+                    return Problem(loc.zip_path, 1, 1, f"{loc.member} inflates to "
+                                   f"{zf.getinfo(loc.member).file_size:,} bytes, over the {MAX_SOURCE_BYTES:,}-byte "
+                                   "limit for handler code; not analyzed")
+                with zf.open(loc.member) as member:
+                    data = member.read(MAX_SOURCE_BYTES + 1)
+        except (OSError, zipfile.BadZipFile, KeyError, EOFError, zlib.error) as exc:
             return Problem(loc.zip_path, 1, 1, f"cannot read {loc.member}: {exc}")
         return parse_source(data, f"{loc.zip_path}!{loc.member}", None)
     return read_file(loc.file, loc.root)
 
 
 def read_file(path: str, root: str | None) -> ParsedModule | Problem:
+    import stat
+
     try:
-        with open(path, "rb") as fh:
+        # Without blocking, and only a regular file: a FIFO named like a handler is reported, never waited on.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return Problem(path, 1, 1, "not a regular file: not read")
             data = fh.read(MAX_SOURCE_BYTES + 1)
     except OSError as exc:
         return Problem(path, 1, 1, f"cannot read: {exc.strerror or exc}")

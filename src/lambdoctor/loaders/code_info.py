@@ -10,6 +10,7 @@ import os
 import zipfile
 from typing import Any
 
+from lambdoctor.loaders.decode import read_regular
 from lambdoctor.model import CodeInfo
 
 MAX_FILES = 20_000  # a walk stops here; the size is then a lower bound (CodeInfo.complete is False)
@@ -90,8 +91,10 @@ def original_source(asset: str) -> str | None:
         return None
     wanted = {}
     for n in names:
-        with open(os.path.join(asset, n), "rb") as fh:
-            wanted[n] = fh.read()
+        try:
+            wanted[n] = read_regular(os.path.join(asset, n), 10 * 1024 * 1024)
+        except OSError:
+            return None
     project = os.path.dirname(os.path.dirname(asset))
     matches: list[str] = []
     for i, (root, dirs, files) in enumerate(os.walk(project)):
@@ -109,7 +112,6 @@ def _same(path: str, content: bytes) -> bool:
     try:
         if os.path.getsize(path) != len(content):
             return False
-        with open(path, "rb") as fh:
-            return fh.read() == content
+        return read_regular(path, len(content)) == content
     except OSError:
         return False

@@ -9,6 +9,8 @@ eat memory is refused up front with a :class:`DecodeError` that carries a line a
 from __future__ import annotations
 
 import json
+import os
+import re
 from itertools import accumulate
 from typing import Any
 
@@ -21,6 +23,44 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 # Limits that keep one hostile file from taking the run down with it.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class BudgetExceeded(Exception):
+    """Input whose expansion (variables, expressions, modules, archives) is over one of the documented budgets
+    (docs/security.md): a located SYS000, never unbounded memory or time."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.column = reason, line, column
+
+
+class NotRegularFile(OSError):
+    """A FIFO, socket or device where a file was expected: never read (opening a FIFO waits for a writer)."""
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of ``path`` if it is a regular file. Opened without blocking and checked on the
+    open descriptor, so a FIFO put where a template (or a .tf, a tfvars, a ${file()} target) was expected is
+    reported instead of hanging the run; a symbolic link is followed to what it names and checked the same."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+            raise NotRegularFile(f"{kind}, not a regular file: not read")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 MAX_DEPTH = 512
 # Expanded size of the node graph: a YAML alias bomb shares nodes, so it looks small until someone walks it.
 MAX_EXPANDED_NODES = 2_000_000
@@ -272,10 +312,28 @@ def decode_bytes(data: bytes, strict_json: bool = False) -> Any:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DecodeError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line) from None
+    _check_digit_runs(text)
     if strict_json:
         _check_flow_depth(text)
         decode_json_fallback(text)
     return decode_text(text)
+
+
+MAX_NUMBER_DIGITS = 1000  # Python refuses int() of 4,300 digits and more; no template value needs a tenth of that
+_DIGITS = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1},}}")
+
+
+def _check_digit_runs(text: str) -> None:
+    """A number of thousands of digits is refused where it stands (YAML and JSON parsers would raise ValueError, or
+    spend quadratic time converting it); the same digits inside a quoted string are only text."""
+    for m in _DIGITS.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[line_start:m.start()]
+        if before.count('"') % 2 or before.count("'") % 2:
+            continue  # inside a string on its line
+        line = text.count("\n", 0, m.start()) + 1
+        raise DecodeError(f"a number of {len(m.group(0)):,} digits: over the {MAX_NUMBER_DIGITS:,} digits a value "
+                          "may have", line, m.start() - line_start + 1)
 
 
 def decode_json_fallback(text: str) -> Any:

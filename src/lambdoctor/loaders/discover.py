@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lambdoctor.loaders.cloudformation import build_application, looks_like_template
-from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, Node, decode_bytes
+from lambdoctor.loaders.decode import (
+    MAX_FILE_BYTES,
+    BudgetExceeded,
+    DecodeError,
+    Node,
+    decode_bytes,
+    read_regular,
+)
 from lambdoctor.loaders.serverless import build_serverless, is_serverless_file, looks_like_serverless, provider_name
 from lambdoctor.model import Application
 
@@ -40,18 +48,24 @@ class LoadResult:
     applications: list[Application] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files_read: int = 0
+    notes: list[str] = field(default_factory=list)  # what was passed over, and why
 
 
 def _candidates(path: str) -> Iterator[tuple[str, bool]]:
     """(file or Terraform module folder, explicit): explicit files are always parsed; discovered ones only when
     they look like templates."""
-    if os.path.isfile(path):
+    if not os.path.isdir(path):  # a file, or a FIFO, socket or device named explicitly: reported when read
         if path.endswith(".tf"):
             yield os.path.dirname(path) or ".", True  # a Terraform module is its whole folder
         else:
             yield path, True
         return
-    for root, dirs, files in os.walk(path, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        unread.append((exc.filename or path, exc.strerror or str(exc)))
+
+    unread: list[tuple[str, str]] = []
+    for root, dirs, files in os.walk(path, onerror=unreadable, followlinks=False):
         in_cdk_out = os.path.basename(root) == "cdk.out"
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (in_cdk_out and d.startswith("asset.")))
         if any(name.endswith(".tf") for name in files):
@@ -60,7 +74,10 @@ def _candidates(path: str) -> Iterator[tuple[str, bool]]:
             if in_cdk_out and not name.endswith(".template.json"):
                 continue  # cdk.out also holds manifests and tree.json: only the synthesized templates count
             if name.endswith(TEMPLATE_SUFFIXES):
-                yield os.path.normpath(os.path.join(root, name)), False  # "./a/b.yaml" → "a/b.yaml"
+                # "./a/b.yaml" → "a/b.yaml"; a synthesized CDK template is a template by its name
+                yield os.path.normpath(os.path.join(root, name)), in_cdk_out
+    for folder, reason in unread:  # said, never skipped in silence
+        yield f"\0{folder}\0{reason}", False
 
 
 def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None) -> LoadResult:
@@ -68,29 +85,46 @@ def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None) ->
     modules: list[str] = []
     for path in paths:
         for file, explicit in _candidates(path):
-            if os.path.isdir(file):
+            if file.startswith("\0"):
+                _, folder, reason = file.split("\0", 2)
+                result.problems.append(Problem(folder, 1, 1, f"cannot read folder: {reason}"))
+            elif os.path.isdir(file):
                 modules.append(file)
             else:
                 _load_file(file, explicit, result, overrides)
     if modules:
         from lambdoctor.loaders.terraform import load_modules  # lark is imported only when there is HCL
 
-        apps, problems, files = load_modules(modules, overrides or {})
-        result.applications.extend(apps)
-        result.problems.extend(Problem(*p) for p in problems)
-        result.files_read += files
+        def terraform(folders: list[str]) -> LoadOutcome:
+            apps, problems, files = load_modules(folders, overrides or {})
+            result.files_read += files
+            return apps, problems
+
+        try:  # all modules together: a folder another one calls as a local module is modelled with its caller
+            result.applications.extend((built := terraform(modules))[0])
+            result.problems.extend(Problem(*p) for p in built[1])
+        except Exception:  # RecursionError included: then one module at a time, each inside the same guard
+            for folder in modules:
+                _guard(folder, result, functools.partial(terraform, [folder]))
     return result
 
 
 def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[str, str] | None) -> None:
     try:
         if os.path.getsize(file) > MAX_FILE_BYTES and not explicit:
+            result.notes.append(f"{file}: not read, {os.path.getsize(file) / 1024**2:.0f} MB is over the "
+                                f"{MAX_FILE_BYTES // 1024**2} MB a template or plan may be here")
             return
-        with open(file, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        data = read_regular(file, MAX_FILE_BYTES)
     except OSError as exc:
         result.problems.append(Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}"))
         return
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Windows editors save it)
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            result.problems.append(Problem(file, 1, 1, "a UTF-16 byte-order mark, but not UTF-16 text"))
+            return
     serverless = is_serverless_file(file)
     plan = file.endswith(".json") and b'"planned_values"' in data[:4096] and b'"terraform_version"' in data
     if not explicit and not serverless and not plan and b"Resources" not in data:
@@ -130,15 +164,28 @@ def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str]
     return app
 
 
+def _located_file(path: str, line: int) -> str:
+    """A Terraform module is a folder: an expression's line names a line of one of its .tf files, the only one or
+    else the folder itself."""
+    if not os.path.isdir(path):
+        return path
+    tf = sorted(n for n in os.listdir(path) if n.endswith(".tf"))
+    return os.path.normpath(os.path.join(path, tf[0])) if len(tf) == 1 else path
+
+
 def _guard(file: str, result: LoadResult, build: Callable[[], Application | LoadOutcome | None]) -> None:
     """Run one loader; a bug in it costs this file (SYS000 with the reason), never the run."""
     try:
         built = build()
+    except BudgetExceeded as exc:
+        result.problems.append(Problem(_located_file(file, exc.line), exc.line, exc.column, exc.reason))
+        return
     except RecursionError:
-        result.problems.append(Problem(file, 1, 1, "file nested too deeply to model"))
+        result.problems.append(Problem(_located_file(file, 1), 1, 1, "file nested too deeply to model"))
         return
     except Exception as exc:  # the tests assert this never happens on the corpus
-        result.problems.append(Problem(file, 1, 1, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"))
+        result.problems.append(Problem(_located_file(file, 1), 1, 1,
+                                       f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"))
         return
     if isinstance(built, Application):
         result.applications.append(built)

@@ -20,11 +20,31 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from lambdoctor.loaders.decode import BudgetExceeded
 from lambdoctor.model import UNKNOWN, Unknown
 
 TTree = Tree[Any]
 
 MAX_TF_BYTES = 5 * 1024 * 1024
+
+
+# Budgets of evaluation (docs/security.md): a value that grows past one of them ends the module's modelling with a
+# located SYS000 instead of growing without bound (strings doubled through locals, concat() of a list with itself,
+# format("%999999999d"), an integer squared forty times).
+MAX_VALUE_CHARS = 1024 * 1024
+MAX_VALUE_ITEMS = 100_000
+MAX_INT_BITS = 4096
+MAX_FORMAT_WIDTH = 10_000
+
+
+def _over_budget(value: Any) -> str | None:
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return f"a string of more than {MAX_VALUE_CHARS:,} characters"
+    if isinstance(value, (list, dict)) and len(value) > MAX_VALUE_ITEMS:
+        return f"a collection of more than {MAX_VALUE_ITEMS:,} elements"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        return f"an integer of more than {MAX_INT_BITS:,} bits"
+    return None
 
 
 class EvalError(Unknown):
@@ -189,17 +209,36 @@ class Evaluator:
         self.base_dir = base_dir
 
     def ev(self, t: Any, env: dict[str, Any]) -> Any:
-        if isinstance(t, Token):
-            return self._token(t)
-        d = t.data
-        method = getattr(self, "_" + d, None)
-        if method is None:
-            return UNKNOWN
-        return method(t, env)
+        meta = getattr(t, "meta", None)
+        line = getattr(t, "line", None) or getattr(meta, "line", 1) or 1
+        column = getattr(t, "column", None) or getattr(meta, "column", 1) or 1
+        try:
+            if isinstance(t, Token):
+                value = self._token(t)
+            else:
+                method = getattr(self, "_" + t.data, None)
+                if method is None:
+                    return UNKNOWN
+                value = method(t, env)
+        except BudgetExceeded as exc:
+            if exc.line == 1 and line != 1:  # raised below without a place: the innermost expression's
+                exc.line, exc.column = line, column
+            raise
+        why = _over_budget(value)
+        if why is not None:
+            raise BudgetExceeded(f"this expression evaluates to {why}: the budget of evaluation is exceeded, the "
+                                "module is not modelled", line, column)
+        return value
+
+    @staticmethod
+    def _int(text: str) -> int:
+        if len(text) > 1000:  # past MAX_INT_BITS anyway; int() of 4,300 digits and more raises ValueError
+            raise BudgetExceeded(f"an integer literal of {len(text):,} digits: over the budget of evaluation")
+        return int(text)
 
     def _token(self, tok: Token) -> Any:
         if tok.type == "INT_LITERAL":
-            return int(tok)
+            return self._int(str(tok))
         if tok.type == "FLOAT_LITERAL":
             return float(tok)
         return UNKNOWN
@@ -210,7 +249,7 @@ class Evaluator:
         return self.ev(kids[0], env) if kids else UNKNOWN
 
     def _int_lit(self, t: TTree, env: dict[str, Any]) -> Any:
-        return int(str(t.children[0]))
+        return self._int(str(t.children[0]))
 
     def _float_lit(self, t: TTree, env: dict[str, Any]) -> Any:
         return float(str(t.children[0]))
@@ -588,8 +627,9 @@ def call_function(name: str, args: list[Any], base_dir: str) -> Any:
             return json.loads(args[0]) if isinstance(args[0], str) else UNKNOWN
         if name == "file":
             path = os.path.join(base_dir, str(args[0])) if not os.path.isabs(str(args[0])) else str(args[0])
-            with open(path, encoding="utf-8") as fh:
-                return fh.read(MAX_TF_BYTES)
+            from lambdoctor.loaders.decode import read_regular
+
+            return read_regular(path, MAX_TF_BYTES)[:MAX_TF_BYTES].decode("utf-8")
         if name == "concat":
             if all(isinstance(a, list) for a in args):
                 return [x for a in args for x in a]
@@ -643,6 +683,10 @@ def call_function(name: str, args: list[Any], base_dir: str) -> Any:
             return args[1] in args[0] if isinstance(args[0], list) else UNKNOWN
         if name == "format":
             if isinstance(args[0], str) and _known(*args):
+                widths = [int(w) for w in re.findall(r"%[-+ #0]*(\d+)", args[0])]
+                if any(w > MAX_FORMAT_WIDTH for w in widths):
+                    raise BudgetExceeded(f"format() with a field width over {MAX_FORMAT_WIDTH:,}: over the budget "
+                                        "of evaluation")
                 return args[0].replace("%v", "%s") % tuple(args[1:])
             return UNKNOWN
         if name == "join":

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, Node, decode_bytes
+from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, Node, NotRegularFile, decode_bytes, read_regular
 
 UNRESOLVED_PARAM = "LambdoctorUnresolvedVariable"
 UNRESOLVED: dict[str, str] = {"Ref": UNRESOLVED_PARAM}
@@ -27,6 +27,9 @@ UNRESOLVED: dict[str, str] = {"Ref": UNRESOLVED_PARAM}
 _SOURCE = re.compile(r"^\s*(self|opt|env|sls|aws|param|ssm|cf|s3|git|strToBool|file)\s*[:(]")
 _FILE = re.compile(r"^\s*file\(\s*([^)]*?)\s*\)\s*(?::\s*(.*))?$")
 _MAX_DEPTH = 200
+
+
+MAX_VALUE_CHARS = 1024 * 1024  # the largest string variables may expand to (docs/security.md)
 
 
 class _Unresolved:
@@ -127,14 +130,21 @@ class VariableResolver:
             value = self._variable(parts[0].body, at)
             return UNRESOLVED if value is _MISSING else value
         out: list[str] = []
+        size = 0
         for part in parts:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            value = self._variable(part.body, at)
-            if value is None or value is _MISSING or isinstance(value, (dict, list)):
+            text_part = part if isinstance(part, str) else None
+            if text_part is None:
+                assert isinstance(part, _Var)
+                value = self._variable(part.body, at)
+                if value is None or value is _MISSING or isinstance(value, (dict, list)):
+                    return UNRESOLVED
+                text_part = _text(value)
+            size += len(text_part)
+            if size > MAX_VALUE_CHARS:  # variables that double a string at each level: 1.8 KB → gigabytes
+                self._problem(at, f"its variables expand to more than {MAX_VALUE_CHARS:,} characters: over the "
+                                  "budget of expansion, not expanded")
                 return UNRESOLVED
-            out.append(_text(value))
+            out.append(text_part)
         return "".join(out)
 
     # -- one variable ---------------------------------------------------------------------------------------
@@ -246,8 +256,10 @@ class VariableResolver:
 
     def _read(self, full: str, rel: str, at: tuple[int, int], has_fallback: bool) -> Any:
         try:
-            with open(full, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
+            data = read_regular(full, MAX_FILE_BYTES)
+        except NotRegularFile as exc:
+            self._problem(at, f"${{file({rel})}}: {exc}")
+            return None
         except OSError:
             if not has_fallback:
                 self._problem(at, f"${{file({rel})}}: file not found")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdoctor.loaders.cloudformation import _Builder
-from lambdoctor.loaders.decode import FileNode
+from lambdoctor.loaders.decode import FileNode, read_regular
 from lambdoctor.loaders.hcl import (
     MAX_TF_BYTES,
     Attr,
@@ -45,6 +45,9 @@ from lambdoctor.model import UNKNOWN, Application, Unknown
 Problem = tuple[str, int, int, str]
 MAX_INSTANCES = 256  # count/for_each beyond this are modelled by their first instances only
 _MAX_MODULE_DEPTH = 8
+# Module calls modelled per run: a module that calls itself several ways fans out exponentially (6 ways, 8 deep:
+# 1.7 million instances). Past this budget the rest is not modelled, and that is said (SYS000 at the call).
+MAX_MODULE_CALLS = 1000
 
 # Attributes that identify a resource (known after apply): kept as references so rules can follow them.
 _IDENTITY = frozenset({"arn", "id", "name", "function_name", "invoke_arn", "qualified_arn", "qualified_invoke_arn",
@@ -298,6 +301,13 @@ class _ModuleEval:
         self._children[name] = None
         block = self.mod.modules.get(name)
         if block is None or self.depth >= _MAX_MODULE_DEPTH:
+            return None
+        self.loader.module_calls += 1
+        if self.loader.module_calls > MAX_MODULE_CALLS:
+            if self.loader.module_calls == MAX_MODULE_CALLS + 1:
+                self.loader.problem(block.body.file, block.line, block.column,
+                                    f"more than {MAX_MODULE_CALLS:,} module calls to model (a module that calls "
+                                    "itself, or a deep fan-out): the rest is not modelled")
             return None
         insts = self.instances("module." + name, block)
         if not insts:
@@ -876,6 +886,7 @@ class _Loader:
         self.overrides = overrides
         self.problems: list[Problem] = []
         self.files_read = 0
+        self.module_calls = 0
         self._modules: dict[tuple[str, str], _Module | None] = {}
         self._parsed: dict[str, Body | None] = {}
 
@@ -892,8 +903,7 @@ class _Loader:
             if os.path.getsize(path) > MAX_TF_BYTES:
                 self.problem(path, 1, 1, f"file is larger than {MAX_TF_BYTES // (1024 * 1024)} MB")
             else:
-                with open(path, "rb") as fh:
-                    data = fh.read()
+                data = read_regular(path, MAX_TF_BYTES)
                 self.files_read += 1
                 try:
                     text = data.decode("utf-8-sig")

@@ -262,8 +262,14 @@ facts AS (
     coalesce(report.rid, CASE WHEN kind <> 1 AND starts > prev_starts THEN start_rid END) AS request_id,
     coalesce(nullif(CASE WHEN starts > prev_starts THEN version END, ''), CAST($file_version AS VARCHAR)) AS version,
     time,
-    report.duration AS duration_ms, report.billed AS billed_ms, report.memory AS memory_mb,
-    report.used AS max_memory_used_mb, report.init AS init_ms, report.restore AS restore_ms,
+    -- A REPORT number beyond any Lambda limit (15 minutes, 10,240 MB), 1e400 or NaN included, is not a value:
+    -- NULL, as if the field were missing (one row per invocation: no cost to the reading).
+    CASE WHEN report.duration < 1e9 THEN report.duration END AS duration_ms,
+    CASE WHEN report.billed < 1e9 THEN report.billed END AS billed_ms,
+    CASE WHEN report.memory < 1e9 THEN report.memory END AS memory_mb,
+    CASE WHEN report.used < 1e9 THEN report.used END AS max_memory_used_mb,
+    CASE WHEN report.init < 1e9 THEN report.init END AS init_ms,
+    CASE WHEN report.restore < 1e9 THEN report.restore END AS restore_ms,
     nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
     greatest(0, pos - prev_pos) AS log_bytes, report.rid IS NULL AS report_unparsed
   FROM ends
