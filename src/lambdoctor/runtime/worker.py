@@ -137,8 +137,23 @@ def _private_tmp(size_mb: int) -> bool:
     if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, f"size={size_mb}m".encode()) != 0:
         os.close(old_tmp)
         return False
+    _show_interpreter(libc, f"/proc/self/fd/{old_tmp}")
     _reroute_hidden_paths(f"/proc/self/fd/{old_tmp}")
     return True
+
+
+def _show_interpreter(libc: Any, old_tmp: str) -> None:
+    """The interpreter the handler runs on may be installed under the machine's /tmp (a virtualenv of a checkout
+    there): it is mounted again at its own path, read-only, so that a process the handler starts with
+    ``sys.executable`` finds it. Nothing else of the machine's /tmp is visible."""
+    ms_rdonly, ms_remount, ms_bind, ms_rec = 1, 32, 4096, 1 << 14
+    wanted = {os.path.dirname(os.path.dirname(os.path.abspath(sys.executable))), sys.prefix, sys.base_prefix}
+    for path in sorted(p for p in wanted if p.startswith("/tmp/")):
+        rel = path[len("/tmp/"):]
+        with contextlib.suppress(OSError):
+            os.makedirs(path, exist_ok=True)
+            if libc.mount(f"{old_tmp}/{rel}".encode(), path.encode(), None, ms_bind | ms_rec, None) == 0:
+                libc.mount(None, path.encode(), None, ms_bind | ms_remount | ms_rdonly, None)
 
 
 def _reroute_hidden_paths(old_tmp: str) -> None:
@@ -160,6 +175,13 @@ def _reroute_hidden_paths(old_tmp: str) -> None:
     sys.path_importer_cache.clear()
 
 
+def _device(path: str) -> int | None:
+    try:
+        return os.lstat(path).st_dev
+    except OSError:  # removed by the handler meanwhile
+        return None
+
+
 def _observe(module: Any) -> dict[str, Any]:
     """What ``probe`` compares between invocations: a fingerprint of each module global of the handler's module
     that holds data (not functions, classes or modules), and the bytes in /tmp."""
@@ -175,7 +197,11 @@ def _observe(module: Any) -> dict[str, Any]:
             text = f"<{type(value).__name__}>"
         state[name] = f"{type(value).__name__}:{len(text)}:{hash(text)}"
     used = 0
-    for root, _, files in os.walk(os.environ.get("TMPDIR") or "/tmp"):
+    top = os.environ.get("TMPDIR") or "/tmp"
+    device = os.lstat(top).st_dev
+    for root, dirs, files in os.walk(top):
+        # the interpreter's own folders, mounted back in (_show_interpreter), are not the handler's files
+        dirs[:] = [d for d in dirs if _device(os.path.join(root, d)) == device]
         for f in files:
             with contextlib.suppress(OSError):  # a file the handler removed meanwhile
                 used += os.lstat(os.path.join(root, f)).st_size
