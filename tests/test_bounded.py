@@ -224,3 +224,24 @@ def test_a_report_value_beyond_any_limit_is_not_a_number(tmp_path: Path) -> None
     assert run["rc"] == 0, run["err"]
     [fn] = json.loads(run["out"])["functions"]
     assert fn["invocations"] == 1 and fn["billed_ms_total"] == 0 and fn["duration_ms"]["max"] == 12.0
+
+
+def test_a_gzip_log_that_inflates_a_thousand_times_is_not_read(tmp_path: Path) -> None:
+    import gzip
+
+    with gzip.open(tmp_path / "bomb.log.gz", "wb") as fh:  # 1 GB of "a\n" in about 1 MB
+        block = b"a\n" * (1 << 20)
+        for _ in range(512):
+            fh.write(block)
+    rid = "8f5e8a4c-1b2c-4d3e-9f4a-0123456789ab"
+    write(tmp_path, "orders.log", f"START RequestId: {rid} Version: $LATEST\nEND RequestId: {rid}\n"
+          f"REPORT RequestId: {rid}\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
+          "Max Memory Used: 60 MB\n")
+    run = measured(tmp_path, "logs", "bomb.log.gz", "orders.log", "--format", "json")
+    assert run["seconds"] < 20 and run["peak_mb"] < 400, (run["seconds"], run["peak_mb"])
+    doc = json.loads(run["out"])
+    size = (tmp_path / "bomb.log.gz").stat().st_size
+    assert [(f["file"], f["message"]) for f in doc["findings"] if f["rule"] == "SYS000"] == [
+        ("bomb.log.gz", f"inflates more than 100 times its size ({size:,} bytes): not read, a log "
+                        "does not compress that well (a budget of decompression, docs/security.md)")]
+    assert [f["function"] for f in doc["functions"]] == ["orders"]

@@ -66,6 +66,38 @@ def _layout(path: Path) -> str:
     return "text"
 
 
+# A compressed log may inflate to at most this many times its size. CloudWatch's exports and firehose files of
+# Lambda logs inflate 5-20 times; a file of repeated short lines (a "gzip bomb") 1,000 times, to gigabytes.
+MAX_INFLATION = 100
+_SAMPLE = 1024 * 1024
+
+
+def _inflates_too_far(path: Path) -> str | None:
+    """Why a gzip file is not read, or None: what its first MiB inflates to, and the size its trailer declares
+    (ISIZE, exact below 4 GiB for one member), against MAX_INFLATION times the file's size. Checked before any
+    reading, so that a bomb costs a MiB of inflating, not the run."""
+    import zlib
+
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(_SAMPLE)
+        if size >= 18:
+            fh.seek(size - 4)
+            declared = int.from_bytes(fh.read(4), "little")
+        else:
+            declared = 0
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        # at most MAX_INFLATION × the sample + 1 byte of output: enough to tell, bounded whatever the input
+        out = len(inflater.decompress(head, MAX_INFLATION * len(head) + 1))
+    except zlib.error as exc:
+        return f"not a gzip file it says it is ({exc})"
+    if out > MAX_INFLATION * max(1, len(head)) or declared > MAX_INFLATION * max(1, size):
+        return (f"inflates more than {MAX_INFLATION} times its size ({size:,} bytes): not read, a log does not "
+                "compress that well (a budget of decompression, docs/security.md)")
+    return None
+
+
 def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFile], list[SourceProblem]]:
     files: list[LogFile] = []
     problems: list[SourceProblem] = []
@@ -95,8 +127,12 @@ def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFi
             compressed = path.name.endswith(".gz")
             try:
                 layout = "text" if compressed else _layout(path)
+                bomb = _inflates_too_far(path) if compressed else None
             except OSError as exc:
                 problems.append(SourceProblem(str(path), exc.strerror or str(exc)))
+                continue
+            if bomb:
+                problems.append(SourceProblem(str(path), bomb))
                 continue
             files.append(LogFile(path, name, layout, compressed, version, str(path)))
     return files, problems
