@@ -8,14 +8,13 @@ which answers those two APIs in their documented shape. Faults are in test_prune
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import faultproxy
+import prune_layout
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -70,37 +69,13 @@ def test_prune_never_deletes_a_protected_version_and_counts_what_it_frees(layout
     assert prune.reclaimable(plan) == sum(v.size_bytes for v in inv.versions if v.version in deleted)
 
 
-def _zip(body: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", body)
-    return buf.getvalue()
-
-
 @pytest.fixture
 def account(aws_endpoint: str) -> dict[str, Any]:
     """A function with 8 published versions: alias live → 8 with 10 % on 7, alias beta → 6, an SQS mapping on
     version 2, a permission qualified with version 1, a function URL on alias beta."""
-    kw = {"endpoint_url": aws_endpoint, "region_name": "us-east-1"}
-    iam, lam, sqs = boto3.client("iam", **kw), boto3.client("lambda", **kw), boto3.client("sqs", **kw)
+    lam = boto3.client("lambda", endpoint_url=aws_endpoint, region_name="us-east-1")
     name = f"orders-{len(lam.list_functions()['Functions'])}"
-    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": _zip("v0")})
-    for i in range(1, 9):
-        lam.update_function_code(FunctionName=name, ZipFile=_zip("x" * i * 100))
-        lam.publish_version(FunctionName=name)
-    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="8",
-                     RoutingConfig={"AdditionalVersionWeights": {"7": 0.1}})
-    lam.create_alias(FunctionName=name, Name="beta", FunctionVersion="6")
-    queue = sqs.create_queue(QueueName=f"{name}-q")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=f"{name}:2")
-    lam.add_permission(FunctionName=name, Qualifier="1", StatementId="s3", Action="lambda:InvokeFunction",
-                       Principal="s3.amazonaws.com")
-    lam.create_function_url_config(FunctionName=name, Qualifier="beta", AuthType="AWS_IAM")
+    prune_layout.build(aws_endpoint, "us-east-1", name)
     return {"name": name, "endpoint": aws_endpoint, "lambda": lam}
 
 

@@ -15,14 +15,12 @@ GetProvisionedConcurrencyConfig, GetFunctionUrlConfig, GetPolicy, GetFunctionCon
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import faultproxy
+import prune_layout
 import pytest
 from click.testing import CliRunner, Result
 
@@ -48,42 +46,16 @@ def proxy(_proxy: faultproxy.FaultProxy, monkeypatch: pytest.MonkeyPatch) -> Ite
     _proxy.reset()
 
 
-def _zip(body: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", body)
-    return buf.getvalue()
-
-
 def _clients(endpoint: str, region: str = REGION) -> dict[str, Any]:
-    kw = {"endpoint_url": endpoint, "region_name": region}
-    return {s: boto3.client(s, **kw) for s in ("iam", "lambda", "sqs")}
+    return prune_layout.clients(endpoint, region)
 
 
 def make_function(endpoint: str, proxy: faultproxy.FaultProxy, layers: list[str] | None = None,
                   region: str = REGION) -> str:
     """The layout of the module docstring, straight on moto (not through the proxy); its name."""
-    c = _clients(endpoint, region)
     _COUNT[0] += 1
     name = f"fn-{_COUNT[0]}"
-    role = c["iam"].create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    lam = c["lambda"]
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": _zip("v0")}, **({"Layers": layers} if layers else {}))
-    for i in range(1, 9):
-        lam.update_function_code(FunctionName=name, ZipFile=_zip("x" * i * 100))
-        lam.publish_version(FunctionName=name)
-    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="8",
-                     RoutingConfig={"AdditionalVersionWeights": {"7": 0.1}})
-    lam.create_alias(FunctionName=name, Name="beta", FunctionVersion="6")
-    queue = c["sqs"].create_queue(QueueName=f"{name}-q")["QueueUrl"]
-    arn = c["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=f"{name}:2")
-    lam.add_permission(FunctionName=name, Qualifier="1", StatementId="s3", Action="lambda:InvokeFunction",
-                       Principal="s3.amazonaws.com")
-    lam.create_function_url_config(FunctionName=name, Qualifier="beta", AuthType="AWS_IAM")
+    prune_layout.build(endpoint, region, name, layers)
     proxy.provisioned[(name, "3")] = 5
     return name
 
@@ -293,8 +265,8 @@ LAYER_REGIONS = {"truncated": "ap-south-1", "empty": "ap-northeast-1", "html": "
 
 def _layer(endpoint: str, name: str, n: int, region: str) -> list[str]:
     lam = _clients(endpoint, region)["lambda"]
-    return [lam.publish_layer_version(LayerName=name, Content={"ZipFile": _zip(f"layer {i}")})["LayerVersionArn"]
-            for i in range(n)]
+    return [lam.publish_layer_version(LayerName=name, Content={"ZipFile": prune_layout.zipped(f"layer {i}")})[
+        "LayerVersionArn"] for i in range(n)]
 
 
 @pytest.mark.parametrize("kind", ["truncated", "empty", "html", "403", "drop"])
