@@ -46,6 +46,7 @@ SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (syn
 ASYNC_PAYLOAD_BYTES = 1024 * 1024  # "1 MB (asynchronous)"; it was 256 KB before 2025
 INIT_LIMIT_S = 10.0
 POLL_S = 0.002  # how often a running invocation's memory is sampled
+TREE_POLLS = 10  # every how many polls the process tree is walked again (a child started since is then counted)
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ class ExecutionEnvironment:
         self._process: Any = None
         self._conn: Channel | None = None
         self._sandboxed = False  # the worker runs below an `unshare` process, in its own PID namespace
+        self._pids: list[int] = []  # the tree as last walked, during an invocation
         # HOME and the fallback /tmp: one private folder per environment, removed when it closes.
         self._private = tempfile.mkdtemp(prefix=f"lambdoctor-{spec.name}-")
         self.cold_starts = 0
@@ -363,6 +365,21 @@ class ExecutionEnvironment:
         if self._process is None:
             return 0
         return tree_memory_mb(self._process.pid, include_root=not self._sandboxed, key=key)
+
+    def _tree(self) -> list[int]:
+        """The processes whose memory counts: the worker and everything below it (not the `unshare` above it)."""
+        if self._process is None:
+            return []
+        root = self._process.pid
+        return ([] if self._sandboxed else [root]) + descendants(root)
+
+    def _sample_mb(self, polls: int) -> int:
+        """The tree's resident memory now. Who is in the tree is looked up again every TREE_POLLS polls (20 ms),
+        the sizes every poll: a walk of /proc costs several times one status read, and what a poll costs is time
+        added to the invocation the moment its answer arrives during it."""
+        if polls % TREE_POLLS == 0 or not self._pids:
+            self._pids = self._tree()
+        return math.ceil(sum(_status_kb(p) for p in self._pids) / 1024)
 
     def _kill(self) -> None:
         if self._process is not None:
@@ -430,6 +447,8 @@ class ExecutionEnvironment:
         conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
                    "inject_error": inject_error})
         peak = 0
+        polls = -1
+        self._pids = []
         message: dict[str, Any] | None
         while True:
             if conn.poll(POLL_S):
@@ -448,7 +467,8 @@ class ExecutionEnvironment:
                     conn.send(reply)
                     continue
                 break
-            peak = max(peak, self._memory_mb())
+            polls += 1
+            peak = max(peak, self._sample_mb(polls))
             if peak > s.memory_mb:
                 self._kill()
                 error = {"errorType": "Runtime.OutOfMemory", "errorMessage":
