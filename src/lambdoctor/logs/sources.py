@@ -31,6 +31,9 @@ class LogFile:
     compressed: bool = False
     version: str | None = None  # from the log stream in the path
     shown: str = ""  # the path as the user gave it, for messages
+    # Small files read in one statement with this one, in this order (store.batch_small_files): their lines
+    # follow each other as one stream would.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -525,9 +525,10 @@ class LogStore:
         if not files:
             return
         start = self._files
+        self._files += len(files)
+        files = batch_small_files(files)
         self.con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
                              [[start + i, str(f.path), f.function, f.version, f.layout] for i, f in enumerate(files)])
-        self._files += len(files)
         # `threads` is database-wide: one DuckDB thread per statement (each is sequential within its file, a
         # streaming window), and the parallelism comes from the Python threads; restored at the end.
         self.con.execute("SET threads = 1")
@@ -589,7 +590,7 @@ class LogStore:
         # DuckDB would run every later expression once per such small chunk. Read back from a table, the kept
         # lines come in full chunks (measured on a 239 MB log: 1.85 s in one statement, 1.08 s in two).
         cursor.execute(f"CREATE TABLE {kept} AS {_KEPT_FROM_TEXT}", {
-            "path": str(f.path), "prefix": prefix, "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
+            "path": list(f.parts) if f.parts else str(f.path), "prefix": prefix, "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
             "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
             "compression": "gzip" if f.compressed else "none",
         })
@@ -787,6 +788,52 @@ def _empty(fn: str, log_bytes: int, partial: int) -> FunctionStats:
     return FunctionStats(fn, 0, 0, dict.fromkeys(("p50", "p90", "p99", "max")), 0, None, None, (),
                          dict.fromkeys(("p50", "p99", "max")), dict.fromkeys(("p50", "p95")), 0, 0, 0, 0, 0,
                          log_bytes, None, None, None, partial, ())
+
+
+# Small files of one function are read in one statement: a statement costs 10-50 ms whatever it reads (planning,
+# its operators' memory, the commit), so 100,000 one-invocation files took one statement, or several, each. Only
+# files that end with their last invocation's REPORT are joined: their lines then follow each other exactly as if
+# each file were read alone (nothing is cut off at a file's end, and a file's head is assembled after a REPORT as it
+# is at a file's start). The byte count runs on over the joined files; it is the same per invocation.
+BATCH_FILE_BYTES = 1024 * 1024
+BATCH_FILES = 2000
+_TAIL = 4096
+
+
+def _ends_with_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - _TAIL))
+            tail = fh.read(_TAIL)
+    except OSError:
+        return False
+    lines = tail.rstrip(b"\n").rsplit(b"\n", 1)
+    last = lines[-1]
+    return b"REPORT RequestId: " in last or b'"type":"platform.report"' in last
+
+
+def batch_small_files(files: Sequence[LogFile]) -> list[LogFile]:
+    """``files`` with the small plain-text ones of each (function, version, timestamp prefix) joined, in order,
+    into one LogFile whose ``parts`` are read together."""
+    out: list[LogFile] = []
+    groups: dict[tuple[str, str | None, int], list[LogFile]] = {}
+    for f in files:
+        if (f.layout != "text" or f.compressed or f.parts or _size(f.path) > BATCH_FILE_BYTES
+                or not _ends_with_report(f.path)):
+            out.append(f)
+        else:
+            groups.setdefault((f.function, f.version, _prefix_length(f.path, False)), []).append(f)
+    for members in groups.values():
+        for i in range(0, len(members), BATCH_FILES):
+            chunk = members[i:i + BATCH_FILES]
+            if len(chunk) == 1:
+                out.append(chunk[0])
+                continue
+            first = chunk[0]
+            shown = f"{first.shown} (and {len(chunk) - 1} more files of {first.function} read with it)"
+            out.append(replace(first, shown=shown, parts=tuple(str(m.path) for m in chunk)))
+    return out
 
 
 def _size(path: Path) -> int:
