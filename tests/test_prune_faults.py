@@ -166,6 +166,20 @@ def test_a_function_arn_of_another_region_is_a_usage_error(aws_endpoint: str, pr
     assert left(aws_endpoint, name) == ALL
 
 
+@pytest.mark.parametrize("form", ["partial", "arn"])
+def test_an_arn_of_another_account_prunes_nothing_here(aws_endpoint: str, proxy: faultproxy.FaultProxy,
+                                                       untouchable: str, form: str) -> None:
+    """Every call after the resolution names the function by its name, in this account: an ARN of another account
+    must not make its same-named twin here be pruned (with the other's mappings, so none of its own)."""
+    other = f"999999999999:function:{untouchable}"
+    given = other if form == "partial" else f"arn:aws:lambda:{REGION}:{other}"
+    result, doc = prune(proxy, "--function", given)
+    assert left(aws_endpoint, untouchable) == ALL
+    assert result.exit_code == 1, result.output
+    assert doc["functions"][0]["deleted"] == [] and doc["functions"][0]["unknown"]
+    assert proxy.calls("DeleteFunction") == []
+
+
 def test_a_garbled_policy_is_a_reason_not_a_traceback(aws_endpoint: str, proxy: faultproxy.FaultProxy,
                                                        untouchable: str) -> None:
     name = untouchable

@@ -115,11 +115,25 @@ def split_function(given: str) -> tuple[str, str | None, str | None]:
 
 
 def resolve_function(lam: Any, given: str) -> FunctionRef:
-    """The function the user named, as the API knows it (GetFunctionConfiguration gives its ARN)."""
+    """The function the user named, as the API knows it (GetFunctionConfiguration gives its ARN).
+
+    Every later call names the function by its name, in the client's Region and account. So an ARN (full or
+    partial) must name a function of that account: one of another account would otherwise have its same-named
+    twin here pruned with the other's mappings, that is with none of its own."""
     unqualified, _, region = split_function(given)
     if region is not None and region != lam.meta.region_name:
         raise ValueError(f"{given} is in {region}; this run reads {lam.meta.region_name} (give --region {region})")
-    config = lam.get_function_configuration(FunctionName=unqualified)
+    ref = _configured(lam, unqualified)
+    if ":" in unqualified:
+        own = _configured(lam, ref.name)
+        account = unqualified.split(":")[-3]  # arn:aws:lambda:REGION:ACCOUNT:function:NAME or ACCOUNT:function:NAME
+        if own.arn != ref.arn or own.arn.split(":")[4] != account:
+            raise ValueError(f"{given} is not a function of the account this run reads ({own.arn.split(':')[4]})")
+    return ref
+
+
+def _configured(lam: Any, function: str) -> FunctionRef:
+    config = lam.get_function_configuration(FunctionName=function)
     arn, name = config.get("FunctionArn"), config.get("FunctionName")
     if not isinstance(arn, str) or not isinstance(name, str) or arn.count(":") < 6:
         raise Unreadable("GetFunctionConfiguration answered without FunctionName and FunctionArn")

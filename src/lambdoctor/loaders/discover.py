@@ -51,7 +51,7 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)  # what was passed over, and why
 
 
-def _candidates(path: str) -> Iterator[tuple[str, bool]]:
+def _candidates(path: str, problems: list[Problem]) -> Iterator[tuple[str, bool]]:
     """(file or Terraform module folder, explicit): explicit files are always parsed; discovered ones only when
     they look like templates."""
     if not os.path.isdir(path):  # a file, or a FIFO, socket or device named explicitly: reported when read
@@ -61,10 +61,9 @@ def _candidates(path: str) -> Iterator[tuple[str, bool]]:
             yield path, True
         return
 
-    def unreadable(exc: OSError) -> None:
-        unread.append((exc.filename or path, exc.strerror or str(exc)))
+    def unreadable(exc: OSError) -> None:  # a folder that cannot be listed is said, never skipped in silence
+        problems.append(Problem(exc.filename or path, 1, 1, f"cannot read folder: {exc.strerror or exc}"))
 
-    unread: list[tuple[str, str]] = []
     for root, dirs, files in os.walk(path, onerror=unreadable, followlinks=False):
         in_cdk_out = os.path.basename(root) == "cdk.out"
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (in_cdk_out and d.startswith("asset.")))
@@ -76,19 +75,14 @@ def _candidates(path: str) -> Iterator[tuple[str, bool]]:
             if name.endswith(TEMPLATE_SUFFIXES):
                 # "./a/b.yaml" → "a/b.yaml"; a synthesized CDK template is a template by its name
                 yield os.path.normpath(os.path.join(root, name)), in_cdk_out
-    for folder, reason in unread:  # said, never skipped in silence
-        yield f"\0{folder}\0{reason}", False
 
 
 def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None) -> LoadResult:
     result = LoadResult()
     modules: list[str] = []
     for path in paths:
-        for file, explicit in _candidates(path):
-            if file.startswith("\0"):
-                _, folder, reason = file.split("\0", 2)
-                result.problems.append(Problem(folder, 1, 1, f"cannot read folder: {reason}"))
-            elif os.path.isdir(file):
+        for file, explicit in _candidates(path, result.problems):
+            if os.path.isdir(file):
                 modules.append(file)
             else:
                 _load_file(file, explicit, result, overrides)
@@ -164,9 +158,9 @@ def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str]
     return app
 
 
-def _located_file(path: str, line: int) -> str:
-    """A Terraform module is a folder: an expression's line names a line of one of its .tf files, the only one or
-    else the folder itself."""
+def _located_file(path: str) -> str:
+    """A Terraform module is a folder: a line names a line of one of its .tf files, the only one or else the
+    folder itself."""
     if not os.path.isdir(path):
         return path
     tf = sorted(n for n in os.listdir(path) if n.endswith(".tf"))
@@ -178,13 +172,13 @@ def _guard(file: str, result: LoadResult, build: Callable[[], Application | Load
     try:
         built = build()
     except BudgetExceeded as exc:
-        result.problems.append(Problem(_located_file(file, exc.line), exc.line, exc.column, exc.reason))
+        result.problems.append(Problem(_located_file(file), exc.line, exc.column, exc.reason))
         return
     except RecursionError:
-        result.problems.append(Problem(_located_file(file, 1), 1, 1, "file nested too deeply to model"))
+        result.problems.append(Problem(_located_file(file), 1, 1, "file nested too deeply to model"))
         return
     except Exception as exc:  # the tests assert this never happens on the corpus
-        result.problems.append(Problem(_located_file(file, 1), 1, 1,
+        result.problems.append(Problem(_located_file(file), 1, 1,
                                        f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"))
         return
     if isinstance(built, Application):

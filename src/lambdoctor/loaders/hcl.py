@@ -37,6 +37,12 @@ MAX_INT_BITS = 4096
 MAX_FORMAT_WIDTH = 10_000
 
 
+def _position(t: Any) -> tuple[int, int]:
+    """(line, column) of a token or tree; looked up only for a message (a tree's ``meta`` is made on first use)."""
+    meta = t if isinstance(t, Token) else getattr(t, "meta", None)
+    return (getattr(meta, "line", None) or 1, getattr(meta, "column", None) or 1)
+
+
 def _over_budget(value: Any) -> str | None:
     if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
         return f"a string of more than {MAX_VALUE_CHARS:,} characters"
@@ -209,9 +215,6 @@ class Evaluator:
         self.base_dir = base_dir
 
     def ev(self, t: Any, env: dict[str, Any]) -> Any:
-        meta = getattr(t, "meta", None)
-        line = getattr(t, "line", None) or getattr(meta, "line", 1) or 1
-        column = getattr(t, "column", None) or getattr(meta, "column", 1) or 1
         try:
             if isinstance(t, Token):
                 value = self._token(t)
@@ -221,13 +224,13 @@ class Evaluator:
                     return UNKNOWN
                 value = method(t, env)
         except BudgetExceeded as exc:
-            if exc.line == 1 and line != 1:  # raised below without a place: the innermost expression's
-                exc.line, exc.column = line, column
+            if exc.line == 1:  # raised below without a place: the innermost expression's
+                exc.line, exc.column = _position(t)
             raise
         why = _over_budget(value)
         if why is not None:
             raise BudgetExceeded(f"this expression evaluates to {why}: the budget of evaluation is exceeded, the "
-                                "module is not modelled", line, column)
+                                "module is not modelled", *_position(t))
         return value
 
     @staticmethod

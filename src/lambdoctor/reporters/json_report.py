@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lambdoctor import __version__
-from lambdoctor.findings import Finding, redact
+from lambdoctor.findings import Finding
 from lambdoctor.rules.system import SYSTEM_RULES
 
 SCHEMA_VERSION = "1.1"  # 1.1: "notes"
@@ -33,7 +33,7 @@ def finding_dict(f: Finding, slugs: dict[str, str] | None = None) -> dict[str, A
         "rule": f.rule,
         "slug": slugs[f.rule] if slugs and f.rule in slugs else slug_of(f.rule),
         "severity": f.severity.label,
-        "message": redact(f.message),
+        "message": f.message,  # masked when the finding was made
         "file": f.file,
         "line": f.line,
         "column": f.column,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lambdoctor import __version__
-from lambdoctor.findings import Finding, Severity, redact
+from lambdoctor.findings import Finding, Severity
 from lambdoctor.reporters.json_report import docs_of
 from lambdoctor.rules import ALL_RULES, SYSTEM_RULES
 
@@ -41,7 +41,7 @@ def render(findings: Sequence[Finding]) -> str:
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": _LEVEL[f.severity],
-            "message": {"text": redact(f.message) + (f" Fix: {f.fix}" if f.fix else "")},
+            "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": f.file.replace("\\", "/")},

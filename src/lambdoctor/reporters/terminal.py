@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
 
-from lambdoctor.findings import Finding, Severity, redact
+from lambdoctor.findings import Finding, Severity
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -31,7 +31,7 @@ def _lines(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequ
             rtype = group[0].resource_type
             out.append((f"  {resource or '(file)'}" + (f"  [{rtype}]" if rtype else ""), "bold"))
             for f in group:
-                out.append((f"    {f.line}:{f.column}  {f.severity.label:<7} {f.rule}  {redact(f.message)}",
+                out.append((f"    {f.line}:{f.column}  {f.severity.label:<7} {f.rule}  {f.message}",
                             _STYLE[f.severity]))
                 if f.fix:
                     out.append((f"             fix: {f.fix}", "dim"))

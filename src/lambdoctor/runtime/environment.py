@@ -114,10 +114,6 @@ def _status_kb(pid: int, key: str = "VmRSS") -> int:
     return 0
 
 
-def _rss_mb(pid: int, key: str = "VmRSS") -> int:
-    return math.ceil(_status_kb(pid, key) / 1024)
-
-
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (children, theirs, ...), from /proc/PID/task/TID/children. A child that called
     setsid() is still a child; an orphan is re-parented to the worker (a child subreaper, or the PID namespace's
@@ -139,12 +135,6 @@ def descendants(pid: int) -> list[int]:
             out.extend(kids)
             todo.extend(kids)
     return out
-
-
-def tree_memory_mb(root: int, include_root: bool = True, key: str = "VmRSS") -> int:
-    """The resident memory of a process tree, summed (Lambda's limit is on the whole environment)."""
-    pids = ([root] if include_root else []) + descendants(root)
-    return math.ceil(sum(_status_kb(p, key) for p in pids) / 1024)
 
 
 def kill_tree(root: int) -> None:
@@ -361,10 +351,8 @@ class ExecutionEnvironment:
         return "ready", None, float(message["init_ms"])
 
     def _memory_mb(self, key: str = "VmRSS") -> int:
-        """The environment's memory: the worker and everything it started (not the `unshare` above it)."""
-        if self._process is None:
-            return 0
-        return tree_memory_mb(self._process.pid, include_root=not self._sandboxed, key=key)
+        """The environment's memory, summed over its processes (Lambda's limit is on the whole environment)."""
+        return math.ceil(sum(_status_kb(p, key) for p in self._tree()) / 1024)
 
     def _tree(self) -> list[int]:
         """The processes whose memory counts: the worker and everything below it (not the `unshare` above it)."""

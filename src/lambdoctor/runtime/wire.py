@@ -34,9 +34,6 @@ class Channel:
     def from_fd(cls, fd: int) -> Channel:
         return cls(socket.socket(fileno=fd))
 
-    def fileno(self) -> int:
-        return self.sock.fileno()
-
     def send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8")
         if len(data) > self.limit:
