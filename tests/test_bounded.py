@@ -271,3 +271,28 @@ def test_thousands_of_small_log_files_read_in_batches_give_what_one_file_gives(t
     assert batched["rc"] == alone["rc"] and batched["seconds"] < 60, (batched["seconds"], batched["err"][-500:])
     [b], [a] = json.loads(batched["out"])["functions"], json.loads(alone["out"])["functions"]
     assert b == a and b["invocations"] == 3000 and b["cold_starts"] == 30
+
+
+def test_every_overlong_log_line_is_counted_however_long(tmp_path: Path) -> None:
+    """DuckDB's reader drops a line longer than its buffer (32 MiB) without a reject row; a 3 MiB one it rejects.
+    Each is one skipped line, counted once, and the invocations around them are read."""
+    invocations = []
+    for i in range(4):
+        rid = f"8f5e8a4c-1b2c-4d3e-9f4a-{i:012d}"
+        invocations.append(f"START RequestId: {rid} Version: $LATEST\nEND RequestId: {rid}\n"
+                           f"REPORT RequestId: {rid}\tDuration: 12.00 ms\tBilled Duration: 13 ms\t"
+                           "Memory Size: 128 MB\tMax Memory Used: 60 MB\n")
+    with (tmp_path / "orders.log").open("w", encoding="utf-8") as fh:
+        fh.write(invocations[0])
+        fh.write("x" * (40 << 20) + "\n")  # beyond the buffer: dropped by the reader, found by the probe
+        fh.write(invocations[1])
+        fh.write("y" * (20 << 20) + "\n")  # found by the probe, and maybe rejected by the reader too
+        fh.write(invocations[2])
+        fh.write("z" * (3 << 20) + "\n")  # over MAX_LINE_BYTES: rejected by the reader
+        fh.write(invocations[3])
+    run = measured(tmp_path, "logs", "orders.log", "--format", "json")
+    assert run["rc"] == 0 and run["seconds"] < 30 and run["peak_mb"] < 600, (run["seconds"], run["peak_mb"])
+    doc = json.loads(run["out"])
+    assert doc["skipped_lines"] == 3
+    assert "3 line(s) skipped: not UTF-8 text, or longer than a log event" in doc["notes"]
+    assert [(f["function"], f["invocations"]) for f in doc["functions"]] == [("orders", 4)]

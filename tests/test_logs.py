@@ -352,3 +352,74 @@ def test_a_line_that_says_timed_out_without_being_a_lambda_timeout_changes_nothi
     [stats] = doc["functions"]
     assert (stats["invocations"], stats["timeouts"], stats["errors"], stats["error_lines_in_success"]) == (1, 0, 0, 0)
     assert stats["log_bytes"] == sum(len(line) + 1 for line in lines)
+
+
+def test_small_files_of_many_functions_read_together_give_what_each_file_gives_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of small logs of many functions (one file each, a few each, gzip ones, overlapping exports, one
+    function with a large file, one cut off) read in shared batches gives the statistics, counts and invocation rows
+    that reading every file alone gives."""
+    import lambdoctor.logs.store as store_module
+    from lambdoctor.logs.sources import discover
+    from lambdoctor.logs.store import LogStore, batch_small_files
+
+    def invocations(first: int, last: int, memory: int = 128) -> str:
+        out = []
+        for i in range(first, last):
+            rid, ts = f"{i:08x}-0000-4000-8000-{memory:012d}", f"2026-11-01T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
+            init = "\tInit Duration: 210.25 ms" if i % 9 == 0 else ""
+            out += [f"{ts} START RequestId: {rid} Version: $LATEST", f"{ts} [INFO]\t{ts}\t{rid}\titem {'x' * (i % 40)}"]
+            if i % 7 == 3:
+                out.append(f"{ts} [ERROR]\t{ts}\t{rid}\tdownstream said no")
+            if i % 11 == 5:
+                out.append(f"{ts} {ts} {rid} Task timed out after 3.00 seconds")
+            out += [f"{ts} END RequestId: {rid}",
+                    f"{ts} REPORT RequestId: {rid}\tDuration: {i % 97}.50 ms\tBilled Duration: {i % 97 + 1} ms\t"
+                    f"Memory Size: {memory} MB\tMax Memory Used: {40 + i % 50} MB{init}\t"]
+        return "\n".join(out) + "\n"
+
+    root = tmp_path / "logs" / "aws" / "lambda"
+
+    def put(function: str, name: str, text: str) -> None:
+        (root / function).mkdir(parents=True, exist_ok=True)
+        if name.endswith(".gz"):
+            (root / function / name).write_bytes(gzip.compress(text.encode()))
+        else:
+            (root / function / name).write_text(text)
+
+    for n in range(60):
+        put(f"solo-{n}", "000000.log", invocations(n, n + 1 + n % 3, 128 + 64 * (n % 4)))
+    for n in range(20):
+        put(f"overlap-{n}", "a.log", invocations(0, 6))
+        put(f"overlap-{n}", "b.log", invocations(3, 9))  # 3 invocations exported twice
+        put(f"zipped-{n}", "000000.gz", invocations(n, n + 4, 256))
+        put(f"zipped-{n}", "000001.gz", invocations(n + 4, n + 6, 256))
+    put("large", "big.log", invocations(0, 8000))  # over 1 MiB: read alone, and its function's small files too
+    put("large", "small.log", invocations(8000, 8003))
+    put("cut", "a.log", invocations(0, 3) + "2026-11-01T11:00:00.000Z START RequestId: cut Version: $LATEST\n")
+    put("cut", "b.log", invocations(3, 5))
+    files, problems = discover([tmp_path / "logs"])
+    assert problems == [] and len(files) == 60 + 80 + 4
+
+    batches = batch_small_files(files)
+    shared = [f for f in batches if f.part_functions]
+    assert len(batches) < 12 and {fn for f in shared for fn in f.part_functions} == (
+        {f"solo-{n}" for n in range(60)} | {f"{k}-{n}" for k in ("overlap", "zipped") for n in range(20)})
+
+    def read(statistics: bool) -> tuple[Any, ...]:
+        with LogStore(threads=2, piece_rows=4000) as store:  # the large file in a few pieces
+            store.ingest(files, statistics=statistics)
+            rows = store.con.execute(
+                "SELECT * EXCLUDE (src, seg) FROM invocations ORDER BY ALL").fetchall()
+            durations = {fn: sorted(d) for fn, d in store.durations().items()}
+            return store.report(), store.function_stats(), rows, durations
+
+    together, together_counts = read(True), read(False)
+    monkeypatch.setattr(store_module, "batch_small_files", lambda files: list(files))
+    alone, alone_counts = read(True), read(False)
+    assert together == alone and together_counts == alone_counts
+    report, stats, rows, _ = together
+    assert (report.duplicates, report.partial, report.problems) == (60, 1, ())
+    by_name = {s.function: s for s in stats}
+    assert len(by_name) == 102 and by_name["large"].invocations == 8003 and by_name["overlap-3"].invocations == 9
+    assert by_name["zipped-7"].invocations == 6 and by_name["solo-5"].memory_mb == 192

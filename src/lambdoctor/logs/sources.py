@@ -34,6 +34,9 @@ class LogFile:
     # Small files read in one statement with this one, in this order (store.batch_small_files): their lines
     # follow each other as one stream would.
     parts: tuple[str, ...] = ()
+    # With parts of several functions: the function of each part (``function`` is then ""). Every file of each of
+    # these functions is among the parts.
+    part_functions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

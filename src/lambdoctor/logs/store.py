@@ -22,6 +22,7 @@ temporary folder.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -31,7 +32,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lambdoctor.logs.sources import LogFile
 from lambdoctor.logs.stats import FunctionStats, IngestReport
@@ -91,6 +92,12 @@ FROM (
   FROM {_READ_TEXT})
 QUALIFY kind > 0
 """
+
+# The same, for small files of several functions read together: each kept line keeps the file it came from.
+_KEPT_FROM_PARTS = (_KEPT_FROM_TEXT.replace("kind, line\nFROM (", "kind, line, filename\nFROM (")
+                    .replace("SELECT line, ", "SELECT line, filename, ")
+                    .replace("compression=$compression)", "compression=$compression, filename=true)"))
+assert _KEPT_FROM_PARTS.count("filename") == 3
 
 # `aws logs filter-log-events` output interleaves streams; order inside each stream by time, then event ID.
 _KEPT_FROM_EVENTS = f"""
@@ -206,7 +213,7 @@ _REPORT_TIME = r"""coalesce(ts,
 # Every expression sits in a CASE on the kind: outside one, it would run on every row (NULL in, NULL out, same cost).
 _ASSEMBLE = rf"""
 facts AS (
-  SELECT stream, ord, pos, kind,
+  SELECT stream, ord, pos, kind__CARRY__,
     CASE WHEN kind = 1 THEN {_REPORT} END AS report,
     CASE WHEN kind = 1 THEN {_REPORT_TIME} END AS time,
     CASE WHEN kind = 2 THEN {_START} END AS start,
@@ -224,7 +231,7 @@ facts AS (
 ), running AS (
   -- count(*) FILTER is the one running aggregate DuckDB's streaming window keeps as a plain counter
   -- (a running sum() updates a HUGEINT state per row and is about ten times slower)
-  SELECT stream, ord, pos, kind, report, time, next_kind,
+  SELECT stream, ord, pos, kind, report, time, next_kind__CARRY__,
     count(*) FILTER (WHERE kind = 1) OVER w AS reports,
     count(*) FILTER (WHERE kind = 2) OVER w AS starts,
     count(*) FILTER (WHERE failure.error_line) OVER w AS error_lines,
@@ -251,7 +258,7 @@ facts AS (
   FROM running WHERE kind = 1 OR next_kind IS NULL
   WINDOW o AS (__PARTITION__)
 ), invocation AS (
-  SELECT stream, reports - (kind = 1)::BIGINT + __SEG_OFFSET__ AS seg, (kind = 1)::BIGINT AS reports,
+  SELECT stream__CARRY__, reports - (kind = 1)::BIGINT + __SEG_OFFSET__ AS seg, (kind = 1)::BIGINT AS reports,
     greatest(starts - prev_starts - 1, 0) AS lost_starts,
     error_lines - prev_error_lines AS error_lines,
     unhandled > prev_unhandled AS unhandled,
@@ -277,7 +284,7 @@ facts AS (
 
 
 _FINAL = r"""
-SELECT $function AS function, version, request_id, time,
+SELECT __FUNCTION__ AS function, version, request_id, time,
   duration_ms, billed_ms, memory_mb, max_memory_used_mb, init_ms, restore_ms,
   CASE WHEN reported_status IS NOT NULL THEN reported_status
        WHEN timed_out_after_s IS NOT NULL THEN 'timeout'
@@ -293,7 +300,7 @@ SELECT $function AS function, version, request_id, time,
   reports = 0 AS partial,
   reports > 0 AND (report_unparsed OR duration_ms IS NULL OR memory_mb IS NULL) AS unparsed,
   lost_starts, $src AS src, stream, seg
-FROM invocation
+FROM __INVOCATION__
 """
 
 _COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTAMP, duration_ms DOUBLE, "
@@ -304,10 +311,15 @@ _COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTA
             "stream VARCHAR, seg BIGINT")
 
 
-def _ingest_sql(kept: str, partition: str, start_pos: int = 0, seg_offset: int = 0) -> str:
+def _ingest_sql(kept: str, partition: str, start_pos: int = 0, seg_offset: int = 0, functions: str = "") -> str:
+    """The statement that assembles ``kept`` into invocations; with ``functions`` (a table of filename, function),
+    each invocation's function is its file's."""
     assembled = (_ASSEMBLE.replace("__PARTITION__", partition).replace("__START_POS__", str(int(start_pos)))
-                 .replace("__SEG_OFFSET__", str(int(seg_offset))))
-    return f"INSERT INTO invocations WITH kept AS ({kept}), {assembled} {_FINAL}"
+                 .replace("__SEG_OFFSET__", str(int(seg_offset))).replace("__CARRY__", ", filename" if functions else ""))
+    final = (_FINAL.replace("__FUNCTION__", "m.function" if functions else "$function")
+             .replace("__INVOCATION__", f"invocation LEFT JOIN {functions} m USING (filename)" if functions
+                      else "invocation"))
+    return f"INSERT INTO invocations WITH kept AS ({kept}), {assembled} {final}"
 
 
 def _prefix_length(path: Path, compressed: bool) -> int:
@@ -346,6 +358,7 @@ class _Piece:
     start_pos: int  # the byte position where the piece starts (the end of the REPORT before it)
     seg_offset: int  # REPORTs before the piece
     prefix: int
+    functions: str = ""  # the table of each file's function, for files of several functions read together
 
 
 # -- per function, once its invocations are all in (``$fn``) --------------------------------------------------------
@@ -392,6 +405,23 @@ _SIZES = ("SELECT memory_mb, version, count(*) FROM invocations WHERE function =
           "AND NOT unparsed GROUP BY ALL")
 
 
+# The same statements for the functions of small files read together (``src``), grouped by function.
+_SEEN_TWICE_MANY = ("SELECT function, time, duration_ms FROM invocations WHERE src = $src AND NOT partial "
+                    "GROUP BY ALL HAVING count(*) > 1")
+_DEDUPE_MANY = (_DEDUPE.replace(_SEEN_TWICE, _SEEN_TWICE_MANY)
+                .replace("PARTITION BY request_id", "PARTITION BY function, request_id")
+                .replace("ON i.time", "ON i.function = s.function AND i.time")
+                .replace("WHERE function = $fn AND NOT partial)", "WHERE src = $src AND NOT partial)")
+                .replace("RETURNING 1", "RETURNING function"))
+_STATS_MANY = (_STATS.replace("SELECT NOT partial", "SELECT function, NOT partial")
+               .replace("WHERE function = $fn", "WHERE src = $src").replace("GROUP BY counted", "GROUP BY ALL"))
+_COUNTS_MANY = (_COUNTS.replace("SELECT count(*)", "SELECT function, count(*)", 1)
+                .replace("WHERE function = $fn", "WHERE src = $src GROUP BY function"))
+_SIZES_MANY = (_SIZES.replace("SELECT memory_mb", "SELECT function, memory_mb")
+               .replace("WHERE function = $fn", "WHERE src = $src"))
+assert "$fn" not in _DEDUPE_MANY + _STATS_MANY + _COUNTS_MANY + _SIZES_MANY
+
+
 @dataclass(frozen=True)
 class _Finished:
     function: str
@@ -415,7 +445,7 @@ class _Work:
         # per function: its files not yet read plus its pieces not yet assembled; 0 = its invocations are all in
         self._unfinished: dict[str, int] = {}
         for _, f in files:
-            self._unfinished[f.function] = self._unfinished.get(f.function, 0) + 1
+            self._unfinished[work_key(f)] = self._unfinished.get(work_key(f), 0) + 1
         self._ready = threading.Condition()
         self.rejected = 0
         self.pieces = 0
@@ -434,24 +464,24 @@ class _Work:
                     return None
                 self._ready.wait()
 
-    def read_done(self, function: str, pieces: list[_Piece]) -> bool:
-        """True when this was the last of the function's work: its invocations are all in."""
+    def read_done(self, key: str, pieces: list[_Piece]) -> bool:
+        """True when this was the last of the function's work (``work_key``): its invocations are all in."""
         with self._ready:
             self._reading -= 1
-            self._unfinished[function] += len(pieces) - 1
+            self._unfinished[key] += len(pieces) - 1
             if pieces:
                 self.pieces += len(pieces)
                 self._left[pieces[0].table] = len(pieces)
                 self._pieces.extend(pieces)
             self._ready.notify_all()
-            return self._unfinished[function] == 0
+            return self._unfinished[key] == 0
 
     def piece_done(self, piece: _Piece) -> tuple[bool, bool]:
         """(the last piece of its file: its table can go, the last of its function's work)."""
         with self._ready:
             self._left[piece.table] -= 1
-            self._unfinished[piece.file.function] -= 1
-            return self._left[piece.table] == 0, self._unfinished[piece.file.function] == 0
+            self._unfinished[work_key(piece.file)] -= 1
+            return self._left[piece.table] == 0, self._unfinished[work_key(piece.file)] == 0
 
     def failed(self, shown: str, reason: str) -> None:
         with self._ready:
@@ -563,8 +593,9 @@ class LogStore:
                         table_done, function_done = work.piece_done(task)
                         if table_done:
                             cursor.execute(f"DROP TABLE IF EXISTS {task.table}")
+                            cursor.execute(f"DROP TABLE IF EXISTS functions_{task.src}")
                     if function_done:
-                        self._finish(cursor, task.file.function, task.file.shown, work)
+                        self._finish(cursor, task.src, task.file, work)
                     continue
                 src, f = task
                 pieces: list[_Piece] = []
@@ -576,10 +607,11 @@ class LogStore:
                 except duckdb.Error as exc:
                     work.failed(f.shown, f"could not read this log: {_duckdb_reason(exc)}")
                     cursor.execute(f"DROP TABLE IF EXISTS kept_{src}")
+                    cursor.execute(f"DROP TABLE IF EXISTS functions_{src}")
                 finally:  # whatever happened, a thread waiting for this file's pieces must wake up
-                    function_done = work.read_done(f.function, pieces)
+                    function_done = work.read_done(work_key(f), pieces)
                 if function_done:
-                    self._finish(cursor, f.function, f.shown, work)
+                    self._finish(cursor, src, f, work)
         finally:
             cursor.close()
 
@@ -589,13 +621,23 @@ class LogStore:
         # Stored, then read back: after the filter a chunk of 2,048 lines keeps only the ~15 % that matter, and
         # DuckDB would run every later expression once per such small chunk. Read back from a table, the kept
         # lines come in full chunks (measured on a 239 MB log: 1.85 s in one statement, 1.08 s in two).
-        cursor.execute(f"CREATE TABLE {kept} AS {_KEPT_FROM_TEXT}", {
+        functions = ""
+        if f.part_functions:  # which function each file is of, by the name the reader gives it
+            functions = f"functions_{src}"
+            cursor.execute(f"CREATE TABLE {functions} AS SELECT unnest($files) AS filename, unnest($fns) AS function",
+                           {"files": list(f.parts), "fns": list(f.part_functions)})
+        cursor.execute(f"CREATE TABLE {kept} AS {_KEPT_FROM_PARTS if functions else _KEPT_FROM_TEXT}", {
             "path": list(f.parts) if f.parts else str(f.path), "prefix": prefix, "lead": {25: "2", 14: "1"}.get(prefix, "\n"),
             "max_line": MAX_LINE_BYTES, "rejects": rejects, "rejects_scan": scans,
             "compression": "gzip" if f.compressed else "none",
         })
-        row = cursor.execute(f"SELECT count(*) FROM {rejects}").fetchone()
-        work.add_rejected(int(row[0]) if row else 0)
+        # A line too long for the reader's buffer leaves no reject row: it is found here, and a rejected line it
+        # also is counts once.
+        long = [] if f.parts or f.compressed else long_lines(f.path)
+        starts = ", ".join(str(start) for start, _ in long) or "NULL"
+        row = cursor.execute(f"SELECT count(*) FROM {rejects} WHERE NOT list_contains([{starts}], "
+                             "line_byte_position - 1)").fetchone()
+        work.add_rejected((int(row[0]) if row else 0) + len(long))
         # Pieces of about `piece_rows` kept lines (half of them REPORTs), of equal size, each ending at a REPORT.
         # No smaller: each more piece costs 30-50 ms (the statement, its operators' fresh memory, the commit). The
         # table's rowid is its insertion order, which is the file's order (one thread wrote it, and one thread scans
@@ -613,15 +655,17 @@ class LogStore:
         pieces = []
         for i, (after, start_pos, seg_offset) in enumerate(bounds):
             until = bounds[i + 1][0] if i + 1 < len(bounds) else None
-            pieces.append(_Piece(src, f, kept, after, until, start_pos, seg_offset, prefix))
+            pieces.append(_Piece(src, f, kept, after, until, start_pos, seg_offset, prefix, functions))
         return pieces
 
     def _assemble_piece(self, cursor: duckdb.DuckDBPyConnection, piece: _Piece) -> None:
         where = f"rowid > {piece.after}" + (f" AND rowid <= {piece.until}" if piece.until is not None else "")
         sql = _ingest_sql(f"SELECT '' AS stream, 0 AS ord, NULL::TIMESTAMP AS ts, * FROM {piece.table} WHERE {where}",
-                          "", piece.start_pos, piece.seg_offset)
-        cursor.execute(sql, {"src": piece.src, "function": piece.file.function, "file_version": piece.file.version,
-                             "prefix": piece.prefix})
+                          "", piece.start_pos, piece.seg_offset, piece.functions)
+        params: dict[str, object] = {"src": piece.src, "file_version": piece.file.version, "prefix": piece.prefix}
+        if not piece.functions:
+            params["function"] = piece.file.function
+        cursor.execute(sql, params)
 
     def request_lines(self, files: Sequence[LogFile], request_id: str) -> list[tuple[str, str]]:
         """(file, line) of one invocation, in order: the lines of its segment (START … REPORT within one stream),
@@ -679,7 +723,7 @@ class LogStore:
                        {"src": src, "function": f.function, "file_version": f.version, "prefix": 0})
 
     # -- once a function's invocations are all in: duplicates, counts, statistics ----------------------------------
-    def _finish(self, cursor: duckdb.DuckDBPyConnection, function: str, shown: str, work: _Work) -> None:
+    def _finish(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile, work: _Work) -> None:
         """Run on the worker thread that completed the function, while the other thread still reads and assembles.
 
         Duplicates are only ever found within one function. Run after the ingest on both cores, this took 0.2 s of
@@ -688,6 +732,10 @@ class LogStore:
         """
         import duckdb
 
+        if f.part_functions:
+            self._finish_many(cursor, src, f, work)
+            return
+        function, shown = f.function, f.shown
         params = {"fn": function}
         try:
             duplicates = 0
@@ -705,6 +753,40 @@ class LogStore:
             work.failed(shown, f"could not take the statistics of {function}: {_duckdb_reason(exc)}")
             return
         work.add_finished(_Finished(function, duplicates, unparsed, partial, stats))
+
+    def _finish_many(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile, work: _Work) -> None:
+        """``_finish`` for the functions of small files read together: the same statements, grouped by function,
+        once for all of them (their invocations, and only theirs, are those of ``src``)."""
+        import duckdb
+
+        params = {"src": src}
+        try:
+            removed: dict[str, int] = {}
+            if cursor.execute(_SEEN_TWICE_MANY + " LIMIT 1", params).fetchone():
+                for (fn,) in cursor.execute(_DEDUPE_MANY, params).fetchall():
+                    removed[fn] = removed.get(fn, 0) + 1
+            rows: dict[str, list[tuple[Any, ...]]] = {}
+            sizes: dict[str, list[tuple[Any, ...]]] = {}
+            if work.statistics:
+                for row in cursor.execute(_STATS_MANY, params).fetchall():
+                    rows.setdefault(row[0], []).append(row[1:])
+                for row in cursor.execute(_SIZES_MANY, params).fetchall():
+                    sizes.setdefault(row[0], []).append(row[1:])
+            else:
+                for fn, unparsed, partial in cursor.execute(_COUNTS_MANY, params).fetchall():
+                    rows[fn] = [(int(unparsed), int(partial or 0))]
+        except duckdb.Error as exc:
+            work.failed(f.shown, f"could not take the statistics of its functions: {_duckdb_reason(exc)}")
+            return
+        for fn in dict.fromkeys(f.part_functions):
+            mine = rows.get(fn, [])
+            if work.statistics:
+                unparsed, partial = sum(int(r[-1]) for r in mine), sum(int(r[2] or 0) for r in mine)
+                stats = _function_stats(fn, mine, sizes.get(fn, [])) if mine else None
+            else:
+                unparsed, partial = mine[0] if mine else (0, 0)
+                stats = None
+            work.add_finished(_Finished(fn, removed.get(fn, 0), unparsed, partial, stats))
 
     def report(self) -> IngestReport:
         """What the ingest skipped, found twice (and counted once) or found cut off."""
@@ -797,43 +879,159 @@ def _empty(fn: str, log_bytes: int, partial: int) -> FunctionStats:
 # is at a file's start). The byte count runs on over the joined files; it is the same per invocation.
 BATCH_FILE_BYTES = 1024 * 1024
 BATCH_FILES = 2000
+BATCH_GZIP_BYTES = 256 * 1024  # a gzip file is inflated whole to find its last line: at most 25 MB (× 100)
 _TAIL = 4096
 
+# DuckDB's CSV reader (2.0.1) reads buffers of 16 × max_line_size (32 MiB here). A line that does not fit in one is
+# dropped with no reject row (measured: 33 MiB lines dropped; lines just under 32 MiB dropped or rejected depending
+# on where they start, 31 MiB ones rejected). Every line of LONG_LINE_BYTES or more is found before, by probing.
+LONG_LINE_BYTES = 16 * 1024 * 1024
+_PROBE_STEP = LONG_LINE_BYTES // 2  # a line of 2 × step or more holds a whole step-aligned block: it is probed
+_PROBE = 64 * 1024
+_SCAN = 1024 * 1024
 
-def _ends_with_report(path: Path) -> bool:
+
+def long_lines(path: Path) -> list[tuple[int, int]]:
+    """(start, length without its newline) of each line of at least LONG_LINE_BYTES in a plain file, in order.
+
+    One probe every _PROBE_STEP bytes: a line that long holds a whole aligned block, so the probe at that block's
+    start sees no newline in its first _PROBE bytes, and only then is the line measured (read forward and back to
+    its newlines). A log of short lines costs 64 KiB read per 8 MiB (8 MiB for 1 GB)."""
+    found: list[tuple[int, int]] = []
     try:
         with path.open("rb") as fh:
-            size = fh.seek(0, 2)
-            fh.seek(max(0, size - _TAIL))
-            tail = fh.read(_TAIL)
+            size = os.fstat(fh.fileno()).st_size
+            covered = -1  # the end of the last line measured
+            for at in range(0, size, _PROBE_STEP):
+                if at <= covered:
+                    continue
+                fh.seek(at)
+                if b"\n" in fh.read(_PROBE):
+                    continue
+                end = _next_newline(fh, at + _PROBE)
+                start = _line_start(fh, at)
+                covered = end
+                if end - start >= LONG_LINE_BYTES:
+                    found.append((start, end - start))
     except OSError:
-        return False
-    lines = tail.rstrip(b"\n").rsplit(b"\n", 1)
-    last = lines[-1]
+        return found
+    return found
+
+
+def _next_newline(fh: BinaryIO, at: int) -> int:
+    """The offset of the first newline at or after ``at``, or the end of the file."""
+    fh.seek(at)
+    while block := fh.read(_SCAN):
+        i = block.find(b"\n")
+        if i >= 0:
+            return at + i
+        at += len(block)
+    return at
+
+
+def _line_start(fh: BinaryIO, at: int) -> int:
+    """The offset just after the last newline before ``at`` (0 if none)."""
+    while at > 0:
+        begin = max(0, at - _SCAN)
+        fh.seek(begin)
+        i = fh.read(at - begin).rfind(b"\n")
+        if i >= 0:
+            return begin + i + 1
+        at = begin
+    return 0
+
+
+def _tail(path: Path, compressed: bool) -> bytes:
+    """The last _TAIL bytes of the file, or of what it inflates to (b"" for a gzip of several members)."""
+    import zlib
+
+    try:
+        with path.open("rb") as fh:
+            if not compressed:
+                size = fh.seek(0, 2)
+                fh.seek(max(0, size - _TAIL))
+                return bytes(fh.read(_TAIL))
+            # at most BATCH_GZIP_BYTES read, and each piece inflated at most MAX_INFLATION times (sources.py)
+            inflater, tail = zlib.decompressobj(16 + zlib.MAX_WBITS), b""
+            while chunk := fh.read(64 * 1024):
+                tail = (tail + inflater.decompress(chunk, 100 * len(chunk)))[-_TAIL:]
+                if inflater.unused_data or inflater.unconsumed_tail:
+                    return b""
+            return tail if inflater.eof else b""
+    except (OSError, zlib.error):
+        return b""
+
+
+def _ends_with_report(path: Path, compressed: bool = False) -> bool:
+    last = _tail(path, compressed).rstrip(b"\n").rsplit(b"\n", 1)[-1]
     return b"REPORT RequestId: " in last or b'"type":"platform.report"' in last
 
 
+def work_key(f: LogFile) -> str:
+    """What a file's work is counted under until its invocations are all in: its function, or for small files of
+    several functions read together, the batch (each of their functions has all its files in it)."""
+    return f"\x00{f.shown}" if f.part_functions else f.function
+
+
+def _batchable(f: LogFile) -> bool:
+    if f.layout != "text" or f.parts or _size(f.path) > (BATCH_GZIP_BYTES if f.compressed else BATCH_FILE_BYTES):
+        return False
+    return _ends_with_report(f.path, f.compressed)
+
+
 def batch_small_files(files: Sequence[LogFile]) -> list[LogFile]:
-    """``files`` with the small plain-text ones of each (function, version, timestamp prefix) joined, in order,
-    into one LogFile whose ``parts`` are read together."""
+    """``files`` with the small ones joined, in order, into LogFiles whose ``parts`` are read together.
+
+    Small files of one (function, version, timestamp prefix, compression) are joined. The files of a function
+    that has few (fewer than BATCH_FILES, all small, all of one kind) are joined with those of other such functions:
+    a plain folder of 100,000 logs named by their functions is 100,000 functions of one file each."""
     out: list[LogFile] = []
-    groups: dict[tuple[str, str | None, int], list[LogFile]] = {}
+    groups: dict[tuple[str, str | None, int, bool], list[LogFile]] = {}
+    alone: set[str] = set()  # functions with a file read alone
     for f in files:
-        if (f.layout != "text" or f.compressed or f.parts or _size(f.path) > BATCH_FILE_BYTES
-                or not _ends_with_report(f.path)):
-            out.append(f)
+        if _batchable(f):
+            groups.setdefault((f.function, f.version, _prefix_length(f.path, f.compressed), f.compressed),
+                              []).append(f)
         else:
-            groups.setdefault((f.function, f.version, _prefix_length(f.path, False)), []).append(f)
-    for members in groups.values():
+            out.append(f)
+            alone.add(f.function)
+    kinds: dict[str, int] = {}
+    for key in groups:
+        kinds[key[0]] = kinds.get(key[0], 0) + 1
+    shared: dict[tuple[str | None, int, bool], list[list[LogFile]]] = {}
+    for key, members in groups.items():
+        if len(members) < BATCH_FILES and key[0] not in alone and kinds[key[0]] == 1:
+            shared.setdefault(key[1:], []).append(members)
+            continue
         for i in range(0, len(members), BATCH_FILES):
-            chunk = members[i:i + BATCH_FILES]
-            if len(chunk) == 1:
-                out.append(chunk[0])
+            out.append(_joined(members[i:i + BATCH_FILES]))
+    for lists in shared.values():
+        batch: list[list[LogFile]] = []
+        held = 0  # files in the batch
+        for members in [*lists, []]:
+            if members and held + len(members) <= BATCH_FILES:
+                batch.append(members)
+                held += len(members)
                 continue
-            first = chunk[0]
-            shown = f"{first.shown} (and {len(chunk) - 1} more files of {first.function} read with it)"
-            out.append(replace(first, shown=shown, parts=tuple(str(m.path) for m in chunk)))
+            if len(batch) == 1:
+                out.append(_joined(batch[0]))
+            elif batch:
+                chunk = [f for group in batch for f in group]
+                first = chunk[0]
+                shown = f"{first.shown} (and {len(chunk) - 1} more files of {len(batch)} functions read with it)"
+                out.append(replace(first, function="", shown=shown, parts=tuple(str(m.path) for m in chunk),
+                                   part_functions=tuple(m.function for m in chunk)))
+            batch, held = [members], len(members)
     return out
+
+
+def _joined(chunk: list[LogFile]) -> LogFile:
+    """Files of one function read together (one file: itself)."""
+    if len(chunk) == 1:
+        return chunk[0]
+    first = chunk[0]
+    shown = f"{first.shown} (and {len(chunk) - 1} more files of {first.function} read with it)"
+    return replace(first, shown=shown, parts=tuple(str(m.path) for m in chunk))
 
 
 def _size(path: Path) -> int:
