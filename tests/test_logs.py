@@ -422,4 +422,5 @@ def test_small_files_of_many_functions_read_together_give_what_each_file_gives_a
     assert (report.duplicates, report.partial, report.problems) == (60, 1, ())
     by_name = {s.function: s for s in stats}
     assert len(by_name) == 102 and by_name["large"].invocations == 8003 and by_name["overlap-3"].invocations == 9
+    assert sum(1 for row in rows if row[0] == "large") == 8003
     assert by_name["zipped-7"].invocations == 6 and by_name["solo-5"].memory_mb == 192
