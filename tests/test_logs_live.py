@@ -113,9 +113,9 @@ def test_insights_aggregates_become_statistics_and_findings(tmp_path: Path) -> N
     assert result.files == [] and result.notes[0].startswith("statistics computed by CloudWatch Logs Insights")
 
     from lambdoctor.cost.prices import table
-    from lambdoctor.logs.analyze import analyze
+    from lambdoctor.engine import analyze_logs
 
-    analysis = analyze([], table("us-east-1", datetime(2026, 11, 22).date()), live=result)
+    analysis = analyze_logs([], table("us-east-1", datetime(2026, 11, 22).date()), live=result)
     [log001] = [f for f in analysis.findings if f.rule == "LOG001"]
     # 600,000 invocations in 604,798 s → 2,571,437 in 30 days; 0.375 GB less × 0.703 s × $0.0000166667 per GB-s
     # = $4.39 per million → $11.30 a month.

@@ -281,6 +281,9 @@ def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str,
 @click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes.")
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="never",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A .lambdoctor.toml (default: the nearest one to the first log, or [tool.lambdoctor] in "
+                   "pyproject.toml): its select, ignore, severity and thresholds apply to the LOG rules.")
 @click.option("--log-group", "log_groups", multiple=True, metavar="NAME|PREFIX*",
               help="Read a live log group (a function name means /aws/lambda/NAME; end with * for a prefix).")
 @click.option("--since", default="7d", show_default=True, help="Live: from this long ago (7d, 12h) or an ISO date.")
@@ -293,19 +296,16 @@ def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str,
 def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ...], variables: tuple[str, ...],
          fmt: str, output: Path | None, request_id: str | None, price_date: str | None, region: str,
          always_on_usd: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
-         log_groups: tuple[str, ...], since: str, until: str | None, via: str, log_region: str | None,
-         profile: str | None, endpoint_url: str | None) -> None:
+         config_file: Path | None, log_groups: tuple[str, ...], since: str, until: str | None, via: str,
+         log_region: str | None, profile: str | None, endpoint_url: str | None) -> None:
     """Analyze Lambda log records: text or JSON log format, plain or .gz files, folders exported to S3
     (`<prefix>/<task>/<stream>/000000.gz`), `aws logs filter-log-events` JSON, or `-` for standard input.
 
     Reports per function: invocations, cold starts, duration percentiles, memory use, timeouts, out-of-memory
     errors, error records in successful invocations and log volume, with LOG findings priced in dollars.
     """
-    from lambdoctor import config as configuration
-    from lambdoctor.findings import Severity
-    from lambdoctor.logs.analyze import analyze, configured_from_templates
+    from lambdoctor.engine import analyze_logs, configured_from_templates
     from lambdoctor.reporters import log_report
-    from lambdoctor.rules.logs import LOG_RULES
 
     use_stdin = any(str(p) == "-" for p in paths)
     files = [p for p in paths if str(p) != "-"]
@@ -334,26 +334,21 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
                 click.echo(f"{file}: {shown}")
         sys.exit(EXIT_CLEAN)
 
-    try:
-        cfg = configuration.Config(
-            select=configuration.parse_ids(",".join(select), "--select") if select else (),
-            ignore=configuration.parse_ids(",".join(ignore), "--ignore") if ignore else ())
-    except configuration.ConfigError as exc:
-        click.echo(f"lambdoctor: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    chosen = {r.id for r in LOG_RULES if cfg.enabled(r.id)}
+    # the nearest configuration file to the first log (or the working folder), as for a scan
+    first = files[0].resolve() if files else Path.cwd()
+    cfg, _ = _run_config(config_file, first if first.is_dir() else first.parent, select, ignore, fail_on, None)
     table = _price_table(region, price_date)
     configured: dict[str, Any] = {}
     template_problems: list[Any] = []
     if templates:
-        configured, template_problems = configured_from_templates(list(templates), _variables(variables))
+        configured, template_problems = configured_from_templates(list(templates), _variables(variables), cfg)
     stdin = sys.stdin.buffer if use_stdin else None
     always_on = _decimal(always_on_usd, "--always-on-usd")
     with tempfile.TemporaryDirectory(prefix="lambdoctor-live-") as folder:
         live = _live_logs(log_groups, since, until, via, log_region, profile, endpoint_url, Path(folder),
                           hourly=always_on is not None) if log_groups else None
-        result = analyze(files, table, function=function, configured=configured, always_on_usd=always_on,
-                         stdin=stdin, selected=chosen, live=live)
+        result = analyze_logs(files, table, cfg, function=function, configured=configured,
+                              always_on_usd=always_on, stdin=stdin, live=live)
     findings = sorted([*result.findings, *template_problems], key=lambda f: f.sort_key())
     stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
@@ -367,10 +362,7 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
             stream.close()
     if not result.stats:
         sys.exit(EXIT_USAGE)  # nothing readable: no invocation at all
-    threshold = None if fail_on == "never" else Severity.parse(fail_on)
-    if threshold is not None and any(f.severity >= threshold for f in findings):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
+    _exit_for(findings, cfg)
 
 
 @main.command()
@@ -461,10 +453,10 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
 def _workloads_from_logs(paths: list[Path], table: Any, count: Decimal | None, common: dict[str, Any]
                          ) -> list[Any]:
     from lambdoctor.cost.model import Workload
-    from lambdoctor.logs.analyze import analyze
+    from lambdoctor.engine import analyze_logs
     from lambdoctor.rules.logs import monthly_invocations
 
-    result = analyze(paths, table, selected=set())
+    result = analyze_logs(paths, table, rules=False)
     out = []
     for s in result.stats:
         if not s.invocations or not s.memory_mb:
@@ -485,7 +477,7 @@ def _workloads_from_logs(paths: list[Path], table: Any, count: Decimal | None, c
 def _workloads_from_templates(paths: list[str], count: Decimal | None, duration: Decimal | None,
                               common: dict[str, Any]) -> list[Any]:
     from lambdoctor.cost.model import Workload
-    from lambdoctor.logs.analyze import configured_from_templates
+    from lambdoctor.engine import configured_from_templates
 
     if count is None or duration is None:
         click.echo("lambdoctor: with --template, give --invocations or --tps and --duration-ms", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdoctor.findings import Severity
-from lambdoctor.rules.base import DEFAULT_THRESHOLDS
+from lambdoctor.thresholds import THRESHOLDS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,7 +25,7 @@ class Config:
     select: tuple[str, ...] = ()  # ID prefixes; empty = every rule
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)  # rule ID → overridden severity
-    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(THRESHOLDS))
     fail_on: Severity | None = Severity.WARNING  # None: never fail on findings
     source: str | None = None  # the file the settings came from
 
@@ -78,8 +78,8 @@ def from_mapping(data: dict[str, Any], source: str, base: Config | None = None) 
         merged = dict(cfg.thresholds)
         for k, v in th.items():
             name = k.replace("-", "_")
-            if name not in DEFAULT_THRESHOLDS:
-                raise ConfigError(f"{source}: unknown threshold {k!r} (known: {', '.join(sorted(DEFAULT_THRESHOLDS))})")
+            if name not in THRESHOLDS:
+                raise ConfigError(f"{source}: unknown threshold {k!r} (known: {', '.join(sorted(THRESHOLDS))})")
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
                 raise ConfigError(f"{source}: threshold {k} must be a non-negative number")
             merged[name] = float(v)

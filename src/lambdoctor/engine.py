@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from lambdoctor.config import Config
 from lambdoctor.findings import Finding, Severity, register_secret
-from lambdoctor.loaders.discover import LoadResult, load_paths
-from lambdoctor.model import Application
-from lambdoctor.rules import ALL_RULES, Context, Rule
+
+if TYPE_CHECKING:  # `lambdoctor logs` runs the engine without a loader or the model
+    from lambdoctor.cost.prices import PriceTable
+    from lambdoctor.loaders.discover import LoadResult
+    from lambdoctor.logs.live import LiveResult
+    from lambdoctor.logs.stats import FunctionStats, IngestReport
+    from lambdoctor.model import Application
+    from lambdoctor.rules.base import Check, Context, Rule
+    from lambdoctor.rules.logs import Configured
+
+S = TypeVar("S")
+X = TypeVar("X")
 
 
 @cache
@@ -25,6 +39,8 @@ def runtime_deprecations() -> dict[str, date]:
 
 
 def make_context(config: Config, today: date) -> Context:
+    from lambdoctor.rules.base import Context
+
     return Context(today=today, runtime_deprecations=runtime_deprecations(), thresholds=config.thresholds)
 
 
@@ -48,28 +64,42 @@ def _suppressed(finding: Finding, app: Application) -> bool:
     return False
 
 
-def run_rules(apps: Sequence[Application], config: Config, ctx: Context,
-              rules: Iterable[type[Rule]] = ALL_RULES) -> tuple[list[Finding], int]:
+def run_checks(subjects: Iterable[S], rules: Iterable[type[Check[S, X]]], config: Config, ctx: X, *,
+               where: Callable[[S], str], suppressed: Callable[[Finding, S], bool] | None = None
+               ) -> tuple[list[Finding], int]:
+    """The one runner of every rule family: each enabled rule (select/ignore) over each subject, a rule that
+    raises becomes SYS001 at ``where(subject)`` and the others still run, a suppressed finding is counted, not
+    kept, and the configured severity replaces the rule's. Returns (findings, suppressed)."""
     findings: list[Finding] = []
-    suppressed = 0
+    hidden = 0
     active = [r() for r in rules if config.enabled(r.id)]
-    for app in apps:
+    for subject in subjects:
         for rule in active:
             try:
-                produced = list(rule.check(app, ctx))
+                produced = list(rule.check(subject, ctx))
             except Exception as exc:  # one broken rule must not hide every other finding
                 if config.enabled("SYS001"):
-                    findings.append(Finding("SYS001", Severity.ERROR,
+                    findings.append(Finding("SYS001", config.severity.get("SYS001", Severity.ERROR),
                                             f"rule {rule.id} crashed: {type(exc).__name__}: {exc}",
-                                            app.source, 1, 1, fix="report this as a lambdoctor bug"))
+                                            where(subject), 1, 1, fix="report this as a lambdoctor bug"))
                 continue
             for f in produced:
-                if _suppressed(f, app):
-                    suppressed += 1
+                if suppressed is not None and suppressed(f, subject):
+                    hidden += 1
                     continue
                 sev = config.severity.get(f.rule)
                 findings.append(f.with_severity(sev) if sev else f)
-    return findings, suppressed
+    return findings, hidden
+
+
+def run_rules(apps: Sequence[Application], config: Config, ctx: Context,
+              rules: Iterable[type[Rule]] | None = None) -> tuple[list[Finding], int]:
+    """Template, code and account rules (default: every template and code rule) over applications."""
+    if rules is None:
+        from lambdoctor.rules import ALL_RULES
+
+        rules = ALL_RULES
+    return run_checks(apps, rules, config, ctx, where=lambda app: app.source, suppressed=_suppressed)
 
 
 def register_known_secrets(apps: Sequence[Application]) -> None:
@@ -125,6 +155,8 @@ def _collector_paused() -> Iterator[None]:
 
 def scan(paths: Sequence[str], config: Config, today: date, variables: dict[str, str] | None = None) -> ScanResult:
     """``variables``: values for template parameters, serverless.yml options and Terraform variables."""
+    from lambdoctor.loaders.discover import load_paths
+
     with _collector_paused():
         loaded = load_paths(paths, variables)
         register_known_secrets(loaded.applications)
@@ -143,7 +175,7 @@ NOT_FOR_AUDIT = frozenset({"DEP002", "DEP003"})
 def audit(snapshot: object, source: str, config: Config, today: date) -> ScanResult:
     """The catalog over a live-account snapshot (``live/account.py``): template rules and the ACC rules."""
     from lambdoctor.loaders.aws import build_account
-    from lambdoctor.rules import ACC_RULES
+    from lambdoctor.rules import ACC_RULES, ALL_RULES
 
     apps, problems = build_account(source, snapshot)
     register_known_secrets(apps)
@@ -155,3 +187,118 @@ def audit(snapshot: object, source: str, config: Config, today: date) -> ScanRes
                         for p in problems)
     findings.sort(key=Finding.sort_key)
     return ScanResult(findings, apps, len(apps), suppressed)
+
+
+# -- logs: log records (files, standard input, live log groups) → statistics → LOG findings -------------------
+@dataclass
+class Analysis:
+    stats: list[FunctionStats]
+    ingest: IngestReport
+    findings: list[Finding] = field(default_factory=list)
+    skipped_lines: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def configured_from_templates(paths: Sequence[str], variables: dict[str, str] | None = None,
+                              config: Config | None = None) -> tuple[dict[str, Configured], list[Finding]]:
+    """Function settings from templates, keyed by every name a log group could carry for the function."""
+    from lambdoctor.loaders.discover import load_paths
+    from lambdoctor.model import Unknown
+    from lambdoctor.rules.logs import Configured
+
+    loaded = load_paths(paths, variables)
+    out: dict[str, Configured] = {}
+    for app in loaded.applications:
+        for fn in app.functions.values():
+            timeout = fn.timeout.value if not isinstance(fn.timeout.value, Unknown) else None
+            memory = fn.memory.value if not isinstance(fn.memory.value, Unknown) else None
+            arch = fn.architecture if isinstance(fn.architecture, str) else "x86_64"
+            conf = Configured(fn.id, fn.ref.file, fn.ref.line, float(timeout) if timeout else None, memory, arch)
+            for key in {fn.id, fn.name or fn.id}:
+                out[key] = conf
+    return out, problems_as_findings(loaded, config or Config())
+
+
+def match_configured(functions: Sequence[str], configured: Mapping[str, Configured]) -> dict[str, Configured]:
+    """A log group's function name is the template's FunctionName, or CloudFormation's generated
+    `<stack>-<LogicalId>-<suffix>` when none is set."""
+    out: dict[str, Configured] = {}
+    for name in functions:
+        if name in configured:
+            out[name] = configured[name]
+            continue
+        hits = {c for key, c in configured.items() if f"-{key}-" in f"-{name}-"}
+        if len(hits) == 1:
+            out[name] = hits.pop()
+    return out
+
+
+def spool_stdin(stream: IO[bytes], folder: str) -> Path:
+    """Standard input is copied to a file in bounded memory: DuckDB reads files, in parallel, with positions."""
+    path = Path(folder) / "stdin.log"
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
+    return path
+
+
+def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | None = None, *,
+                 function: str | None = None, configured: Mapping[str, Configured] | None = None,
+                 always_on_usd: Decimal | None = None, stdin: IO[bytes] | None = None,
+                 live: LiveResult | None = None, rules: bool = True) -> Analysis:
+    """Read the logs (``logs/``), take each function's statistics, and run the LOG rules over them through the
+    same runner, configuration and SYS000/SYS001 handling as a scan. ``rules=False``: statistics only."""
+    from lambdoctor.logs.live import function_of
+    from lambdoctor.logs.sources import LogFile, discover
+    from lambdoctor.logs.stats import IngestReport
+    from lambdoctor.logs.store import LogStore
+    from lambdoctor.rules.logs import LOG_RULES, LogContext
+
+    config = config or Config()
+    spool = tempfile.mkdtemp(prefix="lambdoctor-stdin-") if stdin is not None else None
+    try:
+        files, problems = discover(list(paths), function)
+        if stdin is not None and spool is not None:
+            piped = spool_stdin(stdin, spool)
+            files.append(LogFile(piped, function or "stdin", "text", shown="<stdin>"))
+        if live is not None:
+            files.extend(live.files)
+        sources: dict[str, str] = {}
+        if live is not None and live.stats:  # aggregated by Logs Insights: nothing to read here
+            stats, hourly = live.stats, live.hourly
+            report = IngestReport(len(live.groups), 0, 0, 0, 0, ())
+            sources = {function_of(g): g for g in live.groups}
+        else:
+            with LogStore() as store:
+                store.ingest(files)
+                report = store.report()
+                stats = store.function_stats()
+                hourly = store.hourly_counts() if always_on_usd is not None else {}
+        for f in files:
+            sources.setdefault(f.function, f.shown)
+        matched = match_configured([s.function for s in stats], configured or {})
+        ctx = LogContext(prices=prices, sources=sources, configured=matched, thresholds=config.thresholds,
+                         always_on_usd=always_on_usd, hourly=hourly)
+        findings: list[Finding] = []
+        if rules:
+            findings, _ = run_checks(stats, LOG_RULES, config, ctx,
+                                     where=lambda s: ctx.sources.get(s.function, s.function))
+        if config.enabled("SYS000"):
+            severity = config.severity.get("SYS000", Severity.ERROR)
+            findings.extend(Finding("SYS000", severity, p.reason, p.file, 1) for p in problems)
+            findings.extend(Finding("SYS000", severity, message, file, 1) for file, message in report.problems)
+        notes = list(live.notes) if live is not None else []
+        if report.lines_rejected:
+            notes.append(f"{report.lines_rejected:,} line(s) skipped: not UTF-8 text, or longer than a log event")
+        if report.reports_unparsed:
+            notes.append(f"{report.reports_unparsed:,} REPORT record(s) without the fields a REPORT has: skipped")
+        if report.duplicates:
+            notes.append(f"{report.duplicates:,} duplicate REPORT record(s) counted once (overlapping inputs)")
+        if report.partial:
+            notes.append(f"{report.partial:,} invocation(s) with a START but no REPORT (cut off or still running)")
+        if not files and not problems and not stats:
+            notes.append("no log files found")
+        skipped = report.lines_rejected + report.reports_unparsed + report.duplicates
+        return Analysis(stats, report, sorted(findings, key=Finding.sort_key), skipped, notes)
+    finally:
+        if spool:
+            shutil.rmtree(spool, ignore_errors=True)

@@ -9,7 +9,7 @@ from typing import Any
 from lambdoctor import __version__
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.reporters.json_report import docs_of
-from lambdoctor.rules import ALL_RULES, SYSTEM_RULES
+from lambdoctor.rules import CATALOG, SYSTEM_RULES
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -17,7 +17,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def _rules() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for rule in ALL_RULES:
+    for rule in CATALOG:  # template, code, account and log rules: every report of every command names its rules
         out.append({
             "id": rule.id,
             "name": rule.slug,

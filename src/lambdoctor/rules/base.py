@@ -8,30 +8,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from lambdoctor.findings import Finding, Severity
+from lambdoctor.thresholds import THRESHOLDS
 
 if TYPE_CHECKING:  # the model's module takes 16 ms to import; the LOG rules never need it
     from lambdoctor.model import Application, Function, SourceRef
 
 DOCS_URL = "docs/rules/{id}.md"  # relative to the repository root; the SARIF report resolves it
-
-DEFAULT_THRESHOLDS: dict[str, float] = {
-    "sqs_visibility_factor": 6,  # DG: visibility timeout ≥ 6 × function timeout (+ batching window)
-    "api_timeout_warning_seconds": 25,  # leave a few seconds below API Gateway's 29 s for the response
-    "kept_versions": 5,
-    "runtime_warning_days": 120,
-    "package_size_mb": 50,
-    "many_layers": 3,
-    # live account (ACC rules)
-    "code_storage_warning_share": 0.5,  # ACC001 warning, and error at the next one
-    "code_storage_error_share": 0.8,
-    "unreserved_concurrency_share": 0.2,  # ACC003
-    "error_rate_share": 0.05,  # ACC005, on any day with at least the minimum invocations
-    "error_rate_min_invocations": 20,
-}
-
 
 @dataclass(frozen=True)
 class Context:
@@ -39,10 +24,24 @@ class Context:
 
     today: date
     runtime_deprecations: Mapping[str, date] = field(default_factory=dict)
-    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(THRESHOLDS))
 
     def threshold(self, name: str) -> float:
-        return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])
+        return self.thresholds.get(name, THRESHOLDS[name])
+
+
+_Subject = TypeVar("_Subject", contravariant=True)
+_Ctx = TypeVar("_Ctx", contravariant=True)
+
+
+class Check(Protocol[_Subject, _Ctx]):
+    """What every rule family implements: template and code rules over an Application and a Context, account
+    rules the same over an account's Application, log rules over one function's FunctionStats and a LogContext.
+    One runner (``engine.run_checks``) runs them all."""
+
+    id: ClassVar[str]
+
+    def check(self, subject: _Subject, ctx: _Ctx, /) -> Iterator[Finding]: ...
 
 
 _SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")

@@ -18,19 +18,8 @@ from lambdoctor.cost.prices import PriceTable
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.logs.stats import FunctionStats
 from lambdoctor.rules.base import Documented
+from lambdoctor.thresholds import THRESHOLDS
 
-LOG_THRESHOLDS: dict[str, float] = {
-    "memory_used_share": 0.5,  # LOG001 when the peak stays below half of the size
-    "memory_headroom": 1.3,  # recommended size = peak × 1.3 (and at least +32 MB), rounded up to 64 MB
-    "memory_pressure_share": 0.9,  # LOG002
-    "near_timeout_share": 0.8,  # LOG004: p99 ≥ 80 % of the timeout
-    "cold_share": 0.10,  # LOG005
-    "cold_min_invocations": 20,
-    "init_p95_ms": 1000,
-    "confident_invocations": 50,  # Compute Optimizer's own minimum before it recommends a size
-    "steady_hours": 24,  # COST003: at least a day of hourly counts
-    "steady_floor": 0.5,  # ... and no hour below half of the median hour
-}
 MIN_MEMORY_MB = 128  # Lambda's smallest size (facts.md §4)
 
 
@@ -51,12 +40,12 @@ class LogContext:
     prices: PriceTable
     sources: Mapping[str, str] = field(default_factory=dict)  # function → the log file its findings point at
     configured: Mapping[str, Configured] = field(default_factory=dict)  # by function name
-    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(LOG_THRESHOLDS))
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(THRESHOLDS))
     always_on_usd: Decimal | None = None  # COST003: the monthly cost of the always-on alternative
     hourly: Mapping[str, Sequence[int]] = field(default_factory=dict)  # invocations per hour, per function
 
     def threshold(self, name: str) -> float:
-        return self.thresholds.get(name, LOG_THRESHOLDS[name])
+        return self.thresholds.get(name, THRESHOLDS[name])
 
 
 class LogRule(Documented, ABC):
@@ -226,7 +215,7 @@ class MemoryPressure(LogRule):
                 stats, ctx,
                 f"peak memory use {peak:g} MB is {_pct(peak, size)} of the {size} MB size (p99 "
                 f"{stats.max_memory_used_mb.get('p99')} MB): a larger input will run out of memory",
-                "raise MemorySize so the peak stays below about 80 %", severity=Severity.WARNING)
+                "raise MemorySize so the peak stays below about 80 %")
 
 
 class TimeoutsObserved(LogRule):
@@ -519,13 +508,3 @@ LOG_RULES: tuple[type[LogRule], ...] = (
     MemoryOverprovisioned, MemoryPressure, TimeoutsObserved, DurationNearTimeout, ColdStartHeavy,
     ErrorsWithoutFailure, LogCostExceedsCompute, SteadyLoadCheaperOnServers,
 )
-
-
-def run(stats: Sequence[FunctionStats], ctx: LogContext, selected: set[str] | None = None) -> list[Finding]:
-    findings: list[Finding] = []
-    for rule in LOG_RULES:
-        if selected is not None and rule.id not in selected:
-            continue
-        for s in stats:
-            findings.extend(rule().check(s, ctx))
-    return sorted(findings, key=Finding.sort_key)

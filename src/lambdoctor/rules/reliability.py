@@ -722,9 +722,9 @@ _DB_TYPES = frozenset({"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::Elas
 class UnboundedConcurrencyToFragileDownstream(Rule):
     """
     ## What it does
-    Flags a function without reserved concurrency (and, for SQS triggers, without
-    `ScalingConfig.MaximumConcurrency`) that talks to a connection-limited database or cache: one defined in
-    the template that the function's environment points at, or, for a VPC-attached function, a database-like
+    Flags a function without reserved concurrency (and, when SQS is its only trigger, without
+    `ScalingConfig.MaximumConcurrency` on every queue) that talks to a connection-limited database or cache: one
+    defined in the template that the function's environment points at, or, for a VPC-attached function, a database-like
     setting such as `DB_HOST` or `DATABASE_URL`. A function that reaches the database through an RDS Proxy
     defined in the template is not flagged.
 
@@ -787,8 +787,11 @@ class UnboundedConcurrencyToFragileDownstream(Rule):
         for fn in app.functions.values():
             if fn.reserved_concurrency is not None:
                 continue
-            sqs = [e for e in app.sources_of(fn.id) if e.kind == "sqs"]
-            if sqs and all(e.maximum_concurrency is not None for e in sqs):
+            # Capped SQS triggers bound the function only when nothing else invokes it: an API, a URL or any other
+            # trigger still scales it to the account's concurrency.
+            sources = app.sources_of(fn.id)
+            if (sources and all(e.kind == "sqs" and e.maximum_concurrency is not None for e in sources)
+                    and not any(u.function == fn.id for u in app.function_urls)):
                 continue
             if any(v.refs & proxies for v in fn.environment):
                 continue
