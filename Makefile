@@ -17,6 +17,7 @@ demo: $(BIN)/lambdoctor
 test: $(BIN)/lambdoctor
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layers of docs/architecture.md (contracts in pyproject.toml)
 	$(BIN)/pytest
 
 docs: $(BIN)/lambdoctor

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lambdoctor.runtime.local import function_spec
+from lambdoctor.engine import local_function
 from lambdoctor.runtime.simulate import load_scenario, simulate
 
 TEMPLATE = """\
@@ -81,8 +81,8 @@ def _sdk_attempts() -> int:
 
 
 def _run(project: Path, doc: dict[str, Any]) -> dict[str, Any]:
-    spec, _ = function_spec(str(project), doc["function"], {}, {})
-    others = tuple(function_spec(str(project), name, {}, {})[0] for name in doc.get("functions", []))
+    spec, _ = local_function(str(project), doc["function"], {}, {})
+    others = tuple(local_function(str(project), name, {}, {})[0] for name in doc.get("functions", []))
     with tempfile.TemporaryFile("w+") as log:
         return simulate(spec, load_scenario(doc), log, others).as_dict()
 
@@ -106,10 +106,10 @@ def test_a_throttled_synchronous_invoke_is_a_429_the_sdk_retries(project: Path) 
                        "traffic": {"count": 1}, "concurrency": {"reserved": None}})
     assert r["functions"]["Callee"]["attempts"] == 1 and r["aws_calls"] == {"lambda.Invoke": 1}
     # the callee with no concurrency at all: every attempt of the SDK is throttled
-    spec, _ = function_spec(str(project), "Caller", {}, {})
+    spec, _ = local_function(str(project), "Caller", {}, {})
     import dataclasses
 
-    callee = dataclasses.replace(function_spec(str(project), "Callee", {}, {})[0], reserved_concurrency=0)
+    callee = dataclasses.replace(local_function(str(project), "Callee", {}, {})[0], reserved_concurrency=0)
     with tempfile.TemporaryFile("w+") as log:
         out = simulate(spec, load_scenario({"trigger": {"type": "async"}, "traffic": {"count": 1}}), log,
                        (callee,)).as_dict()
@@ -177,7 +177,7 @@ def test_calls_the_simulator_does_not_answer_fail_in_the_handler_and_never_reach
         "    boto3.client('dynamodb').put_item(TableName='t', Item={'pk': {'S': '1'}})\n"
         "    try:\n        boto3.client('ec2').describe_instances()\n"
         "    except Exception as exc:\n        return {'error': str(exc)}\n", encoding="utf-8")
-    spec, _ = function_spec(str(tmp_path), "Fn", {}, {})
+    spec, _ = local_function(str(tmp_path), "Fn", {}, {})
     with tempfile.TemporaryFile("w+") as log:
         r = simulate(spec, load_scenario({"trigger": {"type": "async"}, "traffic": {"count": 1}}), log).as_dict()
     assert r["aws_calls"] == {"dynamodb.PutItem": 1, "ec2.DescribeInstances": 1} and r["succeeded"] == 1

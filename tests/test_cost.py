@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from lambdoctor.cli import main
 from lambdoctor.cost import prices
-from lambdoctor.cost.model import Workload, cents, estimate, invocations_from_tps
+from lambdoctor.cost.model import Workload, estimate, invocations_from_tps
+from lambdoctor.units import cents
 
 P2019 = prices.table("us-east-1", date(2019, 6, 1))
 

@@ -397,8 +397,9 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
          templates: tuple[str, ...], fmt: str) -> None:
     """Estimate a function's monthly bill: requests, duration (tiered), provisioned concurrency, ephemeral
     storage, SnapStart and CloudWatch Logs, with dated prices (`--prices 2019-06` reproduces 2019's)."""
-    from lambdoctor.cost.model import MONTH_HOURS, Workload, estimate, invocations_from_tps
+    from lambdoctor.cost.model import Workload, estimate, invocations_from_tps
     from lambdoctor.reporters import log_report
+    from lambdoctor.units import MONTH_HOURS
 
     table = _price_table(region, price_date)
     if invocations and tps:
@@ -615,11 +616,12 @@ def _local_function(path: str, function: str, variables: tuple[str, ...], env: t
                     aws_profile: str | None = None) -> tuple[Any, list[str]]:
     import dataclasses
 
+    from lambdoctor.engine import local_function
     from lambdoctor.runtime.environment import sandbox_prefix
-    from lambdoctor.runtime.local import FunctionNotFound, function_spec
+    from lambdoctor.runtime.local import FunctionNotFound
 
     try:
-        spec, notes = function_spec(path, function, _variables(variables), _variables(env))
+        spec, notes = local_function(path, function, _variables(variables), _variables(env))
     except FunctionNotFound as exc:
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)

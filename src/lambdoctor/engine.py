@@ -18,15 +18,17 @@ from typing import IO, TYPE_CHECKING, TypeVar
 
 from lambdoctor.config import Config
 from lambdoctor.findings import Finding, Severity, register_secret
+from lambdoctor.problems import Problem
 
 if TYPE_CHECKING:  # `lambdoctor logs` runs the engine without a loader or the model
     from lambdoctor.cost.prices import PriceTable
     from lambdoctor.loaders.discover import LoadResult
     from lambdoctor.logs.live import LiveResult
-    from lambdoctor.logs.stats import FunctionStats, IngestReport
-    from lambdoctor.model import Application
+    from lambdoctor.model import Application, Function
     from lambdoctor.rules.base import Check, Context, Rule
     from lambdoctor.rules.logs import Configured
+    from lambdoctor.runtime.environment import FunctionSpec
+    from lambdoctor.stats import FunctionStats, IngestReport
 
 S = TypeVar("S")
 X = TypeVar("X")
@@ -114,11 +116,17 @@ def register_known_secrets(apps: Sequence[Application]) -> None:
                     register_secret(var.literal)
 
 
-def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:
+def as_findings(problems: Iterable[Problem], config: Config,
+                fix: str = "fix the file, or exclude it from the scan") -> list[Finding]:
+    """SYS000 at each problem's file, line and column, whatever the source (templates, code, logs, an account)."""
     if not config.enabled("SYS000"):
         return []
-    return [Finding("SYS000", config.severity.get("SYS000", Severity.ERROR), p.reason, p.file, p.line, p.column,
-                    fix="fix the file, or exclude it from the scan") for p in loaded.problems]
+    severity = config.severity.get("SYS000", Severity.ERROR)
+    return [Finding("SYS000", severity, p.reason, p.file, p.line, p.column, fix=fix) for p in problems]
+
+
+def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:
+    return as_findings(loaded.problems, config)
 
 
 def analyze_code(loaded: LoadResult) -> list[str]:
@@ -181,12 +189,40 @@ def audit(snapshot: object, source: str, config: Config, today: date) -> ScanRes
     register_known_secrets(apps)
     rules = [r for r in (*ALL_RULES, *ACC_RULES) if r.id not in NOT_FOR_AUDIT]
     findings, suppressed = run_rules(apps, config, make_context(config, today), rules)
-    if config.enabled("SYS000"):
-        findings.extend(Finding("SYS000", config.severity.get("SYS000", Severity.ERROR), p, source, 1, 1,
-                                fix="the snapshot is not what `lambdoctor audit --save` writes")
-                        for p in problems)
+    findings += as_findings((Problem(source, 1, 1, p) for p in problems), config,
+                            fix="the snapshot is not what `lambdoctor audit --save` writes")
     findings.sort(key=Finding.sort_key)
     return ScanResult(findings, apps, len(apps), suppressed)
+
+
+# -- local runs: the function a template defines, for invoke, probe, simulate and tune -----------------------
+def find_function(path: str, function: str, variables: dict[str, str]) -> tuple[Function, Application]:
+    """The one function of the template(s) at ``path`` named ``function`` (its logical ID or FunctionName),
+    for a local run. FunctionNotFound says why not, with the functions there are, or the files that failed."""
+    from lambdoctor.loaders.discover import load_paths
+    from lambdoctor.runtime.local import FunctionNotFound
+
+    loaded = load_paths([path], variables)
+    found = [(fn, app) for app in loaded.applications for fn in app.functions.values()
+             if function in (fn.id, fn.name)]
+    if not found:
+        names = sorted(fn.id for app in loaded.applications for fn in app.functions.values())
+        where = "; ".join(f"{p.file}:{p.line}: {p.reason}" for p in loaded.problems)
+        raise FunctionNotFound(f"no function {function!r} in {path}" + (
+            f" (functions: {', '.join(names)})" if names else (f" ({where})" if where else "")))
+    if len(found) > 1:
+        raise FunctionNotFound(f"{function!r} names {len(found)} functions in {path}: give a single template")
+    return found[0]
+
+
+
+def local_function(path: str, function: str, variables: dict[str, str], env: dict[str, str]
+                   ) -> tuple[FunctionSpec, list[str]]:
+    """``runtime.local.function_spec`` of the function ``find_function`` finds."""
+    from lambdoctor.runtime.local import function_spec
+
+    fn, app = find_function(path, function, variables)
+    return function_spec(fn, app, env)
 
 
 # -- logs: log records (files, standard input, live log groups) → statistics → LOG findings -------------------
@@ -249,9 +285,9 @@ def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | Non
     same runner, configuration and SYS000/SYS001 handling as a scan. ``rules=False``: statistics only."""
     from lambdoctor.logs.live import function_of
     from lambdoctor.logs.sources import LogFile, discover
-    from lambdoctor.logs.stats import IngestReport
     from lambdoctor.logs.store import LogStore
     from lambdoctor.rules.logs import LOG_RULES, LogContext
+    from lambdoctor.stats import IngestReport
 
     config = config or Config()
     spool = tempfile.mkdtemp(prefix="lambdoctor-stdin-") if stdin is not None else None
@@ -282,10 +318,7 @@ def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | Non
         if rules:
             findings, _ = run_checks(stats, LOG_RULES, config, ctx,
                                      where=lambda s: ctx.sources.get(s.function, s.function))
-        if config.enabled("SYS000"):
-            severity = config.severity.get("SYS000", Severity.ERROR)
-            findings.extend(Finding("SYS000", severity, p.reason, p.file, 1) for p in problems)
-            findings.extend(Finding("SYS000", severity, message, file, 1) for file, message in report.problems)
+        findings += as_findings([*problems, *report.problems], config, fix="")
         notes = list(live.notes) if live is not None else []
         if report.lines_rejected:
             notes.append(f"{report.lines_rejected:,} line(s) skipped: not UTF-8 text, or longer than a log event")

@@ -1,6 +1,6 @@
 """Code facts: what the static analysis of a Python handler found, as rules read it.
 
-Part of the model layer (imports only :mod:`lambdoctor.model`). Built by :mod:`lambdoctor.code` from the AST;
+Part of the model layer (imports only :mod:`lambdoctor.refs`). Built by :mod:`lambdoctor.code` from the AST;
 nothing here was obtained by importing or running the user's code. A fact that could not be established
 statically is absent, and :attr:`CodeFacts.complete` says whether every AWS SDK use could be followed.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from lambdoctor.model import SourceRef
+from lambdoctor.refs import SourceRef
 
 
 @dataclass(frozen=True, slots=True)

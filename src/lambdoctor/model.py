@@ -3,7 +3,8 @@
 Everything is a frozen dataclass. Every element carries the :class:`SourceRef` it came from. A value a loader
 could not resolve (a parameter without default, an intrinsic it cannot evaluate) is :data:`UNKNOWN`, never a
 guess; a value nobody set carries the platform's default and says so through :class:`Value.origin`.
-This module imports nothing else of the package.
+This module imports only :class:`SourceRef` (``refs``) and, for their types, the code facts (``facts``), which
+import nothing of the model: the bottom layer has no cycle.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+
+from lambdoctor.refs import SourceRef as SourceRef
 
 if TYPE_CHECKING:  # the code facts are built after the model; only their types are named here
     from lambdoctor.facts import CodeFacts, Suppression
@@ -41,13 +44,6 @@ UNKNOWN = Unknown()
 # Where a value came from: written in the source, the platform's default (Lambda/SQS/API Gateway), or the
 # deployment framework's own default (the Serverless Framework's 6 s timeout, for example).
 Origin = Literal["set", "platform-default", "framework-default"]
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    file: str
-    line: int = 1
-    column: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,8 @@ from lambdoctor.facts import (
     Setting,
     TmpWrite,
 )
-from lambdoctor.loaders.discover import Problem
 from lambdoctor.model import SourceRef
+from lambdoctor.problems import Problem
 
 # Database and cache clients whose connections are expensive to open and limited on the server side.
 _CONNECTIONS = frozenset({

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from lambdoctor.code.analyzer import ProjectCache, analyze_handler
 from lambdoctor.code.source import HandlerLocation, ParsedModule, locate_handler, read_location
 from lambdoctor.facts import CodeFacts, Suppression
-from lambdoctor.loaders.discover import Problem
 from lambdoctor.model import Application, Function
+from lambdoctor.problems import Problem
 
 PARALLEL_MIN_HANDLERS = 400  # below this a second process costs more (fork, result transfer) than it saves
 

@@ -14,8 +14,8 @@ import zlib
 from dataclasses import dataclass
 
 from lambdoctor.facts import Suppression
-from lambdoctor.loaders.discover import Problem
 from lambdoctor.model import Function
+from lambdoctor.problems import Problem
 
 # A .py file this large is generated or vendored, not handler code; parsing it would cost seconds for nothing.
 MAX_SOURCE_BYTES = 5_000_000

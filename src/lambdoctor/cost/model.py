@@ -8,20 +8,12 @@ provisioned-concurrency hours are converted with it. Memory in GB-seconds uses 1
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from lambdoctor.cost.prices import PriceTable, tiered
+from lambdoctor.units import BYTES_PER_GB, MB_PER_GB, MONTH_HOURS, MONTH_SECONDS, cents
 
-MONTH_SECONDS = Decimal(30 * 24 * 3600)
-MONTH_HOURS = Decimal(30 * 24)
-MB_PER_GB = Decimal(1024)
-BYTES_PER_GB = Decimal(10) ** 9
 FREE_LOG_BYTES = 5 * BYTES_PER_GB  # CloudWatch free tier: 5 GB a month
-CENT = Decimal("0.01")
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

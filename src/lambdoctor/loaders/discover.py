@@ -19,6 +19,9 @@ from lambdoctor.loaders.decode import (
 )
 from lambdoctor.loaders.serverless import build_serverless, is_serverless_file, looks_like_serverless, provider_name
 from lambdoctor.model import Application
+from lambdoctor.problems import Problem
+
+__all__ = ["LoadResult", "Problem", "load_paths"]
 
 # What a loader of several applications returns: the applications and (file, line, column, reason) problems.
 LoadOutcome = tuple[list[Application], list[tuple[str, int, int, str]]]
@@ -31,16 +34,6 @@ SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".aws-sam", ".se
 
 
 INTERNAL_ERROR = "internal error while modelling the template (please report)"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A file that could not be used: SYS000 material."""
-
-    file: str
-    line: int
-    column: int
-    reason: str
 
 
 @dataclass

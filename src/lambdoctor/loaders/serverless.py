@@ -23,7 +23,7 @@ import os
 import re
 from typing import Any
 
-from lambdoctor.loaders.cloudformation import _Builder
+from lambdoctor.loaders.builder import ApplicationBuilder
 from lambdoctor.loaders.decode import Node
 from lambdoctor.loaders.serverless_vars import UNRESOLVED, UNRESOLVED_PARAM, VariableProblem, resolve_variables
 from lambdoctor.model import Application, Function, Value
@@ -734,7 +734,7 @@ def build_serverless(path: str, doc: Node, options: dict[str, str] | None = None
         return None, problems
     compiler = _Compiler(path, resolved, opts)
     template = compiler.compile()
-    app = _Builder(path, template, None).build("serverless")
+    app = ApplicationBuilder(path, template, None).build("serverless")
     functions = dict(app.functions)
     for fid, defaults in compiler.framework_defaults.items():
         if fid in functions and defaults:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdoctor.loaders.cloudformation import _Builder
+from lambdoctor.loaders.builder import ApplicationBuilder
 from lambdoctor.loaders.decode import FileNode, read_regular
 from lambdoctor.loaders.hcl import (
     MAX_TF_BYTES,
@@ -983,7 +983,8 @@ def _build(source: str, kind: str, tr: _Translator) -> Application:
     for apply in tr.pending:
         apply()
     template = {"Parameters": {UNRESOLVED_PARAM: {}}, "Resources": tr.resources}
-    return _Builder(os.path.join(source, "main.tf") if kind == "terraform" else source, template, None).build(kind)
+    where = os.path.join(source, "main.tf") if kind == "terraform" else source
+    return ApplicationBuilder(where, template, None).build(kind)
 
 
 def load_modules(folders: list[str], overrides: dict[str, str]) -> tuple[list[Application], list[Problem], int]:

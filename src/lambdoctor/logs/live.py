@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdoctor.logs.sources import LogFile
-from lambdoctor.logs.stats import FunctionStats
+from lambdoctor.stats import FunctionStats
 
 LAMBDA_PREFIX = "/aws/lambda/"
 MAX_GROUPS_PER_QUERY = 50  # StartQuery's logGroupNames: at most 50 (CloudWatch Logs API reference)

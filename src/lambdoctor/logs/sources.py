@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from lambdoctor.problems import Problem
+
 STREAM_LEAF = re.compile(r"\[([^\]]+)\][0-9a-f]{32}$")
 TASK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # What the export writes beside the logs, and names no log file has.
@@ -37,12 +39,6 @@ class LogFile:
     # With parts of several functions: the function of each part (``function`` is then ""). Every file of each of
     # these functions is among the parts.
     part_functions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SourceProblem:
-    file: str
-    reason: str
 
 
 def _function_from_path(rel: Path) -> tuple[str | None, str | None]:
@@ -104,9 +100,9 @@ def _inflates_too_far(path: Path) -> str | None:
     return None
 
 
-def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFile], list[SourceProblem]]:
+def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFile], list[Problem]]:
     files: list[LogFile] = []
-    problems: list[SourceProblem] = []
+    problems: list[Problem] = []
     for given in paths:
         if given.is_dir():
             candidates = sorted(p for p in given.rglob("*") if p.is_file() and p.name not in _SKIP_NAMES
@@ -115,7 +111,7 @@ def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFi
         elif given.is_file():
             candidates, root = [given], given.parent
         else:
-            problems.append(SourceProblem(str(given), "no such file or folder"))
+            problems.append(Problem(str(given), 1, 1, "no such file or folder"))
             continue
         for path in candidates:
             rel = path.relative_to(root)
@@ -135,10 +131,10 @@ def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFi
                 layout = "text" if compressed else _layout(path)
                 bomb = _inflates_too_far(path) if compressed else None
             except OSError as exc:
-                problems.append(SourceProblem(str(path), exc.strerror or str(exc)))
+                problems.append(Problem(str(path), 1, 1, exc.strerror or str(exc)))
                 continue
             if bomb:
-                problems.append(SourceProblem(str(path), bomb))
+                problems.append(Problem(str(path), 1, 1, bomb))
                 continue
             files.append(LogFile(path, name, layout, compressed, version, str(path)))
     return files, problems

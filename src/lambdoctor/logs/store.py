@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lambdoctor.logs.sources import LogFile
-from lambdoctor.logs.stats import FunctionStats, IngestReport
+from lambdoctor.problems import Problem
+from lambdoctor.stats import FunctionStats, IngestReport
 
 if TYPE_CHECKING:
     import duckdb
@@ -449,7 +450,7 @@ class _Work:
         self._ready = threading.Condition()
         self.rejected = 0
         self.pieces = 0
-        self.problems: list[tuple[str, str]] = []
+        self.problems: list[Problem] = []
         self.finished: list[_Finished] = []
 
     def take(self) -> _Piece | tuple[int, LogFile] | None:
@@ -485,8 +486,9 @@ class _Work:
 
     def failed(self, shown: str, reason: str) -> None:
         with self._ready:
-            if (shown, reason) not in self.problems:
-                self.problems.append((shown, reason))
+            problem = Problem(shown, 1, 1, reason)
+            if problem not in self.problems:
+                self.problems.append(problem)
 
     def add_rejected(self, n: int) -> None:
         with self._ready:
@@ -522,7 +524,7 @@ class LogStore:
         self.piece_rows = max(4, piece_rows)
         self.pieces = 0  # pieces of assembly work run so far
         self._rejected = 0
-        self._problems: list[tuple[str, str]] = []
+        self._problems: list[Problem] = []
         self._files = 0
         self._finished: dict[str, _Finished] = {}
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from lambdoctor import __version__
-from lambdoctor.cost.model import Estimate, cents
 from lambdoctor.findings import Finding
-from lambdoctor.logs.stats import FunctionStats
 from lambdoctor.reporters.json_report import finding_dict, summary
 from lambdoctor.reporters.terminal import render as render_findings
 from lambdoctor.rules.logs import LOG_RULES
 from lambdoctor.rules.system import SYSTEM_RULES
+from lambdoctor.stats import FunctionStats
+from lambdoctor.units import cents
+
+if TYPE_CHECKING:  # a report renders an estimate; it never prices anything itself
+    from lambdoctor.cost.model import Estimate
 
 # A log report's findings come from the LOG rules and SYS000 only.
 _LOG_SLUGS = {r.id: r.slug for r in LOG_RULES} | {rid: slug for rid, (slug, _) in SYSTEM_RULES.items()}

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from lambdoctor.live.prune import Outcome, reclaimable
+from lambdoctor.versions import reclaimable
+
+if TYPE_CHECKING:  # the report shows what the pruner did; it never calls it
+    from lambdoctor.live.prune import Outcome
 
 SCHEMA = "1.1"  # 1.1: "unknown" and "skipped" per function and layer, "partial"
 

@@ -12,13 +12,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from lambdoctor.cost.model import BYTES_PER_GB, MB_PER_GB, MONTH_SECONDS, cents
-from lambdoctor.cost.prices import PriceTable
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.logs.stats import FunctionStats
 from lambdoctor.rules.base import Documented
+from lambdoctor.stats import FunctionStats
 from lambdoctor.thresholds import THRESHOLDS
+from lambdoctor.units import BYTES_PER_GB, MB_PER_GB, MONTH_SECONDS, cents
+
+if TYPE_CHECKING:  # the prices come in through the context; a rule never reads a price table itself
+    from lambdoctor.cost.prices import PriceTable
 
 MIN_MEMORY_MB = 128  # Lambda's smallest size (facts.md §4)
 

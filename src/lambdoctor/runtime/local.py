@@ -1,4 +1,6 @@
-"""A function of a template (or serverless.yml, Terraform) → what the local runtime needs to run it."""
+"""A function of a template (or serverless.yml, Terraform) → what the local runtime needs to run it.
+
+The engine loads the template and finds the function (``engine.find_function``); the runtime never loads one."""
 
 from __future__ import annotations
 
@@ -11,22 +13,6 @@ from lambdoctor.runtime.environment import FunctionSpec
 
 class FunctionNotFound(Exception):
     pass
-
-
-def _find(path: str, function: str, variables: dict[str, str]) -> tuple[Function, Application]:
-    from lambdoctor.loaders.discover import load_paths
-
-    loaded = load_paths([path], variables)
-    found = [(fn, app) for app in loaded.applications for fn in app.functions.values()
-             if function in (fn.id, fn.name)]
-    if not found:
-        names = sorted(fn.id for app in loaded.applications for fn in app.functions.values())
-        where = "; ".join(f"{p.file}:{p.line}: {p.reason}" for p in loaded.problems)
-        raise FunctionNotFound(f"no function {function!r} in {path}" + (
-            f" (functions: {', '.join(names)})" if names else (f" ({where})" if where else "")))
-    if len(found) > 1:
-        raise FunctionNotFound(f"{function!r} names {len(found)} functions in {path}: give a single template")
-    return found[0]
 
 
 def local_value(app: Application, logical_id: str, region: str = "us-east-1", account: str = "123456789012"
@@ -47,9 +33,9 @@ def local_value(app: Application, logical_id: str, region: str = "us-east-1", ac
     return None
 
 
-def function_spec(path: str, function: str, variables: dict[str, str], env: dict[str, str]
-                  ) -> tuple[FunctionSpec, list[str]]:
-    fn, app = _find(path, function, variables)
+def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[FunctionSpec, list[str]]:
+    """What the local runtime needs to run ``fn`` of ``app`` (found by ``engine.find_function``), and notes on
+    what the template leaves unknown. ``env`` overrides the template's environment."""
     notes: list[str] = []
     if not isinstance(fn.runtime, str) or not fn.runtime.startswith("python"):
         raise FunctionNotFound(f"{fn.id}: runtime {fn.runtime or 'container image'}: only Python handlers run "

@@ -897,8 +897,8 @@ class Simulator:
 def _cost(fns: list[_Fn], seconds: float) -> Decimal:
     """On-demand requests and duration (x86, first tier) per function's memory; provisioned environments bill
     their capacity for the simulated time and their invocations at the provisioned duration price."""
-    from lambdoctor.cost.model import cents
     from lambdoctor.cost.prices import table
+    from lambdoctor.units import cents
 
     prices = table()
     total = Decimal(0)

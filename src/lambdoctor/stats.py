@@ -1,8 +1,14 @@
-"""What the logs say about each function: plain data, shared by the log store, the rules and the reports."""
+"""What the logs say about each function: plain data, shared by the log store, the rules and the reports.
+
+This module imports nothing of the package but the Problem type: the LOG rules judge these statistics as the
+template rules judge the model.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from lambdoctor.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -38,4 +44,4 @@ class IngestReport:
     reports_unparsed: int  # a REPORT line without the fields a REPORT has
     duplicates: int  # the same REPORT record twice (overlapping exports)
     partial: int
-    problems: tuple[tuple[str, str], ...]  # (file, message)
+    problems: tuple[Problem, ...]  # files that could not be read, or not wholly
