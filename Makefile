@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test test-fast lint bench docs clean
 
 $(BIN)/lambdoctor: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ test: $(BIN)/lambdoctor
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the layers of docs/architecture.md (contracts in pyproject.toml)
 	$(BIN)/pytest
+
+# the suite without the tests marked slow (the 1,000-function account): for the edit-test loop, not for CI
+test-fast: $(BIN)/lambdoctor
+	$(BIN)/pytest -m "not slow"
 
 docs: $(BIN)/lambdoctor
 	$(BIN)/python -m lambdoctor.docgen docs/rules

@@ -94,6 +94,7 @@ def _by_rule(findings: list[Finding], rule: str) -> dict[str, str]:
     return {f.resource: f.message for f in findings if f.rule == rule}
 
 
+@pytest.mark.slow
 def test_audit_reads_only_and_reports_what_the_layout_holds(big: dict[str, Any]) -> None:
     layout: account_gen.AccountLayout = big["layout"]
     findings: list[Finding] = big["findings"]
@@ -174,6 +175,7 @@ def _enforce(allowed: list[tuple[str, str]], region: str, refused: list[str]) ->
     return hook
 
 
+@pytest.mark.slow
 def test_audit_works_with_only_the_shipped_policy(big: dict[str, Any]) -> None:
     refused: list[str] = []
     policy = _policy_actions("audit-policy.json")

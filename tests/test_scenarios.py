@@ -58,7 +58,10 @@ def test_a_loop_the_function_allows_runs_until_the_simulation_ends(tmp_path: Pat
     r = _simulate(path)
     assert r["recursion_stopped"] == 0 and r["dead_lettered"] == 0
     # every finished invocation sent one message (the last ones were still running at the end)
-    assert r["max_chain"] > 1000 and r["attempts"] <= r["aws_calls"]["sqs.SendMessage"] <= r["attempts"] + 2
+    assert r["attempts"] <= r["aws_calls"]["sqs.SendMessage"] <= r["attempts"] + 2
+    # the chain runs past the 16 at which detection would stop it, until the simulation ends. How long it grows
+    # depends on the handler's measured duration (this machine's speed and load), so only its reach is asserted.
+    assert r["max_chain"] >= r["attempts"] > 16 and r["timeline"][-1]["t"] >= 0.9 * doc["until"]
 
 
 def test_a_synchronous_chain_cascades_timeouts() -> None:
