@@ -1,0 +1,163 @@
+"""What several commands share: configuration, report writing, exit codes, prices, --var values."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lambdoctor.findings import redacting, register_secret, secret_value_reason
+
+if TYPE_CHECKING:
+    from lambdoctor.cost.prices import PriceTable
+
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def parse_today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
+
+
+def report_options(command: Any) -> Any:
+    """The report and rule-selection options scan and audit share."""
+    for option in reversed((
+        click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif"]), default="terminal",
+                     show_default=True, help="Report format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                     help="Write the report to this file instead of standard output."),
+        click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
+                     help="Exit 1 when a finding is at or above this severity [default: warning]."),
+        click.option("--select", multiple=True, help="Only these rule IDs or prefixes (repeatable, or comma list)."),
+        click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes (repeatable, or comma list)."),
+    )):
+        command = option(command)
+    return command
+
+
+def run_config(config_file: Path | None, base: Path, select: tuple[str, ...], ignore: tuple[str, ...],
+                fail_on: str | None, baseline: Path | None) -> tuple[Any, frozenset[Any]]:
+    """The configuration file (given, or the nearest to ``base``) with the command line over it; the baseline."""
+    from dataclasses import replace
+
+    from lambdoctor import baseline as baselines
+    from lambdoctor import config as configuration
+
+    try:
+        cfg = (configuration.from_mapping(toml_table(config_file), str(config_file)) if config_file
+               else configuration.load(base))
+        if select:
+            cfg = replace(cfg, select=configuration.parse_ids(",".join(select), "--select"))
+        if ignore:
+            cfg = replace(cfg, ignore=cfg.ignore + configuration.parse_ids(",".join(ignore), "--ignore"))
+        if fail_on:
+            cfg = replace(cfg, fail_on=configuration.parse_fail_on(fail_on))
+        known = baselines.read(baseline) if baseline else frozenset()
+    except (configuration.ConfigError, baselines.BaselineError) as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    return cfg, known
+
+
+def write_report(fmt: str, output: Path | None, findings: list[Any], files: int, suppressed: int,
+            notes: list[str]) -> None:
+    stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
+    try:
+        if fmt == "json":
+            from lambdoctor.reporters import json_report
+            stream.write(json_report.render(findings, files, suppressed, notes))
+        elif fmt == "sarif":
+            from lambdoctor.reporters import sarif
+            stream.write(sarif.render(findings))
+        else:
+            from lambdoctor.reporters import terminal
+            terminal.render(findings, files, suppressed, stream, notes)
+    finally:
+        if output:
+            stream.close()
+
+
+def exit_for(findings: list[Any], cfg: Any) -> None:
+    threshold = cfg.fail_on
+    if threshold is not None and any(f.severity >= threshold for f in findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def toml_table(path: Path) -> dict[str, object]:
+    from lambdoctor import config as configuration
+
+    data = configuration.read_toml(path)
+    table = data.get("tool", {}).get("lambdoctor") if path.name == "pyproject.toml" else data
+    return table if isinstance(table, dict) else {}
+
+
+def price_table(region: str, prices: str | None) -> PriceTable:
+    from lambdoctor.cost import prices as price_data
+
+    try:
+        on = price_data.parse_price_date(prices) if prices else None
+        return price_data.table(region, on)
+    except price_data.PriceError as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def parse_decimal(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(value.replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        click.echo(f"lambdoctor: {option} {value!r} is not a number", err=True)
+        sys.exit(EXIT_USAGE)
+    if not number.is_finite() or number < 0:
+        click.echo(f"lambdoctor: {option} must be a non-negative number", err=True)
+        sys.exit(EXIT_USAGE)
+    return number
+
+
+def parse_variables(items: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            click.echo(f"lambdoctor: --var {item!r}: expected NAME=VALUE", err=True)
+            sys.exit(EXIT_USAGE)
+        overrides[name.strip()] = value
+        if secret_value_reason(name.strip(), value):  # a password given for a parameter: masked in every output
+            register_secret(value)
+    return overrides
+
+
+def local_spec(path: str, function: str, variables: tuple[str, ...], env: tuple[str, ...],
+                    aws_profile: str | None = None) -> tuple[Any, list[str]]:
+    import dataclasses
+
+    from lambdoctor.engine import local_function
+    from lambdoctor.runtime.environment import sandbox_prefix
+    from lambdoctor.runtime.local import FunctionNotFound
+
+    try:
+        spec, notes = local_function(path, function, parse_variables(variables), parse_variables(env))
+    except FunctionNotFound as exc:
+        click.echo(f"lambdoctor: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if aws_profile:
+        # Only by name: a local run never reaches a real account otherwise (docs/security.md).
+        click.echo(f"lambdoctor: warning: the handler's AWS calls go to AWS with profile {aws_profile}: real calls "
+                   "with real effects, with that profile's permissions", err=True)
+        spec = dataclasses.replace(spec, capture_aws=False, aws_profile=aws_profile)
+    if not sandbox_prefix():
+        notes = [*notes, "no PID namespace here (util-linux unshare missing or not permitted): the handler can see "
+                         "this machine's other processes, and the kill at a timeout follows its process tree"]
+    return spec, notes
