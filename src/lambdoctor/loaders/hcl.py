@@ -616,115 +616,197 @@ def _known(*values: Any) -> bool:
     return not any(isinstance(v, (Unknown, Ref, Tmpl, CodePath)) for v in values)
 
 
+# -- built-ins ----------------------------------------------------------------------------------------------------
+# The Terraform functions a configuration of Lambda functions uses (https://developer.hashicorp.com/terraform/
+# language/functions), one small function each: (arguments, the module's folder) → the value, or UNKNOWN when the
+# arguments are not what the function takes. Anything not in the table is UNKNOWN.
+_Builtin = Callable[[list[Any], str], Any]
+
+
+def _one_arg(args: list[Any], _: str) -> Any:
+    # jsonencode: kept as structure, policies are read as documents; sensitive() and friends change no value
+    return args[0] if len(args) == 1 else UNKNOWN
+
+
+def _tostring(args: list[Any], _: str) -> Any:
+    if len(args) != 1:
+        return UNKNOWN
+    value = args[0]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value  # a string, or a value this evaluator does not know: as it is
+
+
+def _tonumber(args: list[Any], _: str) -> Any:
+    if len(args) != 1:
+        return UNKNOWN
+    value = args[0]
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return float(value)  # "1.5" → 1.5; "x" raises ValueError → UNKNOWN (Terraform: an error)
+    return value
+
+
+def _tobool(args: list[Any], _: str) -> Any:
+    if len(args) != 1:
+        return UNKNOWN
+    value = args[0]
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value, UNKNOWN)
+    return value
+
+
+def _jsondecode(args: list[Any], _: str) -> Any:
+    return json.loads(args[0]) if isinstance(args[0], str) else UNKNOWN
+
+
+def _file(args: list[Any], base_dir: str) -> Any:
+    path = os.path.join(base_dir, str(args[0])) if not os.path.isabs(str(args[0])) else str(args[0])
+    from lambdoctor.loaders.decode import read_regular
+
+    return read_regular(path, MAX_TF_BYTES)[:MAX_TF_BYTES].decode("utf-8")
+
+
+def _concat(args: list[Any], _: str) -> Any:
+    return [x for a in args for x in a] if all(isinstance(a, list) for a in args) else UNKNOWN
+
+
+def _merge(args: list[Any], _: str) -> Any:
+    if not all(isinstance(a, dict) for a in args if a is not None):
+        return UNKNOWN
+    out: dict[str, Any] = {}
+    for a in args:
+        out.update(a or {})
+    return out
+
+
+def _lookup(args: list[Any], _: str) -> Any:
+    if not isinstance(args[0], dict):
+        return UNKNOWN
+    if args[1] in args[0]:
+        return args[0][args[1]]
+    return args[2] if len(args) > 2 else ERROR
+
+
+def _element(args: list[Any], _: str) -> Any:
+    if isinstance(args[0], list) and args[0] and isinstance(args[1], int):
+        return args[0][args[1] % len(args[0])]  # the index wraps around, as Terraform's does
+    return UNKNOWN
+
+
+def _length(args: list[Any], _: str) -> Any:
+    return len(args[0]) if isinstance(args[0], (list, dict, str)) else UNKNOWN
+
+
+def _compact(args: list[Any], _: str) -> Any:
+    return [x for x in args[0] if x not in (None, "")] if isinstance(args[0], list) else UNKNOWN
+
+
+def _flatten(args: list[Any], _: str) -> Any:
+    if not isinstance(args[0], list):
+        return UNKNOWN
+    flat: list[Any] = []
+    stack = list(reversed(args[0]))
+    while stack:  # a loop, not recursion: a deeply nested list costs no stack
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(reversed(x))
+        else:
+            flat.append(x)
+    return flat
+
+
+def _distinct(args: list[Any], _: str) -> Any:
+    if not isinstance(args[0], list):
+        return UNKNOWN
+    seen: list[Any] = []
+    for x in args[0]:
+        if x not in seen:
+            seen.append(x)
+    return seen
+
+
+def _keys(args: list[Any], _: str) -> Any:
+    return sorted(args[0]) if isinstance(args[0], dict) else UNKNOWN  # in lexicographical order
+
+
+def _values(args: list[Any], _: str) -> Any:
+    return [args[0][k] for k in sorted(args[0])] if isinstance(args[0], dict) else UNKNOWN  # in the keys' order
+
+
+def _contains(args: list[Any], _: str) -> Any:
+    return args[1] in args[0] if isinstance(args[0], list) else UNKNOWN
+
+
+def _format(args: list[Any], _: str) -> Any:
+    if not (isinstance(args[0], str) and _known(*args)):
+        return UNKNOWN
+    widths = [int(w) for w in re.findall(r"%[-+ #0]*(\d+)", args[0])]
+    if any(w > MAX_FORMAT_WIDTH for w in widths):
+        raise BudgetExceeded(f"format() with a field width over {MAX_FORMAT_WIDTH:,}: over the budget of evaluation")
+    return args[0].replace("%v", "%s") % tuple(args[1:])
+
+
+def _join(args: list[Any], _: str) -> Any:
+    if isinstance(args[1], list) and all(isinstance(x, str) for x in args[1]):
+        return str(args[0]).join(args[1])
+    return UNKNOWN
+
+
+def _substr(args: list[Any], _: str) -> Any:
+    # a negative offset counts from the end; a length of -1 runs to the end
+    return str(args[0])[args[1]:args[1] + args[2]] if args[2] >= 0 else str(args[0])[args[1]:]
+
+
+def _one(args: list[Any], _: str) -> Any:
+    if isinstance(args[0], list) and len(args[0]) <= 1:
+        return args[0][0] if args[0] else None
+    return UNKNOWN  # Terraform: an error for more than one element
+
+
+_BUILTINS: dict[str, _Builtin] = {
+    "jsonencode": _one_arg, "tolist": _one_arg, "toset": _one_arg, "tomap": _one_arg, "sensitive": _one_arg,
+    "nonsensitive": _one_arg, "tostring": _tostring, "tonumber": _tonumber, "tobool": _tobool,
+    "jsondecode": _jsondecode, "file": _file,
+    "concat": _concat, "merge": _merge, "lookup": _lookup, "element": _element, "length": _length,
+    "compact": _compact, "flatten": _flatten, "distinct": _distinct, "keys": _keys, "values": _values,
+    "contains": _contains, "format": _format, "join": _join, "substr": _substr, "one": _one,
+    "split": lambda a, _: str(a[1]).split(str(a[0])),
+    "replace": lambda a, _: str(a[0]).replace(str(a[1]), str(a[2])),
+    "lower": lambda a, _: str(a[0]).lower(),
+    "upper": lambda a, _: str(a[0]).upper(),
+    "trimspace": lambda a, _: str(a[0]).strip(),
+    "max": lambda a, _: max(a),
+    "min": lambda a, _: min(a),
+    "ceil": lambda a, _: math.ceil(a[0]),
+    "floor": lambda a, _: math.floor(a[0]),
+    "abs": lambda a, _: abs(a[0]),
+    "zipmap": lambda a, _: dict(zip(a[0], a[1], strict=False)),
+    "startswith": lambda a, _: str(a[0]).startswith(str(a[1])),
+    "endswith": lambda a, _: str(a[0]).endswith(str(a[1])),
+    "basename": lambda a, _: os.path.basename(str(a[0])),
+    "dirname": lambda a, _: os.path.dirname(str(a[0])),
+    "abspath": lambda a, _: str(a[0]),
+}
+# Called whatever their arguments: they pass an argument they do not know through (a conversion), or look at its
+# type themselves. Every other built-in with an argument that is not known gives UNKNOWN.
+_TAKE_UNKNOWN = frozenset({"jsonencode", "tostring", "tonumber", "tobool", "tolist", "toset", "tomap", "sensitive",
+                           "nonsensitive", "concat", "merge", "compact", "flatten", "lookup", "element", "length",
+                           "distinct", "keys", "values", "format"})
+
+
 def call_function(name: str, args: list[Any], base_dir: str) -> Any:
-    """The Terraform built-ins a configuration of Lambda functions uses; anything else is UNKNOWN."""
-    if name == "jsonencode":
-        return args[0] if len(args) == 1 else UNKNOWN  # kept as structure: policies are read as documents
-    if name in ("tostring", "tonumber", "tobool", "tolist", "toset", "tomap", "sensitive", "nonsensitive"):
-        return args[0] if len(args) == 1 else UNKNOWN
-    if not _known(*args) and name not in ("concat", "merge", "compact", "flatten", "lookup", "element",
-                                          "length", "distinct", "keys", "values", "format"):
+    """The value of the Terraform built-in ``name`` over ``args`` (``_BUILTINS``); UNKNOWN for any other
+    function, for arguments it does not take, and for an argument that is not known (except ``_TAKE_UNKNOWN``)."""
+    builtin = _BUILTINS.get(name)
+    if builtin is None or (name not in _TAKE_UNKNOWN and not _known(*args)):
         return UNKNOWN
     try:
-        if name == "jsondecode":
-            return json.loads(args[0]) if isinstance(args[0], str) else UNKNOWN
-        if name == "file":
-            path = os.path.join(base_dir, str(args[0])) if not os.path.isabs(str(args[0])) else str(args[0])
-            from lambdoctor.loaders.decode import read_regular
-
-            return read_regular(path, MAX_TF_BYTES)[:MAX_TF_BYTES].decode("utf-8")
-        if name == "concat":
-            if all(isinstance(a, list) for a in args):
-                return [x for a in args for x in a]
-            return UNKNOWN
-        if name == "merge":
-            if all(isinstance(a, dict) for a in args if a is not None):
-                out: dict[str, Any] = {}
-                for a in args:
-                    out.update(a or {})
-                return out
-            return UNKNOWN
-        if name == "lookup":
-            if isinstance(args[0], dict):
-                if args[1] in args[0]:
-                    return args[0][args[1]]
-                return args[2] if len(args) > 2 else ERROR
-            return UNKNOWN
-        if name == "element":
-            if isinstance(args[0], list) and args[0] and isinstance(args[1], int):
-                return args[0][args[1] % len(args[0])]
-            return UNKNOWN
-        if name == "length":
-            return len(args[0]) if isinstance(args[0], (list, dict, str)) else UNKNOWN
-        if name == "compact":
-            return [x for x in args[0] if x not in (None, "")] if isinstance(args[0], list) else UNKNOWN
-        if name == "flatten":
-            if not isinstance(args[0], list):
-                return UNKNOWN
-            flat: list[Any] = []
-            stack = list(reversed(args[0]))
-            while stack:
-                x = stack.pop()
-                if isinstance(x, list):
-                    stack.extend(reversed(x))
-                else:
-                    flat.append(x)
-            return flat
-        if name == "distinct":
-            if not isinstance(args[0], list):
-                return UNKNOWN
-            seen: list[Any] = []
-            for x in args[0]:
-                if x not in seen:
-                    seen.append(x)
-            return seen
-        if name == "keys":
-            return sorted(args[0]) if isinstance(args[0], dict) else UNKNOWN
-        if name == "values":
-            return [args[0][k] for k in sorted(args[0])] if isinstance(args[0], dict) else UNKNOWN
-        if name == "contains":
-            return args[1] in args[0] if isinstance(args[0], list) else UNKNOWN
-        if name == "format":
-            if isinstance(args[0], str) and _known(*args):
-                widths = [int(w) for w in re.findall(r"%[-+ #0]*(\d+)", args[0])]
-                if any(w > MAX_FORMAT_WIDTH for w in widths):
-                    raise BudgetExceeded(f"format() with a field width over {MAX_FORMAT_WIDTH:,}: over the budget "
-                                        "of evaluation")
-                return args[0].replace("%v", "%s") % tuple(args[1:])
-            return UNKNOWN
-        if name == "join":
-            if isinstance(args[1], list) and all(isinstance(x, str) for x in args[1]):
-                return str(args[0]).join(args[1])
-            return UNKNOWN
-        if name == "split":
-            return str(args[1]).split(str(args[0]))
-        if name == "replace":
-            return str(args[0]).replace(str(args[1]), str(args[2]))
-        if name in ("lower", "upper", "trimspace"):
-            text = str(args[0])
-            return text.lower() if name == "lower" else text.upper() if name == "upper" else text.strip()
-        if name in ("max", "min"):
-            return (max if name == "max" else min)(args)
-        if name in ("ceil", "floor"):
-            return (math.ceil if name == "ceil" else math.floor)(args[0])
-        if name == "abs":
-            return abs(args[0])
-        if name == "one":
-            return args[0][0] if isinstance(args[0], list) and len(args[0]) == 1 else None
-        if name == "zipmap":
-            return dict(zip(args[0], args[1], strict=False))
-        if name == "startswith":
-            return str(args[0]).startswith(str(args[1]))
-        if name == "endswith":
-            return str(args[0]).endswith(str(args[1]))
-        if name == "substr":
-            return str(args[0])[args[1]:args[1] + args[2]] if args[2] >= 0 else str(args[0])[args[1]:]
-        if name == "basename":
-            return os.path.basename(str(args[0]))
-        if name == "dirname":
-            return os.path.dirname(str(args[0]))
-        if name == "abspath":
-            return str(args[0])
+        return builtin(args, base_dir)
     except (OSError, ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError):
         return UNKNOWN
     return UNKNOWN
