@@ -1,6 +1,11 @@
 """Per-rule fixtures: tests/rules/<ID>/fail.yaml (or the project folder fail/) gives exactly expected.txt;
 pass.yaml (or pass/) gives nothing.
 
+A LOG (or COST003) fixture's fail/ and pass/ hold log files, each file one function named by the file (`lambdoctor
+logs fail/`); a template.yaml beside them gives the functions' configuration (`--template`), an options.json
+`always_on_usd` (`--always-on-usd`). Its findings point at a log file, or at the template when it configures the
+function (`../template.yaml:LINE`).
+
 expected.txt holds one `RULE RESOURCE LINE SEVERITY MESSAGE` per line (LINE of the template), or
 `RULE RESOURCE FILE:LINE SEVERITY MESSAGE` (a file of the project folder, for findings in handler code); every
 finding of the fixture's rule must be listed and every listed one must be found, at its severity (a two-tier rule
@@ -9,16 +14,46 @@ must not swap tiers) and with its message, as the user reads them.
 
 from __future__ import annotations
 
+import json
+import os
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, run_scan
+
+from lambdoctor.config import Config
+from lambdoctor.engine import analyze_logs, configured_from_templates
 
 FIXTURES = sorted(p for p in (ROOT / "tests" / "rules").iterdir() if p.is_dir())
 
 
 def _input(folder: Path, name: str) -> Path:
     return folder / name if (folder / name).is_dir() else folder / f"{name}.yaml"
+
+
+def _is_logs(folder: Path) -> bool:
+    return folder.name.startswith("LOG") or folder.name == "COST003"
+
+
+def _findings(folder: Path, name: str) -> tuple[list[Any], bool]:
+    """The findings of the fixture's rule on one side, and whether there was anything to judge."""
+    if not _is_logs(folder):
+        result = run_scan([_input(folder, name)], select=[folder.name])
+        return result.findings, bool(result.applications)
+    from lambdoctor.cost.prices import table
+
+    config = Config(select=(folder.name,))
+    configured = (configured_from_templates([str(folder / "template.yaml")])[0]
+                  if (folder / "template.yaml").is_file() else {})
+    options = json.loads((folder / "options.json").read_text()) if (folder / "options.json").is_file() else {}
+    always_on = Decimal(options["always_on_usd"]) if "always_on_usd" in options else None
+    # the prices of November 2026, whatever today is
+    analysis = analyze_logs(sorted((folder / name).glob("*.log")), table("us-east-1", date(2026, 11, 1)), config,
+                            configured=configured, always_on_usd=always_on)
+    return analysis.findings, bool(analysis.stats)
 
 
 def _expected(folder: Path) -> set[tuple[str, str, str, int, str, str]]:
@@ -29,19 +64,20 @@ def _expected(folder: Path) -> set[tuple[str, str, str, int, str, str]]:
         if line.strip() and not line.startswith("#"):
             rule, resource, where, severity, message = line.split(maxsplit=4)
             file, _, lineno = where.rpartition(":")
-            out.add((rule, resource, str(fail / file) if file else str(template), int(lineno), severity, message))
+            where_file = os.path.normpath(fail / file) if file else str(template)
+            out.add((rule, resource, where_file, int(lineno), severity, message))
     return out
 
 
 @pytest.mark.parametrize("folder", FIXTURES, ids=lambda p: p.name)
 def test_fail_fixture_gives_exactly_the_expected_findings(folder: Path) -> None:
-    result = run_scan([_input(folder, "fail")], select=[folder.name])
-    got = {(f.rule, f.resource, f.file, f.line, f.severity.label, f.message) for f in result.findings}
+    findings, _ = _findings(folder, "fail")
+    got = {(f.rule, f.resource, os.path.normpath(f.file), f.line, f.severity.label, f.message) for f in findings}
     assert got == _expected(folder)
 
 
 @pytest.mark.parametrize("folder", FIXTURES, ids=lambda p: p.name)
 def test_pass_fixture_is_silent(folder: Path) -> None:
-    result = run_scan([_input(folder, "pass")], select=[folder.name])
-    assert [(f.rule, f.resource, f.line, f.message) for f in result.findings] == []
-    assert result.applications
+    findings, judged = _findings(folder, "pass")
+    assert [(f.rule, f.resource, f.line, f.message) for f in findings] == []
+    assert judged

@@ -347,7 +347,7 @@ class ColdStartHeavy(LogRule):
             return
         yield self.report(
             stats, ctx,
-            f"{stats.cold_starts:,} cold starts in {stats.invocations:,} invocations ({_pct(share, 1)}); init p50 "
+            f"{stats.cold_starts:,} cold start{'s' if stats.cold_starts != 1 else ''} in {stats.invocations:,} invocations ({_pct(share, 1)}); init p50 "
             f"{stats.init_ms.get('p50') or 0:,.0f} ms, p95 {p95:,.0f} ms",
             "move heavy imports and client creation out of the hot path only if they are needed; trim the package; "
             "for latency-sensitive functions consider SnapStart or provisioned concurrency")
