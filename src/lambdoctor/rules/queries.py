@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
@@ -56,12 +55,15 @@ def alarms_referencing(app: Application, logical_id: str) -> list[Alarm]:
 
 @lru_cache(maxsize=4096)
 def _action_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(fnmatch.translate(pattern.lower()))
+    # `*` and `?` are IAM's only wildcards; anything else, brackets included, is literal (fnmatch would read
+    # "[...]" as a character class)
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+    return re.compile(re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", "."), re.DOTALL)
 
 
 def action_matches(pattern: str, action: str) -> bool:
     """IAM action patterns are case-insensitive and use * and ? wildcards."""
-    return bool(_action_regex(pattern).match(action.lower()))
+    return bool(_action_regex(pattern).fullmatch(action.lower()))
 
 
 def statement_covers_action(st: Statement, action: str) -> bool:
