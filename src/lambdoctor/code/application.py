@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from lambdoctor.code.analyzer import ProjectCache, analyze_handler
+from lambdoctor.code.handler import analyze_handler
+from lambdoctor.code.scope import ProjectCache
 from lambdoctor.code.source import HandlerLocation, ParsedModule, locate_handler, read_location
 from lambdoctor.facts import CodeFacts, Suppression
 from lambdoctor.model import Application, Function
