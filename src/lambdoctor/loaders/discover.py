@@ -24,7 +24,7 @@ from lambdoctor.problems import Problem
 __all__ = ["LoadResult", "Problem", "load_paths"]
 
 # What a loader of several applications returns: the applications and (file, line, column, reason) problems.
-LoadOutcome = tuple[list[Application], list[tuple[str, int, int, str]]]
+LoadOutcome = tuple[list[Application], list[Problem]]
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # Folders that hold dependencies, build output or tool state, never the user's own templates.
@@ -89,7 +89,7 @@ def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None) ->
 
         try:  # all modules together: a folder another one calls as a local module is modelled with its caller
             result.applications.extend((built := terraform(modules))[0])
-            result.problems.extend(Problem(*p) for p in built[1])
+            result.problems.extend(built[1])
         except Exception:  # RecursionError included: then one module at a time, each inside the same guard
             for folder in modules:
                 _guard(folder, result, functools.partial(terraform, [folder]))
@@ -179,4 +179,4 @@ def _guard(file: str, result: LoadResult, build: Callable[[], Application | Load
     elif isinstance(built, tuple):
         apps, problems = built
         result.applications.extend(apps)
-        result.problems.extend(Problem(*p) for p in problems)
+        result.problems.extend(problems)
