@@ -1,0 +1,57 @@
+"""The simulator: the core with every trigger, and where an arriving event goes."""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from lambdoctor.runtime.environment import FunctionSpec
+from lambdoctor.runtime.simulate.api import ApiGateway
+from lambdoctor.runtime.simulate.async_invoke import AsyncInvocation
+from lambdoctor.runtime.simulate.core import Item
+from lambdoctor.runtime.simulate.scenario import Report, Scenario
+from lambdoctor.runtime.simulate.sqs import SqsMapping
+from lambdoctor.runtime.simulate.streams import StreamMapping
+
+
+class Simulator(SqsMapping, StreamMapping, AsyncInvocation, ApiGateway):
+    """One run of a scenario."""
+
+    def _on_sent(self, data: tuple[Any, int]) -> None:
+        """A message the handler sent to its own trigger arrives."""
+        body, depth = data
+        item = Item(len(self.items) + 1, self._uuid(), body, self.now, visible_at=self.now, depth=depth)
+        self._admit(item)
+
+    # -- arrivals ---------------------------------------------------------------------------------------------
+    def _on_arrive(self, n: int) -> None:
+        t = self.s.trigger
+        body = self.s.body
+        if body is None:
+            body = f"message {n}" if t.type == "sqs" else {"record": n}
+        self._admit(Item(n, self._uuid(), body, self.now, visible_at=self.now))
+
+    def _admit(self, item: Item) -> None:
+        t = self.s.trigger
+        self.items.append(item)
+        n = item.n
+        if t.type == "sqs":
+            heapq.heappush(self.ready, (item.visible_at, item.n, item))
+            self.at(self.now + t.retention, "expire", item)
+            self._wake_pollers()
+        elif t.type in ("kinesis", "dynamodb"):
+            shard = self.shards[(n - 1) % len(self.shards)]
+            shard["items"].append(item)
+            if not shard["busy"]:
+                self.at(self.now, "shard_poll", shard)
+        elif t.type == "api":
+            self._api_call(item)
+        else:
+            self._async_attempt(item, 0)
+
+
+def simulate(spec: FunctionSpec, scenario: Scenario, log: Any, others: tuple[FunctionSpec, ...] = (),
+             in_process: bool = False) -> Report:
+    """Run ``scenario`` against ``spec``'s handler; ``others``: the functions its handler may invoke;
+    ``in_process``: call the handlers in this process (runtime/inprocess.py) instead of worker processes."""
+    return Simulator(spec, scenario, log, others, in_process).run()

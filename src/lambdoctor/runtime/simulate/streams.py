@@ -1,0 +1,120 @@
+"""Streams (DG "Using Lambda with Kinesis", "... DynamoDB Streams"; the sources' retry table: "blocks the stream until
+success or data expiration"): records are read in order per shard; a failed batch is retried — the shard waits —
+until it succeeds, ``maximum_retry_attempts`` (-1: no limit) or ``maximum_record_age`` (-1: the stream's 24-hour
+retention) runs out; ``bisect_on_error`` halves a failing batch (without using a retry); exhausted batches go to the
+on-failure destination as metadata (shard, sequence numbers) or are lost. Lambda does not document the interval
+between stream retries: here 1 s, doubling to at most 60 s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lambdoctor.runtime import events
+from lambdoctor.runtime.simulate.core import Core, Item
+from lambdoctor.runtime.simulate.limits import (
+    STREAM_RETENTION_S,
+    STREAM_RETRY_MAX_S,
+)
+
+
+class StreamMapping(Core):
+    # -- streams --------------------------------------------------------------------------------------------------
+    def _stream_event(self, batch: list[Item], shard_no: int) -> dict[str, Any]:
+        records = []
+        for item in batch:
+            if self.s.trigger.type == "kinesis":
+                record = events.kinesis(str(item.payload), sequence=item.n)["Records"][0]
+                record["eventID"] = f"shardId-{shard_no:012d}:{record['kinesis']['sequenceNumber']}"
+            else:
+                record = events.dynamodb({"pk": {"S": str(item.n)}}, sequence=item.n)["Records"][0]
+            records.append(record)
+        return {"Records": records}
+
+    def _on_shard_poll(self, shard: dict[str, Any]) -> None:
+        t = self.s.trigger
+        if shard["busy"] or self.now < shard["backoff_until"]:
+            return  # an arrival does not cut a retry's wait short
+        pending = [i for i in shard["items"][shard["pos"]:] if i.arrived <= self.now]
+        # records past their maximum age are skipped (to the destination); past the stream's retention they are gone
+        limit = t.maximum_record_age if t.maximum_record_age >= 0 else STREAM_RETENTION_S
+        expired: list[Item] = []
+        for item in pending:
+            if self.now - item.arrived <= limit:
+                break
+            expired.append(item)
+        if expired:
+            self._stream_give_up(shard, expired, "RecordAgeExceeded", to_destination=t.maximum_record_age >= 0)
+            self.at(self.now, "shard_poll", shard)
+            return
+        if not pending:
+            return
+        size = shard["size"] or t.batch_size
+        batch = pending[:size]
+        state = self._start_invocation(self.entry)
+        if state is None:
+            self.at(self.now + 1.0, "shard_poll", shard)
+            return
+        shard["busy"] = True
+        for item in batch:
+            item.deliveries += 1
+        fail_ids = {i.id for i in batch if i.n in self.s.fail_records}
+        outcome, duration, inv, _ = self._execute(self.entry, self._stream_event(batch, self.shards.index(shard)),
+                                                  batch, fail_ids, state == "cold", 1)
+        self.at(self.now + duration / 1000, "shard_done", (shard, batch, outcome, self._billed(inv, duration)))
+
+    def _on_shard_done(self, data: tuple[dict[str, Any], list[Item], str, int]) -> None:
+        shard, batch, outcome, billed = data
+        t = self.s.trigger
+        self._end_invocation(billed, self.entry, outcome)
+        shard["busy"] = False
+        self.report.timeline.append({"t": round(self.now, 3), "records": [i.n for i in batch], "outcome": outcome})
+        if outcome == "success":
+            for item in batch:
+                item.state = "done"
+            self._advance(shard, len(batch))
+            self.at(self.now, "shard_poll", shard)
+            return
+        self.report.failed += 1
+        if shard["blocked_since"] is None:
+            shard["blocked_since"] = self.now
+        if t.bisect_on_error and len(batch) > 1:
+            # halving does not use a retry; the second half is tried after the first
+            first = (len(batch) + 1) // 2
+            shard["size"] = first
+            shard["halves"].insert(0, len(batch) - first)
+            self.at(self.now, "shard_poll", shard)
+            return
+        shard["size"] = len(batch)  # the same batch is retried, not a larger one
+        shard["retries"] += 1
+        if 0 <= t.retries() < shard["retries"]:
+            self._stream_give_up(shard, batch, "RetryAttemptsExhausted")
+            self.at(self.now, "shard_poll", shard)
+            return
+        delay = min(STREAM_RETRY_MAX_S, 2.0 ** min(shard["retries"] - 1, 10))
+        shard["backoff_until"] = self.now + delay
+        self.at(self.now + delay, "shard_poll", shard)
+
+    def _advance(self, shard: dict[str, Any], n: int) -> None:
+        shard["pos"] += n
+        shard["retries"] = 0
+        shard["size"] = shard["halves"].pop(0) if shard["halves"] else 0
+        if shard["blocked_since"] is not None:
+            self.report.blocked_seconds += self.now - shard["blocked_since"]
+            shard["blocked_since"] = None
+
+    def _stream_give_up(self, shard: dict[str, Any], batch: list[Item], condition: str,
+                        to_destination: bool = True) -> None:
+        t = self.s.trigger
+        sent = t.on_failure and to_destination
+        for item in batch:
+            item.state = "dlq" if sent else "lost"
+        if sent:
+            self.report.dead_lettered += len(batch)
+            key = "KinesisBatchInfo" if t.type == "kinesis" else "DDBStreamBatchInfo"
+            self.report.dlq.append({"requestContext": {"condition": condition,
+                                                       "approximateInvokeCount": max(1, shard["retries"])},
+                                    key: {"shardId": f"shardId-{self.shards.index(shard):012d}",
+                                          "startSequenceNumber": str(batch[0].n), "endSequenceNumber": str(batch[-1].n),
+                                          "batchSize": len(batch)}})
+        self._advance(shard, len(batch))
