@@ -1,6 +1,6 @@
 """Benchmark `lambdoctor audit` on a generated 1,000-function account served by moto's server on 127.0.0.1.
 
-The server runs in its own process (as AWS is another machine). The account comes from tests/account_gen.py:
+The server runs in its own process (as AWS is another machine). The account comes from tests/live/account_gen.py:
 1,000 functions, 30 % with up to 12 published versions, aliases (some weighted), SQS mappings, function URLs,
 layers, 10 roles, alarms and log groups. Measured in the same run:
 - `lambdoctor audit` end to end (a fresh process: import, read, rules, JSON report), median of RUNS;
@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "live"))  # account_gen
 PY = sys.executable
 REGION = "eu-west-1"
 

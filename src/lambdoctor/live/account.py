@@ -1,6 +1,6 @@
 """Read a live account, read-only, into a snapshot: plain JSON that ``loaders/aws.py`` turns into the model.
 
-Only Get*/List*/Describe* calls are made (``tests/test_audit.py`` records every call and checks it). The snapshot
+Only Get*/List*/Describe* calls are made (``tests/live/test_audit.py`` records every call and checks it). The snapshot
 can be saved (``lambdoctor audit --save``) and audited again offline (``--snapshot``), or turned into alarms
 (``lambdoctor alarms --from-audit``).
 
