@@ -215,3 +215,18 @@ def test_logs_loads_only_the_log_rules(fmt: str) -> None:
 def test_scanning_dot_reports_clean_relative_paths() -> None:
     doc = json.loads(cli("scan", ".", "--format", "json", "--select", "REL003,SEC005", cwd=SHOP).stdout)
     assert [(f["file"], f["line"]) for f in doc["findings"]] == [("src/nightly/app.py", 17), ("template.yaml", 54)]
+
+
+def test_an_internal_error_exits_3_with_its_traceback_masked() -> None:
+    # a bug of lambdoctor (here: the engine raising) must not exit 1, which CI reads as "findings"
+    secret = "AKIA" + "Q" * 16
+    code = ("import lambdoctor.engine as e\n"
+            f"def boom(*a, **k): raise RuntimeError('engine broke near {secret}')\n"
+            "e.scan = boom\n"
+            "from lambdoctor.cli import main\n"
+            "main(['scan', 'examples/shop'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 3, out.stderr
+    assert "RuntimeError: engine broke near" in out.stderr
+    assert "lambdoctor: internal error" in out.stderr
+    assert secret not in out.stderr + out.stdout

@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import TYPE_CHECKING
+import traceback
+from typing import Any
 
 import click
 
 from lambdoctor import __version__
 from lambdoctor.findings import redacting
 
-if TYPE_CHECKING:
-    pass
+# 0 clean, 1 findings, 2 usage error or nothing readable: a crash of lambdoctor itself must not look like any of
+# them (a CI step that treats 1 as "findings" would read a bug as a verdict)
+EXIT_INTERNAL = 3
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception:  # stderr is still the masking stream here: the traceback prints no secret
+            traceback.print_exc()
+            click.echo("lambdoctor: internal error, a bug of lambdoctor and not of your input; please report it "
+                       "with the traceback above", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lambdoctor")
 @click.pass_context
 def main(ctx: click.Context) -> None:
