@@ -11,7 +11,7 @@ expected.txt holds one `RULE RESOURCE LINE SEVERITY MESSAGE` per line (LINE of t
 rule the function's ARN or the Region's aws:// address, where fail.json and pass.json are account snapshots); every
 finding of the fixture's rule must be listed and every listed one must be found, at its severity (a two-tier rule
 must not swap tiers) and with its message, as the user reads them ({here} in a message stands for the fixture's
-folder).
+folder). A template fixture's options.json may set `today` (ISO date) for a date-bound branch.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_scan
+from conftest import ROOT, TODAY, run_scan
 
 from lambdoctor.config import Config
 from lambdoctor.engine import analyze_logs, configured_from_templates
@@ -55,15 +55,17 @@ def _findings(folder: Path, name: str) -> tuple[list[Any], bool]:
         # the snapshot's metrics end 2026-11-22; "today" is the day after, whatever the clock says
         result = audit(load_snapshot(path), path, Config(select=(folder.name,)), today=date(2026, 11, 23))
         return result.findings, bool(result.applications)
+    options = json.loads((folder / "options.json").read_text()) if (folder / "options.json").is_file() else {}
     if not _is_logs(folder):
-        result = run_scan([_input(folder, name)], select=[folder.name])
+        # options.json may name the day the scan runs on (a date-bound branch, such as a runtime deprecated soon)
+        today = date.fromisoformat(options["today"]) if "today" in options else TODAY
+        result = run_scan([_input(folder, name)], select=[folder.name], today=today)
         return result.findings, bool(result.applications)
     from lambdoctor.cost.prices import table
 
     config = Config(select=(folder.name,))
     configured = (configured_from_templates([str(folder / "template.yaml")])[0]
                   if (folder / "template.yaml").is_file() else {})
-    options = json.loads((folder / "options.json").read_text()) if (folder / "options.json").is_file() else {}
     always_on = Decimal(options["always_on_usd"]) if "always_on_usd" in options else None
     # the prices of November 2026, whatever today is
     analysis = analyze_logs(sorted((folder / name).glob("*.log")), table("us-east-1", date(2026, 11, 1)), config,
