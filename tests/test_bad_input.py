@@ -25,8 +25,9 @@ def _bomb() -> str:
 
 CASES = [
     ("syntax.yaml", "Resources:\n  Fn:\n    Type: [unclosed\n", 4, "did not find expected"),
-    ("dupe.yaml", "Resources:\n  Fn:\n    Type: AWS::SQS::Queue\n  Fn:\n    Type: AWS::SNS::Topic\n", 4,
-     "duplicate key 'Fn'"),
+    # the Serverless Framework's js-yaml refuses a duplicate key (a template's is only a warning: below)
+    ("serverless.yml", "service: a\nprovider: {name: aws}\nfunctions:\n  f: {handler: h.f}\n  f: {handler: h.g}\n",
+     5, "duplicate key 'f'"),
     ("tag.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {VisibilityTimeout: !Foo 3}\n", 4,
      "unknown tag '!Foo'"),
     ("latin1.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue # caf\xe9\n".encode("latin-1"), 3, "not UTF-8"),
@@ -135,3 +136,26 @@ Resources:
     result = run_scan([write("merge.yaml", text)])
     assert not [f for f in result.findings if f.rule.startswith("SYS")]
     assert result.applications[0].functions["Fn"].timeout.value == 20
+
+
+def test_a_duplicate_key_in_a_template_is_a_warning_and_the_last_value_counts(write) -> None:  # type: ignore[no-untyped-def]
+    # CloudFormation deploys such a template, keeping the last value (cfn-lint issue #35; validate-template accepts
+    # it); 9 of several hundred public templates have one. The rest of the file is analysed.
+    template = write("app/template.yaml", (
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Runtime: python3.12\n"
+        "      Handler: app.handler\n"
+        "      InlineCode: \"def handler(event, context): pass\"\n"
+        "      Timeout: 3\n"
+        "      MemorySize: 512\n"
+        "      Timeout: 30\n"))
+    result = run_scan([template], select=["SYS000", "REL002"])
+    assert [(f.rule, f.severity.label, f.line, f.message) for f in result.findings] == [
+        ("SYS000", "warning", 11, "duplicate key 'Timeout' (first at line 9): CloudFormation keeps this last value "
+                                  "and ignores the earlier one")]
+    (app,) = result.applications
+    assert app.functions["Fn"].timeout.value == 30 and app.functions["Fn"].timeout.ref.line == 11

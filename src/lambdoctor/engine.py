@@ -122,7 +122,8 @@ def as_findings(problems: Iterable[Problem], config: Config,
     if not config.enabled("SYS000"):
         return []
     severity = config.severity.get("SYS000", Severity.ERROR)
-    return [Finding("SYS000", severity, p.reason, p.file, p.line, p.column, fix=fix) for p in problems]
+    return [Finding("SYS000", Severity.WARNING if p.partial else severity, p.reason, p.file, p.line, p.column,
+                    fix="remove the earlier one" if p.partial else fix) for p in problems]
 
 
 def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:

@@ -17,3 +17,6 @@ class Problem:
     line: int
     column: int
     reason: str
+    # the file was still read, only this part of it differs from what its author may think (a duplicate key whose
+    # earlier value CloudFormation ignores): a warning, not an error
+    partial: bool = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
@@ -117,6 +118,16 @@ _INTRINSICS = {
 }
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A key given twice in one mapping: where it was first, and where the value that counts stands."""
+
+    key: str
+    first_line: int
+    line: int
+    column: int
+
+
 class _TemplateLoader(_BaseLoader):
     """libyaml's parser and composer with PyYAML's safe scalar constructors; :class:`_Builder` builds the rest."""
 
@@ -150,9 +161,10 @@ class _Builder:
     Nodes shared through aliases are built once and shared, as PyYAML does.
     """
 
-    def __init__(self, loader: _TemplateLoader) -> None:
+    def __init__(self, loader: _TemplateLoader, duplicates: list[Duplicate] | None = None) -> None:
         self.loader = loader
         self.memo: dict[int, Any] = {}
+        self.duplicates = duplicates  # None: a duplicate key is an error (serverless.yml: js-yaml refuses it)
 
     def build(self, node: yaml.Node) -> Any:
         tag = node.tag
@@ -190,7 +202,11 @@ class _Builder:
                 k = "true" if k is True else "false" if k is False else str(k)
             km = key_node.start_mark
             if k in result and not merged:
-                raise DecodeError(f"duplicate key {k!r}", km.line + 1, km.column + 1)
+                if self.duplicates is None:
+                    raise DecodeError(f"duplicate key {k!r}", km.line + 1, km.column + 1)
+                # CloudFormation (and SAM's PyYAML) accept the file and keep the last value
+                self.duplicates.append(Duplicate(k, result.key_pos[k][0], km.line + 1, km.column + 1))
+                del result[k]  # the last one also takes the later place in the mapping's order
             result[k] = self.build(value_node)
             result.key_pos[k] = (km.line + 1, km.column + 1)
         return result
@@ -268,8 +284,12 @@ def _check_expansion(root: yaml.Node) -> None:
         sizes[id(node)] = total
 
 
-def decode_text(text: str) -> Any:
-    """Decode a YAML or JSON template text; raises :class:`DecodeError`."""
+def decode_text(text: str, duplicates: list[Duplicate] | None = None) -> Any:
+    """Decode a YAML or JSON template text; raises :class:`DecodeError`.
+
+    With ``duplicates`` (a list), a key given twice in a mapping keeps its last value, as CloudFormation does, and
+    is recorded there; without it, a duplicate key is a DecodeError.
+    """
     if "\x00" in text:
         raise DecodeError("binary content (NUL byte)", text.count("\n", 0, text.index("\x00")) + 1)
     _check_flow_depth(text)
@@ -280,7 +300,7 @@ def decode_text(text: str) -> Any:
             return None
         if "&" in text:  # without an anchor there is no alias, and nothing to expand
             _check_expansion(root)
-        return _Builder(loader).build(root)
+        return _Builder(loader, duplicates).build(root)
     except DecodeError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -297,7 +317,7 @@ def decode_text(text: str) -> Any:
         loader.dispose()
 
 
-def decode_bytes(data: bytes, strict_json: bool = False) -> Any:
+def decode_bytes(data: bytes, strict_json: bool = False, duplicates: list[Duplicate] | None = None) -> Any:
     """Decode raw file content: size, encoding and syntax are checked, in that order.
 
     ``strict_json``: the file claims to be JSON, so it must be JSON (libyaml would accept a trailing comma or
@@ -316,7 +336,7 @@ def decode_bytes(data: bytes, strict_json: bool = False) -> Any:
     if strict_json:
         _check_flow_depth(text)
         decode_json_fallback(text)
-    return decode_text(text)
+    return decode_text(text, duplicates)
 
 
 MAX_NUMBER_DIGITS = 1000  # Python refuses int() of 4,300 digits and more; no template value needs a tenth of that

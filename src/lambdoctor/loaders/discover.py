@@ -13,6 +13,7 @@ from lambdoctor.loaders.decode import (
     MAX_FILE_BYTES,
     BudgetExceeded,
     DecodeError,
+    Duplicate,
     Node,
     decode_bytes,
     read_regular,
@@ -117,11 +118,17 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
     if not explicit and not serverless and not plan and b"Resources" not in data:
         return  # some other YAML/JSON (a workflow, a package.json): not ours to judge
     result.files_read += 1
+    # CloudFormation deploys a template with a key given twice, keeping the last value; the Serverless Framework's
+    # js-yaml refuses such a file
+    duplicates: list[Duplicate] | None = None if serverless else []
     try:
-        doc = decode_bytes(data, strict_json=file.endswith(".json"))
+        doc = decode_bytes(data, strict_json=file.endswith(".json"), duplicates=duplicates)
     except DecodeError as exc:
         result.problems.append(Problem(file, exc.line, exc.column, exc.reason))
         return
+    result.problems.extend(
+        Problem(file, d.line, d.column, f"duplicate key {d.key!r} (first at line {d.first_line}): CloudFormation "
+                "keeps this last value and ignores the earlier one", partial=True) for d in duplicates or ())
     if plan or (explicit and isinstance(doc, dict) and "planned_values" in doc):
         from lambdoctor.loaders.terraform import load_plan
 

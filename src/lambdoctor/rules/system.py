@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 SYSTEM_RULES: dict[str, tuple[str, str]] = {
-    "SYS000": ("unparseable-input", "an input file could not be read or parsed; the run goes on with the others"),
+    "SYS000": ("unparseable-input", "an input file could not be read or parsed (an error), or a template repeats a key "
+               "(a warning: CloudFormation keeps the last value); the run goes on with the others"),
     "SYS001": ("rule-crashed", "a rule raised on some input; the run goes on with the other rules"),
 }
