@@ -146,6 +146,38 @@ def test_policies_from_documents_heredocs_and_attachments(tmp_path: Path) -> Non
     assert role.managed_policy_arns == ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)
 
 
+def test_a_heredoc_closed_by_a_marker_with_trailing_spaces_is_read_as_terraform_reads_it(tmp_path: Path) -> None:
+    # Terraform (and OpenTofu) end a heredoc at a line holding the marker and trailing whitespace; python-hcl2's
+    # grammar did not (python-hcl2 issue #343), and the whole file was SYS000. Here after EOF: two spaces; after
+    # POLICY (an indented <<- heredoc): a tab.
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "r" {\n'
+        '  name               = "r"\n'
+        '  assume_role_policy = <<EOF\n'
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",\n'
+        ' "Principal": {"Service": "lambda.amazonaws.com"}}]}\n'
+        'EOF  \n'
+        '}\n'
+        'resource "aws_iam_role_policy" "write" {\n'
+        '  role   = aws_iam_role.r.id\n'
+        '  policy = <<-POLICY\n'
+        '    {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}\n'
+        '    POLICY\t\n'
+        '}\n'
+        'resource "aws_lambda_function" "f" {\n'
+        '  function_name = "f"\n'
+        '  role          = aws_iam_role.r.arn\n'
+        '  runtime       = "python3.12"\n'
+        '  handler       = "app.handler"\n'
+        '  filename      = "app.zip"\n'
+        '  timeout       = 30\n'
+        '}\n')
+    app = app_of(tmp_path)
+    assert [st.actions for st in app.roles["aws_iam_role.r"].statements] == [("sqs:SendMessage",)]
+    assert app.functions["aws_lambda_function.f"].timeout.value == 30
+    assert app.functions["aws_lambda_function.f"].ref.line == 14
+
+
 def test_bad_input_is_located_and_the_rest_still_loads(tmp_path: Path) -> None:
     write(tmp_path / "broken", "main.tf", 'resource "aws_lambda_function" "f" {\n  timeout = \n}\n')
     write(tmp_path / "cycle", "main.tf", """

@@ -133,10 +133,33 @@ def _parser() -> Any:
     return parser()
 
 
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z_][\w-]*)\r?\n")
+
+
+def _trim_heredoc_closers(text: str) -> str:
+    """Terraform ends a heredoc at a line holding its marker and only whitespace after it; python-hcl2's grammar
+    wants the newline right after the marker (python-hcl2 issue #343), so trailing spaces and tabs are dropped
+    from each closing line. Line numbers do not change."""
+    out: list[str] = []
+    pos = 0
+    for m in _HEREDOC_OPEN.finditer(text):
+        if m.start() < pos:
+            continue  # inside a heredoc already handled
+        closer = re.compile(rf"^([ \t]*{re.escape(m.group(1))})[ \t]*(\r?)$", re.M).search(text, m.end())
+        if closer is None:
+            break  # unclosed: the parser says so
+        out.append(text[pos:closer.start()])
+        out.append(closer.group(1) + closer.group(2))
+        pos = closer.end()
+    return "".join(out) + text[pos:] if out else text
+
+
 def parse_hcl(text: str, file: str) -> Body:
     """The top-level body of one .tf file; raises :class:`HclError` with a line."""
     if "\x00" in text:
         raise HclError("binary content (NUL byte)", text.count("\n", 0, text.index("\x00")) + 1)
+    if "<<" in text:
+        text = _trim_heredoc_closers(text)
     try:
         tree = _parser().parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedEOF:
