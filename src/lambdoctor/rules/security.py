@@ -228,12 +228,20 @@ class SecretInEnvironment(Rule):
                         ref=var.ref)
 
 
+# Service principals that can only invoke a function of their own account, so no other account can use the grant:
+# "The Lambda function and the target group must be in the same account and in the same Region."
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+_SAME_ACCOUNT_ONLY = frozenset({"elasticloadbalancing.amazonaws.com"})
+
+
 class PublicInvokePermission(Rule):
     """
     ## What it does
     Flags a resource-based policy that lets anyone (`Principal: "*"`) invoke the function, a permission for an
     AWS service principal without `SourceArn` or `SourceAccount` (any account's bucket or topic could invoke
-    it: the confused-deputy problem), and a function URL with `AuthType: NONE`.
+    it: the confused-deputy problem), and a function URL with `AuthType: NONE`. A load balancer's permission
+    (`elasticloadbalancing.amazonaws.com`) needs neither: a target group can only invoke a function of its own
+    account and Region.
 
     ## Why is this bad?
     Anyone who learns the function's ARN or URL can invoke it, run up its bill, and reach whatever its role
@@ -300,7 +308,7 @@ class PublicInvokePermission(Rule):
             if principal == "*" and not (perm.has_source_arn or perm.has_source_account):
                 yield self.finding(app, perm.ref, perm.id, f"lets anyone (Principal: \"*\") invoke {target}",
                                    "name the principal that needs to invoke it, with SourceArn/SourceAccount")
-            elif principal.endswith((".amazonaws.com", ".amazon.com")) and not (
+            elif principal.endswith((".amazonaws.com", ".amazon.com")) and principal not in _SAME_ACCOUNT_ONLY and not (
                     perm.has_source_arn or perm.has_source_account):
                 yield self.finding(
                     app, perm.ref, perm.id,
