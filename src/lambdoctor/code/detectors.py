@@ -42,6 +42,18 @@ from lambdoctor.facts import (
 )
 
 
+def _aws_owned_arn(text: str) -> bool:
+    """An ARN that is the same in every account and Region: an AWS managed policy (account "aws"), EventBridge
+    Scheduler's universal targets (``arn:aws:scheduler:::aws-sdk:sqs:sendMessage``) and Step Functions' service
+    integrations (``arn:aws:states:::lambda:invoke``), which have neither a Region nor an account.
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html"""
+    parts = text.split(":", 5)
+    if len(parts) < 6:
+        return False
+    service, region, account = parts[2], parts[3], parts[4]
+    return account == "aws" or (not region and not account and service in ("scheduler", "states"))
+
+
 class Detectors(Values):
     def _creation(self, frame: Frame, kind: str, what: str, call: ast.Call, stmt: ast.stmt) -> None:
         per_invocation = frame.per_invocation and not frame.cached and not self._persisted(frame, stmt)
@@ -135,8 +147,8 @@ class Detectors(Values):
         text = str(node.value)
         if len(text) > 2048:
             return
-        kind = ("arn" if ARN_LITERAL.match(text) else "account-id" if ACCOUNT_ID.match(text) else
-                "endpoint" if AWS_ENDPOINT.match(text) else None)
+        kind = ("arn" if ARN_LITERAL.match(text) and not _aws_owned_arn(text) else
+                "account-id" if ACCOUNT_ID.match(text) else "endpoint" if AWS_ENDPOINT.match(text) else None)
         if kind:
             ref = self.ref(frame, node)
             self.out.literals[(ref.file, ref.line, kind)] = HardcodedValue(ref, kind, text)  # type: ignore[arg-type]

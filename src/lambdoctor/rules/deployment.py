@@ -213,7 +213,9 @@ class HardcodedEnvironmentConfig(Rule):
     Flags handler code that hard-codes what belongs to a deployment: account IDs, ARNs, AWS endpoints
     (`https://sqs.eu-west-1.amazonaws.com/...`) and the names of buckets, tables, queues, topics or functions
     passed straight to SDK calls. The default of `os.environ.get("X", "default")` is configuration and is
-    not flagged.
+    not flagged, nor are ARNs that are the same everywhere: AWS managed policies (account `aws`), EventBridge
+    Scheduler's universal targets and Step Functions' service integrations (`arn:aws:scheduler:::aws-sdk:...`,
+    `arn:aws:states:::lambda:invoke`).
 
     ## Why is this bad?
     The same code cannot be deployed to a second stage, region or account without editing it: the test
