@@ -276,11 +276,25 @@ class Detectors(Values):
             return True
         return any(isinstance(a, ast.Dict) and "itemIdentifier" in dict_keys(a) for a in call.args)
 
+    def _response_assign(self, frame: Frame, targets: list[ast.expr], value: ast.expr) -> None:
+        """``response = {"batchItemFailures": ...}``, or ``response["batchItemFailures"] = failures`` (the
+        developer guide's own partial-batch example builds the response that way)."""
+        if isinstance(value, ast.Dict):
+            self._response_dict(frame, value)
+        for t in targets:
+            if (isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant)
+                    and t.slice.value == "batchItemFailures"):
+                self._batch_failures(frame, t, value)
+
     def _response_dict(self, frame: Frame, d: ast.Dict) -> None:
         for k, v in zip(d.keys, d.values, strict=False):
             if isinstance(k, ast.Constant) and k.value == "batchItemFailures":
-                self.out.batch_failures = self.out.batch_failures or self.ref(frame, d)
-                self._batch_items(frame, v)
+                self._batch_failures(frame, d, v)
+
+    def _batch_failures(self, frame: Frame, where: ast.AST, value: ast.expr) -> None:
+        """A response's batchItemFailures, in a dict literal or set by key, and the entries it holds."""
+        self.out.batch_failures = self.out.batch_failures or self.ref(frame, where)
+        self._batch_items(frame, value)
 
     def _batch_items(self, frame: Frame, value: ast.expr) -> None:
         dicts: list[ast.Dict] = []

@@ -102,8 +102,8 @@ class Analyzer(Imports, Detectors):
                         frame.module.names.add(t.id)
                 if tainted and frame.node is not None:
                     self._global_write(frame, t, stmt)
-            if frame.node is not None and isinstance(stmt.value, ast.Dict):
-                self._response_dict(frame, stmt.value)
+            if frame.node is not None:
+                self._response_assign(frame, targets, stmt.value)
         elif isinstance(stmt, ast.AugAssign) and frame.node is not None:
             if reads_tainted(frame, stmt.value):
                 self._global_write(frame, stmt.target, stmt)
