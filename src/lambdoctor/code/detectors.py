@@ -5,6 +5,7 @@ log levels, idempotency settings, hard-coded ARNs and endpoints, batch item fail
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from lambdoctor.code import sdk
 from lambdoctor.code.astwalk import (
@@ -276,7 +277,7 @@ class Detectors(Values):
             return True
         return any(isinstance(a, ast.Dict) and "itemIdentifier" in dict_keys(a) for a in call.args)
 
-    def _response_assign(self, frame: Frame, targets: list[ast.expr], value: ast.expr) -> None:
+    def _response_assign(self, frame: Frame, targets: Sequence[ast.expr], value: ast.expr) -> None:
         """``response = {"batchItemFailures": ...}``, or ``response["batchItemFailures"] = failures`` (the
         developer guide's own partial-batch example builds the response that way)."""
         if isinstance(value, ast.Dict):
