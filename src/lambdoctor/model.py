@@ -163,6 +163,9 @@ class EnvVar:
     is_reference: bool  # Ref / GetAtt / ImportValue / Sub of references only: names where a value lives
     ref: SourceRef
     refs: frozenset[str] = frozenset()  # logical IDs the value points at
+    # a reference CloudFormation resolves to a secret, whose plain text then sits in the configuration: a NoEcho
+    # parameter, a Cognito user-pool client's ClientSecret (what it is, for the message)
+    secret_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

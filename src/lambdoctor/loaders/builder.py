@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from typing import Any
 
 from lambdoctor.loaders import iam
@@ -91,6 +92,9 @@ _PLAIN_RESOURCE_TYPES = frozenset(
         *DATABASE_TYPES,
     }
 )
+
+# the names ${X} in a Fn::Sub (not ${!X}, a literal; not ${X.Attr}, an attribute)
+_SUB_NAMES = re.compile(r"\$\{(?!!)([A-Za-z0-9]+)\}")
 
 
 def _ignored_rules(resource: Any) -> frozenset[str]:
@@ -500,8 +504,33 @@ class ApplicationBuilder:
                 # A Ref to a parameter names where the value comes from (often NoEcho): not a literal.
                 is_ref = True
             out.append(EnvVar(str(name), literal if not is_ref else None, dynamic, is_ref, at,
-                              frozenset(self.r.refs_in(raw)) if isinstance(raw, dict) else frozenset()))
+                              frozenset(self.r.refs_in(raw)) if isinstance(raw, dict) else frozenset(),
+                              self._secret_source(raw)))
         return tuple(out)
+
+    def _secret_source(self, raw: Any) -> str | None:
+        """A Ref (or ${X} in a Sub) of a NoEcho parameter, or the GetAtt of a user-pool client's ClientSecret: the
+        value CloudFormation puts in the function's configuration is the secret itself."""
+        if not isinstance(raw, dict):
+            return None
+        params = self.data.get("Parameters")
+        params = params if isinstance(params, dict) else {}
+        names: list[str] = []
+        if isinstance(raw.get("Ref"), str):
+            names = [raw["Ref"]]
+        elif "Fn::Sub" in raw:
+            text = raw["Fn::Sub"][0] if isinstance(raw["Fn::Sub"], list) and raw["Fn::Sub"] else raw["Fn::Sub"]
+            names = _SUB_NAMES.findall(text) if isinstance(text, str) else []
+        for name in names:
+            spec = params.get(name)
+            if isinstance(spec, dict) and str(spec.get("NoEcho", "")).lower() == "true":
+                return f"the NoEcho parameter {name}"
+        att = raw.get("Fn::GetAtt")
+        if isinstance(att, list) and len(att) == 2 and att[1] == "ClientSecret":
+            res = self.resources.get(att[0])
+            if isinstance(res, dict) and res.get("Type") == "AWS::Cognito::UserPoolClient":
+                return f"the client secret of {att[0]}"
+        return None
 
     def _async_config(self, node: Any, parent: dict[str, Any]) -> AsyncConfig | None:
         if not isinstance(node, dict):

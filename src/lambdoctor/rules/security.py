@@ -153,6 +153,13 @@ def secret_reason(var: EnvVar) -> str | None:
     masking uses (findings.secret_value_reason)."""
     if var.dynamic_reference and "resolve:secretsmanager" in var.dynamic_reference:
         return "a {{resolve:secretsmanager}} reference, which stores the secret in plain text in the configuration"
+    if var.dynamic_reference and "resolve:ssm-secure" in var.dynamic_reference:
+        # CloudFormation resolves secure strings only in the properties listed as supporting them; a function's
+        # environment is not one. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html
+        return ("a {{resolve:ssm-secure}} reference, which CloudFormation does not resolve in a function's "
+                "environment (the deploy fails; the secure string belongs in the code's own read)")
+    if var.secret_source:
+        return f"{var.secret_source}, which CloudFormation writes into the configuration in plain text"
     value = var.literal
     if value is None or var.is_reference:
         return None
@@ -164,9 +171,12 @@ class SecretInEnvironment(Rule):
     ## What it does
     Flags an environment variable that holds a literal secret: a secret-like name (PASSWORD, SECRET, TOKEN,
     API_KEY, PRIVATE_KEY, CREDENTIAL...) with a literal value, an AWS access key ID, a long high-entropy
-    literal, or a `{{resolve:secretsmanager:...}}` dynamic reference. Values that only say where a secret
-    lives (an SSM parameter path, an ARN, a `Ref`/`GetAtt`, a name ending in `_PARAM`, `_ARN`, `_NAME`,
-    `_PATH` or `_ID`) are not secrets. The value is never printed.
+    literal, or a secret by reference that CloudFormation resolves into the configuration: a
+    `{{resolve:secretsmanager:...}}` dynamic reference, a `Ref` (or `${X}` in a `Sub`) of a `NoEcho` parameter, a
+    Cognito user-pool client's `ClientSecret`. A `{{resolve:ssm-secure:...}}` reference is flagged too: a
+    function's environment is not among the properties that resolve secure strings, so the deploy fails. Values
+    that only say where a secret lives (an SSM parameter path, an ARN, any other `Ref`/`GetAtt`, a name ending
+    in `_PARAM`, `_ARN`, `_NAME`, `_PATH` or `_ID`) are not secrets. The value is never printed.
 
     ## Why is this bad?
     Environment variables are part of the function configuration: anyone with `lambda:GetFunction` or
