@@ -17,7 +17,7 @@ import os
 import re
 from typing import Any
 
-from lambdoctor.loaders import iam
+from lambdoctor.loaders import iam, openapi
 from lambdoctor.loaders.code_info import code_location, measure_code, original_source
 from lambdoctor.loaders.decode import Node
 from lambdoctor.loaders.intrinsics import Resolver, file_of, pos, ref_at
@@ -766,10 +766,43 @@ class ApplicationBuilder:
         fid = self.function_of(integ.get("Uri"))
         if fid:
             api = self.r.target(props.get("RestApiId"))
+            asynchronous = openapi.invokes_async(integ.get("RequestParameters"))
             self.event_sources.append(EventSource(
-                lid, fid, "api", "sync", self.at(res), source=api,
+                lid, fid, "api", "async" if asynchronous else "sync", self.at(res), source=api,
                 integration_timeout_ms=self.int_setting(integ, "TimeoutInMillis", 29_000),
                 api=api.ref if api else None))
+
+    def _res_AWS_Serverless_Api(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        self._openapi(lid, props.get("DefinitionBody"), "api")
+
+    def _res_AWS_ApiGateway_RestApi(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        self._openapi(lid, props.get("Body"), "api")
+
+    def _res_AWS_Serverless_HttpApi(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        self._openapi(lid, props.get("DefinitionBody"), "http_api")
+
+    def _res_AWS_ApiGatewayV2_Api(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        self._openapi(lid, props.get("Body"), "http_api")
+        # quick create: `Target` makes an HTTP API with one default route to the function
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-api.html
+        fid = self.function_of(props.get("Target")) if "Target" in props else None
+        if fid:
+            self.event_sources.append(EventSource(
+                lid, fid, "http_api", "sync", self.at(props, "Target"), source=Target(ref=lid),
+                integration_timeout_ms=Value(30_000, "platform-default", None), api=lid))
+
+    def _openapi(self, lid: str, definition: Any, kind: str) -> None:
+        """The Lambda integrations of an inline OpenAPI definition (loaders/openapi.py)."""
+        for integ in openapi.integrations(definition):
+            fid = self.function_of(integ.uri)
+            if fid is None:
+                continue
+            node = integ.node
+            # a REST API's integration waits at most 29 s by default, an HTTP API's 30 s
+            timeout = self.int_setting(node, "timeoutInMillis", 29_000 if kind == "api" else 30_000)
+            self.event_sources.append(EventSource(
+                f"{lid} {integ.method} {integ.path}", fid, kind, "async" if integ.asynchronous else "sync",
+                self.at(node), source=Target(ref=lid), integration_timeout_ms=timeout, api=lid))
 
     def _res_AWS_ApiGatewayV2_Integration(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
         fid = self.function_of(props.get("IntegrationUri"))

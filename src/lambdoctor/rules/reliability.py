@@ -23,6 +23,10 @@ class ApiTimeoutOverIntegrationLimit(Rule):
     ## What it does
     Flags a function behind API Gateway whose timeout is at or above the integration timeout (REST API: 29 s
     unless the integration sets a larger `TimeoutInMillis`; HTTP API: 30 s), or within a few seconds of it.
+    The integrations are read from SAM events, `AWS::ApiGateway::Method`, `AWS::ApiGatewayV2::Integration`,
+    an HTTP API's quick-create `Target`, and the `x-amazon-apigateway-integration` of an inline OpenAPI
+    definition (`DefinitionBody`, `Body`). An asynchronous integration (`X-Amz-Invocation-Type: 'Event'`)
+    answers at once and is REL005's instead.
 
     ## Why is this bad?
     When the integration times out, the client gets a 504 while the function keeps running, and is billed,
@@ -81,8 +85,8 @@ class ApiTimeoutOverIntegrationLimit(Rule):
                 continue
             for es in app.sources_of(fn.id):
                 limit_ms = known_int(es.integration_timeout_ms)
-                if es.kind not in ("api", "http_api") or limit_ms is None:
-                    continue
+                if es.kind not in ("api", "http_api") or es.mode == "async" or limit_ms is None:
+                    continue  # an asynchronous integration answers at once: its function may run long
                 label = "REST API" if es.kind == "api" else "HTTP API"
                 limit = limit_ms / 1000
                 if timeout * 1000 >= limit_ms:
@@ -332,10 +336,10 @@ class BatchWithoutPartialFailureReport(Rule):
 class AsyncWithoutFailureDestination(Rule):
     """
     ## What it does
-    Flags a function invoked asynchronously (S3, SNS, EventBridge, schedules, CloudWatch Logs, IoT, or a
-    permission for such a service) that has neither a dead-letter queue nor an `OnFailure` destination.
-    Synchronous (API) and poll-based (SQS, streams) triggers are not asynchronous invocations and are not
-    flagged.
+    Flags a function invoked asynchronously (S3, SNS, EventBridge, schedules, CloudWatch Logs, IoT, an API
+    Gateway integration with `X-Amz-Invocation-Type: 'Event'`, or a permission for such a service) that has
+    neither a dead-letter queue nor an `OnFailure` destination. Synchronous (API) and poll-based (SQS, streams)
+    triggers are not asynchronous invocations and are not flagged.
 
     ## Why is this bad?
     Lambda retries a failed asynchronous event twice and then discards it. Without a DLQ or an on-failure
