@@ -410,7 +410,9 @@ class StreamRetriesUnbounded(Rule):
     """
     ## What it does
     Flags a Kinesis or DynamoDB-stream event source that keeps the defaults of unlimited retries and no
-    maximum record age, and has no on-failure destination.
+    maximum record age, and has no on-failure destination (an error). With retries or the record age bounded
+    but no on-failure destination, Lambda discards the failing batch once they run out: a warning, since the
+    records are then lost without a trace.
 
     ## Why is this bad?
     A stream is processed in order per shard. With the defaults, one record the function cannot process is
@@ -486,6 +488,17 @@ class StreamRetriesUnbounded(Rule):
                     f"{es.kind} stream source retries a failing batch forever (no MaximumRetryAttempts, no "
                     "MaximumRecordAgeInSeconds, no on-failure destination): one poison record blocks the shard",
                     "set MaximumRetryAttempts, BisectBatchOnFunctionError and an OnFailure destination")
+            elif retries is not None and age is not None:
+                # "If the error handling measures fail, Lambda discards the records and continues processing
+                # batches from the stream"; an on-failure destination keeps them.
+                # https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+                bound = (f"{retries} retries" if retries != -1 else f"{age} s of record age")
+                yield self.finding(
+                    app, es.ref, es.function,
+                    f"{es.kind} stream source discards a failing batch after {bound} and has no on-failure "
+                    "destination: its records are lost without a trace",
+                    "add DestinationConfig.OnFailure (an SQS queue or SNS topic) to keep the failed batches' "
+                    "metadata", severity=Severity.WARNING)
 
 
 class QueueWithoutRedrive(Rule):
