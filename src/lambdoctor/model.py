@@ -120,6 +120,7 @@ class Statement:
     not_resources: tuple[str, ...] = ()
     unresolved: bool = False  # some action or resource could not be evaluated
     origin: str = ""  # "inline", a SAM policy template name, or a managed policy ARN
+    symbolic_resources: tuple[str, ...] = ()  # unresolved resources with deploy-time parts as ${X}
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,7 @@ class Resource:
     ref: SourceRef
     name: str | Unknown | None = None
     stream_enabled: bool = False  # DynamoDB tables
+    symbolic_name: str | None = None  # the name with deploy-time parts as ${X} (Resolver.symbolic), when not literal
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,3 +142,19 @@ def test_refs_in_finds_every_resource_a_value_points_at(node: Any, refs: set[str
 ])
 def test_target_follows_a_reference_to_one_resource(node: Any, target: Target | None) -> None:
     assert resolver().target(node) == target
+
+
+@pytest.mark.parametrize(("node", "text"), [
+    ({"Fn::Sub": "${AWS::StackName}-photos"}, "${AWS::StackName}-photos"),
+    ({"Fn::Sub": "${Stage}-${RootDomainName}"}, "prod-${RootDomainName}"),  # a default is used, a bare one kept
+    ({"Fn::Sub": ["arn:${AWS::Partition}:s3:::${b}/*", {"b": {"Fn::Sub": "${AWS::StackName}-photos"}}]},
+     "arn:${AWS::Partition}:s3:::${AWS::StackName}-photos/*"),
+    ({"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "photos"]]}, "${AWS::StackName}-photos"),
+    ({"Ref": "AWS::Region"}, "${AWS::Region}"),
+    ({"Fn::Sub": "${MyQueue.Arn}"}, None),  # a resource's attribute: not a name known before deployment
+    ({"Ref": "MyQueue"}, None),
+    ({"Fn::GetAtt": ["MyQueue", "Arn"]}, None),
+    ("plain", "plain"),
+])
+def test_symbolic_keeps_what_only_the_deployment_knows_as_placeholders(node: Any, text: str | None) -> None:
+    assert resolver().symbolic(node) == text

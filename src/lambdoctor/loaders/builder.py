@@ -305,7 +305,8 @@ class ApplicationBuilder:
         name_key = {"AWS::S3::Bucket": "BucketName", "AWS::SNS::Topic": "TopicName",
                     "AWS::DynamoDB::Table": "TableName", "AWS::Kinesis::Stream": "Name"}.get(rtype)
         name = self.r.str_value(props.get(name_key)) if name_key else None
-        self.plain[lid] = Resource(lid, rtype, self.at(res), name, stream)
+        symbolic = self.r.symbolic(props.get(name_key)) if name_key and not isinstance(name, str) else None
+        self.plain[lid] = Resource(lid, rtype, self.at(res), name, stream, symbolic)
         if rtype == "AWS::S3::Bucket":
             self._bucket_notifications(lid, props)
         elif rtype == "AWS::SNS::Topic":

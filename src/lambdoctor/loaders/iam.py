@@ -52,6 +52,8 @@ def statements_from_document(
         resources_, un_r = _strings(resolver, res_node)
         not_resources, un_nr = _strings(resolver, st.get("NotResource", []))
         refs = frozenset(resolver.refs_in(res_node))
+        symbolic = tuple(s for item in (res_node if isinstance(res_node, list) else [res_node])
+                         if not isinstance(resolver.value(item), str) and (s := resolver.symbolic(item)) is not None)
         result.append(
             Statement(
                 effect="Deny" if effect == "Deny" else "Allow",
@@ -63,6 +65,7 @@ def statements_from_document(
                 not_resources=not_resources,
                 unresolved=(un_a or un_na or un_nr or (un_r and not refs)),
                 origin=origin,
+                symbolic_resources=symbolic,
             )
         )
     return result

@@ -120,6 +120,52 @@ class Resolver:
         out = _SUB_VAR.sub(repl, text)
         return UNKNOWN if unknown else out.replace("${!", "${")
 
+    def symbolic(self, node: Any) -> str | None:
+        """The text of ``node`` with what is known only at deploy time kept as ``${Name}`` (a pseudo parameter, a
+        parameter without a default): ``!Sub "${AWS::StackName}-photos"`` is ``"${AWS::StackName}-photos"``.
+        Two values with the same symbolic text are the same at deploy time. None where a resource's attribute or
+        anything else unknown takes part."""
+        if isinstance(node, str):
+            return node
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return str(node)
+        if not isinstance(node, dict) or len(node) != 1:
+            return None
+        key, arg = next(iter(node.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return self._symbol(arg)
+        if key == "Fn::Sub":
+            text, local = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+            if not isinstance(text, str) or not isinstance(local, dict):
+                return None
+            failed = False
+
+            def repl(m: re.Match[str]) -> str:
+                nonlocal failed
+                name = m.group(1).strip()
+                got = self.symbolic(local[name]) if name in local else self._symbol(name)
+                if got is None:
+                    failed = True
+                    return ""
+                return got
+
+            out = _SUB_VAR.sub(repl, text)
+            return None if failed else out.replace("${!", "${")
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            sep, parts = self.symbolic(arg[0]), [self.symbolic(p) for p in arg[1]]
+            if sep is None or any(p is None for p in parts):
+                return None
+            return sep.join(p for p in parts if p is not None)
+        value = self.value(node)
+        return value if isinstance(value, str) else None
+
+    def _symbol(self, name: str) -> str | None:
+        if name in self.params:
+            value = self.params[name]
+            return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else (
+                "${" + name + "}")
+        return "${" + name + "}" if name in PSEUDO else None
+
     def str_value(self, node: Any) -> str | Unknown | None:
         if node is None:
             return None

@@ -77,11 +77,21 @@ def statement_allows(st: Statement, action: str) -> bool:
     return st.effect == "Allow" and statement_covers_action(st, action)
 
 
-def statement_targets(st: Statement, logical_id: str, names: tuple[str, ...] = ()) -> bool:
-    """The statement's resources name this resource explicitly (by reference or by its literal name)."""
+def statement_targets(st: Statement, logical_id: str, names: tuple[str, ...] = (), symbolic: str | None = None
+                      ) -> bool:
+    """The statement's resources name this resource explicitly: by reference, by its literal name, or by the
+    same deploy-time name (``${AWS::StackName}-photos`` in both the bucket and the policy, the pattern SAM's
+    documentation gives to avoid a circular dependency between a bucket and its function)."""
     if logical_id in st.resource_refs:
         return True
-    return any(n and any(n in r for r in st.resources) for n in names)
+    if any(n and any(n in r for r in st.resources) for n in names):
+        return True
+    return bool(symbolic) and any(_names_resource(r, str(symbolic)) for r in st.symbolic_resources)
+
+
+def _names_resource(arn: str, name: str) -> bool:
+    """The ARN (pattern) ends with the name, or with the name and a path (``...:::bucket/*``)."""
+    return arn == name or arn.endswith((":" + name, "/" + name)) or f":{name}/" in arn
 
 
 def resources_named_by(app: Application, fn: Function, value: ArgValue | None) -> frozenset[str]:

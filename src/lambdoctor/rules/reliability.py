@@ -600,8 +600,10 @@ class RecursiveTrigger(Rule):
     objects into, a queue it can send to, a topic it can publish to, a table whose stream triggers it, a
     Kinesis stream it can put records into. When the handler code is available, the finding points at the
     call that writes to the trigger (through an environment variable that references it, or, for S3, the
-    bucket named in the event record). Also flags `RecursiveLoop: Allow`, which turns off Lambda's loop
-    detection.
+    bucket named in the event record). The role's resource is matched by reference, by literal name, or by the
+    same deploy-time name (`!Sub "${AWS::StackName}-photos"` in both the bucket and the policy, as SAM's
+    documentation suggests to avoid a circular dependency). Also flags `RecursiveLoop: Allow`, which turns off
+    Lambda's loop detection.
 
     ## Why is this bad?
     One write inside the handler triggers the next invocation, which writes again: an infinite loop that runs
@@ -716,7 +718,7 @@ class RecursiveTrigger(Rule):
         names = (res.name,) if res and isinstance(res.name, str) else ()
         for st in statements:
             allowed = [a for a in actions if statement_allows(st, a)]
-            if allowed and statement_targets(st, source, names):
+            if allowed and statement_targets(st, source, names, res.symbolic_name if res else None):
                 filtered = es.filtered
                 yield self.on_function(
                     app, fn,
