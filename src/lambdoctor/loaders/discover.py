@@ -142,7 +142,27 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
             result.problems.append(Problem(file, 1, 1, "not a CloudFormation template: no Resources mapping"))
         return
     assert isinstance(doc, dict)
+    untransformed = _sam_without_transform(doc)
+    if untransformed is not None:
+        line, column = untransformed
+        result.problems.append(Problem(
+            file, line, column, "AWS::Serverless resources but no Transform: AWS::Serverless-2016-10-31: "
+            "CloudFormation rejects the template as it is; analysed as SAM", partial=True))
     _guard(file, result, lambda: build_application(file, doc, dict(overrides) if overrides else None))
+
+
+def _sam_without_transform(doc: dict[str, Any]) -> tuple[int, int] | None:
+    """Where the first AWS::Serverless resource stands, when the template does not declare SAM's transform
+    (CloudFormation knows those types only through it)."""
+    transform = doc.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    if any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names):
+        return None
+    resources = doc.get("Resources")
+    for res in resources.values() if isinstance(resources, dict) else ():
+        if isinstance(res, dict) and str(res.get("Type", "")).startswith("AWS::Serverless::"):
+            return (res.line, res.column) if isinstance(res, Node) else (1, 1)
+    return None
 
 
 def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str]) -> Application | None:
