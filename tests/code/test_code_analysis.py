@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -237,3 +238,22 @@ def test_scan_never_runs_handler_code(write, tmp_path: Path) -> None:  # type: i
         "def handler(event, context):\n    return 1\n")})
     run_scan([t])
     assert not marker.exists()
+
+
+def test_a_sam_function_without_codeuri_is_built_from_the_templates_folder(tmp_path: Path) -> None:
+    # SAM CLI's default CodeUri is "." (SamBaseProvider.DEFAULT_CODEURI in aws-sam-cli): the handler module sits
+    # beside the template, and its code is analysed like any other
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Notify:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: app.handler, Timeout: 10}\n")
+    (tmp_path / "app.py").write_text(
+        "import boto3\n"
+        "SNS = boto3.client('sns')\n"
+        "def handler(event, context):\n"
+        "    SNS.publish(TopicArn='arn:aws:sns:eu-west-1:123456789012:orders', Message='x')\n")
+    result = run_scan([tmp_path], select=["DEP004"])
+    assert [(f.rule, os.path.basename(f.file), f.line) for f in result.findings] == [("DEP004", "app.py", 4)]
+    assert result.notes == []

@@ -392,6 +392,11 @@ class ApplicationBuilder:
         inline_at = self.at(props, "InlineCode") if sam else (self.at(code, "ZipFile") if isinstance(code, dict)
                                                                else None)
         code_uri = code_location(self.file, res, code, sam)
+        if (sam and code_uri is None and code is None and inline is None
+                and self.r.value(props.get("PackageType")) != "Image"):
+            # SAM CLI builds a function without CodeUri from the template's folder (SamBaseProvider.DEFAULT_CODEURI
+            # = "." in aws-sam-cli's samcli/lib/providers/sam_base_provider.py)
+            code_uri = os.path.normpath(self.base_dir or ".")
         code_info = measure_code(code_uri) if code_uri else None  # the package as deployed
         if code_uri and os.path.basename(os.path.dirname(code_uri)) == "cdk.out":
             code_uri = original_source(code_uri) or code_uri  # analyze the user's files, not cdk.out's copy
