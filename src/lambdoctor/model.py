@@ -167,6 +167,7 @@ class EnvVar:
     # a reference CloudFormation resolves to a secret, whose plain text then sits in the configuration: a NoEcho
     # parameter, a Cognito user-pool client's ClientSecret (what it is, for the message)
     secret_source: str | None = None
+    parameter: str | None = None  # the template parameter a Ref names
 
 
 @dataclass(frozen=True, slots=True)

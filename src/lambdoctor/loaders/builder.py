@@ -93,6 +93,12 @@ _PLAIN_RESOURCE_TYPES = frozenset(
     }
 )
 
+def _parameter_of(raw: Any, parameters: Any) -> str | None:
+    """The parameter a ``{"Ref": X}`` names, when X is one of the template's parameters."""
+    name = raw.get("Ref") if isinstance(raw, dict) else None
+    return name if isinstance(name, str) and isinstance(parameters, dict) and name in parameters else None
+
+
 # the names ${X} in a Fn::Sub (not ${!X}, a literal; not ${X.Attr}, an attribute)
 _SUB_NAMES = re.compile(r"\$\{(?!!)([A-Za-z0-9]+)\}")
 
@@ -511,7 +517,7 @@ class ApplicationBuilder:
                 is_ref = True
             out.append(EnvVar(str(name), literal if not is_ref else None, dynamic, is_ref, at,
                               frozenset(self.r.refs_in(raw)) if isinstance(raw, dict) else frozenset(),
-                              self._secret_source(raw)))
+                              self._secret_source(raw), _parameter_of(raw, self.data.get("Parameters"))))
         return tuple(out)
 
     def _secret_source(self, raw: Any) -> str | None:

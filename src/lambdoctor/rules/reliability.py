@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from lambdoctor.facts import SdkCall
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.model import Application, EventSource, Function, Statement, known_int
+from lambdoctor.model import Application, EnvVar, EventSource, Function, Statement, known_int
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.queries import (
     POLL_BATCH_KINDS,
@@ -733,6 +733,14 @@ class RecursiveTrigger(Rule):
 
 _DB_ENV_NAMES = ("DB_HOST", "DATABASE_URL", "DB_ENDPOINT", "DATABASE_HOST", "RDS_HOST", "RDS_ENDPOINT",
                  "PGHOST", "MYSQL_HOST", "REDIS_HOST", "REDIS_URL", "CACHE_ENDPOINT", "DB_URL", "DB_CLUSTER_ENDPOINT")
+
+
+def _names_a_proxy(var: EnvVar) -> bool:
+    """An RDS Proxy endpoint given as a literal (``<name>.proxy-<id>.<region>.rds.amazonaws.com``) or through a
+    parameter that says so by its name (``DbProxyEndpoint``): the proxy pools the connections."""
+    return bool(var.literal and ".proxy-" in var.literal) or bool(var.parameter and "proxy" in var.parameter.lower())
+
+
 _DB_TYPES = frozenset({"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::ElastiCache::CacheCluster",
                        "AWS::ElastiCache::ReplicationGroup", "AWS::Redshift::Cluster", "AWS::DocDB::DBCluster",
                        "AWS::Neptune::DBCluster"})
@@ -744,8 +752,9 @@ class UnboundedConcurrencyToFragileDownstream(Rule):
     Flags a function without reserved concurrency (and, when SQS is its only trigger, without
     `ScalingConfig.MaximumConcurrency` on every queue) that talks to a connection-limited database or cache: one
     defined in the template that the function's environment points at, or, for a VPC-attached function, a database-like
-    setting such as `DB_HOST` or `DATABASE_URL`. A function that reaches the database through an RDS Proxy
-    defined in the template is not flagged.
+    setting such as `DB_HOST` or `DATABASE_URL`. A function that reaches the database through an RDS Proxy is
+    not flagged: one defined in the template, a proxy endpoint (`<name>.proxy-<id>...rds.amazonaws.com`), or a
+    parameter whose name says it holds one (`DbProxyEndpoint`).
 
     ## Why is this bad?
     Lambda scales to hundreds of concurrent environments in seconds, each with its own connection. A burst
@@ -812,7 +821,7 @@ class UnboundedConcurrencyToFragileDownstream(Rule):
             if (sources and all(e.kind == "sqs" and e.maximum_concurrency is not None for e in sources)
                     and not any(u.function == fn.id for u in app.function_urls)):
                 continue
-            if any(v.refs & proxies for v in fn.environment):
+            if any(v.refs & proxies or _names_a_proxy(v) for v in fn.environment):
                 continue
             target = next((sorted(v.refs & databases)[0] for v in fn.environment if v.refs & databases), None)
             reason = f"connects to {target}" if target else None
