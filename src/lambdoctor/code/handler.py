@@ -13,6 +13,7 @@ and the entry point, :func:`analyze_handler`.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import replace
 
 from lambdoctor.code.astwalk import (
@@ -39,8 +40,35 @@ from lambdoctor.model import SourceRef
 
 # -- the handler itself -------------------------------------------------------------------------------------------
 def _risky(stmt: ast.stmt) -> bool:
-    return any(isinstance(n, (ast.Call, ast.Subscript, ast.Raise, ast.Await)) for e in header_exprs(stmt)
-               for n in fast_walk(e)) or isinstance(stmt, ast.Raise)
+    if isinstance(stmt, ast.Raise):
+        return True
+    for e in header_exprs(stmt):
+        skip: set[int] = set()
+        for n in fast_walk(e):
+            if id(n) in skip:
+                continue
+            if isinstance(n, ast.Call) and _serializes_a_literal(n):
+                skip.update(id(x) for x in fast_walk(n))
+            elif isinstance(n, (ast.Call, ast.Subscript, ast.Raise, ast.Await)):
+                return True
+    return False
+
+
+def _serializes_a_literal(call: ast.Call) -> bool:
+    """``json.dumps({"ok": True})``: serializing a literal of str, numbers, booleans, None, lists and dicts
+    cannot raise, so a handler that only returns it has nothing to catch."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "dumps"
+            and isinstance(call.func.value, ast.Name) and call.func.value.id == "json"):
+        return False
+    if len(call.args) != 1 or any(k.arg is None for k in call.keywords) or len(str(ast.dump(call))) > 65_536:
+        return False
+    try:  # literal values only, never the user's code: a tuple key or a set is a literal json cannot serialize
+        value = ast.literal_eval(call.args[0])
+        options = {str(k.arg): ast.literal_eval(k.value) for k in call.keywords}
+        json.dumps(value, **options)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _catch_all(h: ast.ExceptHandler) -> bool:
