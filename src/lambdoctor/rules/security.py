@@ -26,6 +26,12 @@ _WRITE_VERBS = re.compile(
     re.I,
 )
 _READ_ONLY_SERVICES = ("xray",)
+# Actions named like writes that only read: AppConfig's data plane starts a session to read a configuration
+# (IAM service authorization reference, AWS AppConfig: StartConfigurationSession is a Read action).
+_READS_DESPITE_NAME = frozenset({"appconfig:startconfigurationsession"})
+# Prefixes that are API endpoints, not IAM service prefixes: an action under them grants nothing (Bedrock's
+# runtime API is authorized as bedrock:InvokeModel; the IAM prefix is "bedrock").
+_NOT_IAM_PREFIXES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
 
 # AWS managed policies that grant write or admin access to whole services (IAM "AWS managed policies" list).
 _BROAD_MANAGED = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSLambda_FullAccess",
@@ -53,10 +59,11 @@ def _broad_reason(st: Statement) -> str | None:
         if action in ("*", "*:*"):
             return 'allows "Action": "*"'
         service, _, name = action.partition(":")
-        if name == "*" and service not in _READ_ONLY_SERVICES:
+        if name == "*" and service not in _READ_ONLY_SERVICES and service.lower() not in _NOT_IAM_PREFIXES:
             return f'allows every {service} action ("{action}")'
     if "*" in st.resources and not st.resource_refs:
-        writes = [a for a in st.actions if a.lower() not in _STAR_ONLY
+        writes = [a for a in st.actions if a.lower() not in _STAR_ONLY and a.lower() not in _READS_DESPITE_NAME
+                  and a.partition(":")[0].lower() not in _NOT_IAM_PREFIXES
                   and _WRITE_VERBS.match(a.partition(":")[2].replace("*", ""))]
         if writes:
             return f'allows {", ".join(writes[:3])} on "Resource": "*"'
