@@ -209,6 +209,8 @@ class Function:
     async_config: AsyncConfig | None = None
     recursive_loop: str | Unknown | None = None
     publishes_versions: bool = False
+    # the ServiceToken of a CloudFormation custom resource: it runs during deployments, not in production
+    custom_resource_handler: bool = False
     alias: str | None = None
     deployment_preference: DeploymentPreference | None = None
     snapstart: bool = False

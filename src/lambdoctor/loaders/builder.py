@@ -245,6 +245,11 @@ class ApplicationBuilder:
             ignored = _ignored_rules(res)
             if ignored:
                 self.ignored[lid] = ignored
+            if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
+                fid = self.function_of(props.get("ServiceToken"))
+                if fid:
+                    self.fn_update(fid, custom_resource_handler=True)
+                continue
             handler = getattr(self, "_res_" + str(rtype).replace("::", "_"), None)
             if handler is not None:
                 handler(lid, res, props)

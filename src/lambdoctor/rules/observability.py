@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from lambdoctor.findings import Finding, Severity
 from lambdoctor.model import Application, LogGroup, Target, Unknown, known_int
 from lambdoctor.rules.base import Context, Rule
-from lambdoctor.rules.queries import STREAM_KINDS, alarms_on, alarms_referencing
+from lambdoctor.rules.queries import (
+    STREAM_KINDS,
+    alarms_on,
+    alarms_referencing,
+    no_alarm_at_all,
+    production_functions,
+)
 
 
 class NoErrorAlarm(Rule):
@@ -15,7 +21,10 @@ class NoErrorAlarm(Rule):
     ## What it does
     Flags a function with no CloudWatch alarm on its `Errors` metric (directly, or as an input of a metric-math
     error-rate expression such as `Errors / Invocations`). An alarm on `Errors` without a `FunctionName`
-    dimension watches every function of the account and counts.
+    dimension watches every function of the account and counts. An application of several functions with not
+    one alarm gets a single finding (and OBS002/OBS003 stay silent): the first run of a real project should be
+    worth reading, and `lambdoctor alarms` writes them all. Handlers of CloudFormation custom resources, which
+    run only while a stack deploys, are not judged by the alarm rules.
 
     ## Why is this bad?
     Lambda records every failed invocation, but nobody is told. Failures of asynchronous and scheduled
@@ -73,7 +82,15 @@ class NoErrorAlarm(Rule):
     evidence = "iac, live"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        for fn in app.functions.values():
+        if no_alarm_at_all(app):
+            n = len(production_functions(app))
+            yield self.finding(
+                app, None, "Resources",
+                f"{n} functions and not one alarm: nobody hears of their errors, throttles or slow runs",
+                "run `lambdoctor alarms` on the template (or `--from-audit` on an account snapshot) to write an "
+                "Errors, a Throttles and a Duration alarm for each function")
+            return
+        for fn in production_functions(app):
             if not alarms_on(app, fn, {"Errors"}):
                 yield self.on_function(app, fn, "no alarm watches the function's Errors metric",
                                        "add an alarm on Errors (or an Errors/Invocations rate) with an action")
@@ -82,7 +99,8 @@ class NoErrorAlarm(Rule):
 class NoThrottleAlarm(Rule):
     """
     ## What it does
-    Flags a function with no alarm on its `Throttles` metric.
+    Flags a function with no alarm on its `Throttles` metric (where the application has alarms at all: see
+    OBS001).
 
     ## Why is this bad?
     Throttled synchronous calls fail with HTTP 429; throttled asynchronous events wait and may expire. Both
@@ -138,7 +156,9 @@ class NoThrottleAlarm(Rule):
     evidence = "iac, live"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        for fn in app.functions.values():
+        if no_alarm_at_all(app):
+            return  # OBS001 says it once for the application
+        for fn in production_functions(app):
             if not alarms_on(app, fn, {"Throttles"}):
                 yield self.on_function(app, fn, "no alarm watches the function's Throttles metric",
                                        "add an alarm on Throttles ≥ 1")
@@ -148,7 +168,8 @@ class NoDurationAlarm(Rule):
     """
     ## What it does
     Flags a function with no alarm on `Duration` below its timeout (p99 or Maximum at 80–95 % of the timeout is
-    the usual choice), and a `Duration` alarm whose threshold is at or above the timeout, which can never fire.
+    the usual choice), and a `Duration` alarm whose threshold is at or above the timeout, which can never fire
+    (the first where the application has alarms at all: see OBS001).
 
     ## Why is this bad?
     Durations creep up long before the first timeout: a slower dependency, a bigger payload. An alarm just
@@ -205,7 +226,9 @@ class NoDurationAlarm(Rule):
     evidence = "iac, live"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
-        for fn in app.functions.values():
+        if no_alarm_at_all(app):
+            return  # OBS001 says it once for the application
+        for fn in production_functions(app):
             alarms = alarms_on(app, fn, {"Duration"})
             timeout = known_int(fn.timeout)
             if not alarms:
