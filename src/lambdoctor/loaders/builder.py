@@ -789,6 +789,70 @@ class ApplicationBuilder:
                 integration_timeout_ms=self.int_setting(integ, "TimeoutInMillis", 29_000),
                 api=api.ref if api else None))
 
+    # -- synchronous callers that are not APIs (DG "Invoking Lambda functions": services that invoke synchronously)
+    def _res_AWS_Cognito_UserPool(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        """User-pool triggers: Cognito waits for the answer, at most 5 s (Cognito "Customizing user pool
+        workflows with Lambda triggers")."""
+        config = props.get("LambdaConfig")
+        for key, value in config.items() if isinstance(config, dict) else ():
+            # CustomSMSSender and the like nest the ARN: {LambdaArn: ..., LambdaVersion: ...}
+            target = value.get("LambdaArn") if isinstance(value, dict) and "LambdaArn" in value else value
+            fid = self.function_of(target)
+            if fid:
+                self.event_sources.append(EventSource(f"{lid}.{key}", fid, "cognito", "sync", self.at(config, key),
+                                                      source=Target(ref=lid)))
+
+    def _res_AWS_IoT_Authorizer(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        fid = self.function_of(props.get("AuthorizerFunctionArn"))
+        if fid:
+            self.event_sources.append(EventSource(lid, fid, "iot_authorizer", "sync",
+                                                  self.at(props, "AuthorizerFunctionArn"), source=Target(ref=lid)))
+
+    def _res_AWS_CloudFront_Distribution(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        """Lambda@Edge: the viewer's request waits on the function."""
+        config = props.get("DistributionConfig")
+        config = config if isinstance(config, dict) else {}
+        behaviors = [config.get("DefaultCacheBehavior"), *(config.get("CacheBehaviors") or [])]
+        for behavior in behaviors:
+            assocs = behavior.get("LambdaFunctionAssociations") if isinstance(behavior, dict) else None
+            for assoc in assocs if isinstance(assocs, list) else []:
+                fid = self.function_of(assoc.get("LambdaFunctionARN")) if isinstance(assoc, dict) else None
+                if fid:
+                    self.event_sources.append(EventSource(f"{lid}.edge.{fid}", fid, "cloudfront", "sync",
+                                                          self.at(assoc), source=Target(ref=lid)))
+
+    def _res_AWS_StepFunctions_StateMachine(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        self._state_machine(lid, props)
+
+    def _res_AWS_Serverless_StateMachine(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
+        self._state_machine(lid, props)
+
+    def _state_machine(self, lid: str, props: dict[str, Any]) -> None:
+        """A Task state invokes its function and waits (lambda:invoke, or the function's ARN as Resource); a
+        function named in DefinitionSubstitutions is taken as one the definition file invokes."""
+        found: dict[str, SourceRef] = {}
+        stack: list[Any] = [props.get("Definition")]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if node.get("Type") == "Task":
+                    params = node.get("Parameters")
+                    name = params.get("FunctionName") if isinstance(params, dict) else None
+                    fid = self.function_of(name) or self.function_of(node.get("Resource"))
+                    if fid:
+                        found.setdefault(fid, self.at(node))
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        subs = props.get("DefinitionSubstitutions")
+        for key, value in subs.items() if isinstance(subs, dict) else ():
+            fid = self.function_of(value)
+            if fid:
+                found.setdefault(fid, self.at(subs, key))
+        for fid, at in found.items():
+            self.event_sources.append(EventSource(f"{lid}.task.{fid}", fid, "stepfunctions", "sync", at,
+                                                  source=Target(ref=lid)))
+
     def _res_AWS_Serverless_Api(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
         self._openapi(lid, props.get("DefinitionBody"), "api")
 

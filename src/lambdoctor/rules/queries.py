@@ -10,7 +10,9 @@ from typing import Protocol, TypeVar
 from lambdoctor.facts import ArgValue, CodeFacts
 from lambdoctor.model import Alarm, Application, Function, Role, SourceRef, Statement
 
-SYNC_KINDS = frozenset({"api", "http_api", "websocket", "alb", "alexa", "cognito", "lex"})
+# synchronous callers a person waits on (Step Functions also invokes synchronously, but a workflow waits)
+SYNC_KINDS = frozenset({"api", "http_api", "websocket", "alb", "alexa", "cognito", "lex", "cloudfront",
+                        "iot_authorizer"})
 STREAM_KINDS = frozenset({"kinesis", "dynamodb"})
 QUEUE_KINDS = frozenset({"sqs"})
 POLL_BATCH_KINDS = frozenset({"sqs", "kinesis", "dynamodb"})
