@@ -29,6 +29,7 @@ from lambdoctor.code.scope import Frame, FuncNode, Module, ProjectCache
 from lambdoctor.code.source import ParsedModule
 from lambdoctor.code.vocabulary import (
     BATCH_UTILITIES,
+    LOG_METHODS,
     TRANSPARENT_DECORATORS,
 )
 from lambdoctor.code.walk import Analyzer
@@ -49,9 +50,19 @@ def _risky(stmt: ast.stmt) -> bool:
                 continue
             if isinstance(n, ast.Call) and _serializes_a_literal(n):
                 skip.update(id(x) for x in fast_walk(n))
+            elif isinstance(n, ast.Call) and _logs(n):
+                continue  # logging reports its own errors (Handler.handleError); its arguments are still walked
             elif isinstance(n, (ast.Call, ast.Subscript, ast.Raise, ast.Await)):
                 return True
     return False
+
+
+def _logs(call: ast.Call) -> bool:
+    """``logger.info(...)``, ``logging.warning(...)``, ``print(...)``: the usual first line of a handler."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == "print"
+    return isinstance(func, ast.Attribute) and func.attr in LOG_METHODS and func.attr != "print_exc"
 
 
 def _serializes_a_literal(call: ast.Call) -> bool:

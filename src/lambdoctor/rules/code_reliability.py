@@ -125,7 +125,8 @@ class ApiHandlerUnhandledError(Rule):
     exception can leave it: a `raise`, or a statement that can fail, outside any `try` whose `except
     Exception` answers with a response. Handlers run by a web framework adapter (Powertools' `app.resolve`,
     Mangum, ...) or wrapped in an error-handling decorator are not flagged, nor is `json.dumps` of a literal it
-    can serialize (a health check returning a constant has nothing to catch).
+    can serialize (a health check returning a constant has nothing to catch). A logging call never raises
+    (logging reports its own errors), so the finding names the first line after it that can.
 
     ## Why is this bad?
     The client gets a bare 502 "Internal server error" (500 from an HTTP API) instead of a status code and a
