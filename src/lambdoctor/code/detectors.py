@@ -225,9 +225,10 @@ class Detectors(Values):
             ast.unparse(e) for e in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type])]
         broad = h.type is None or any(n in BROAD_EXCEPTIONS or last_name(n) in BROAD_EXCEPTIONS for n in names)
         ref = self.ref(frame, h)
-        self.out.excepts[(ref.file, ref.line)] = ExceptClause(ref, caught, broad, self._except_action(h))
+        in_handler = frame.node is not None and frame.node is self.handler_node
+        self.out.excepts[(ref.file, ref.line)] = ExceptClause(ref, caught, broad, self._except_action(h, in_handler))
 
-    def _except_action(self, h: ast.ExceptHandler) -> ExceptAction:
+    def _except_action(self, h: ast.ExceptHandler, in_handler: bool = True) -> ExceptAction:
         action: ExceptAction = "pass"
         for stmt in h.body:
             if any(isinstance(n, ast.Raise) for n in walk_no_defs(stmt)):
@@ -246,7 +247,14 @@ class Detectors(Values):
                 return "other"
             if isinstance(stmt, ast.Return):
                 value = stmt.value
-                if value is None or (isinstance(value, ast.Constant) and value.value in (None, True)):
+                if value is None or (isinstance(value, ast.Constant) and value.value is None):
+                    # the handler returning None succeeds; a helper returning None hands its caller a sentinel
+                    # (an authorizer's lookup that fails closed: no principal, so the caller denies)
+                    if not in_handler:
+                        return "other"
+                    action = "return-success"
+                    continue
+                if isinstance(value, ast.Constant) and value.value is True:
                     action = "return-success"
                     continue
                 d = value if isinstance(value, ast.Dict) else None

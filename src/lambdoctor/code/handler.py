@@ -154,6 +154,7 @@ def analyze_handler(cache: ProjectCache, parsed: ParsedModule, function_id: str,
         facts = _facts(an, function_id, parsed.file, handler, None)
         return replace(facts, complete=False, returns_unknown=True, error_framework=True)
     frame = Frame(mod, node, None, per_invocation=True)
+    an.handler_node = node
     params = [a.arg for a in node.args.posonlyargs + node.args.args]
     if params:
         frame.tainted.add(params[0])

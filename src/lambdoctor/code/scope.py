@@ -130,6 +130,7 @@ class Scope:
         self.seen: set[tuple[str, int, bool]] = set()
         self.queue: deque[tuple[Frame, FuncNode]] = deque()
         self.factories: set[int] = set()
+        self.handler_node: FuncNode | None = None  # the handler's own def (its return value is Lambda's result)
 
     def imported(self, mod: Module, name: str) -> tuple[Module, str | None] | None:
         """The project module (and attribute) a local name was imported from."""

@@ -211,7 +211,8 @@ class SwallowedException(Rule):
     `except ClientError`, ...) and then only passes, logs or prints, continues, or returns a success: it
     neither re-raises, nor returns an error response, nor records the failure (a `batchItemFailures` entry,
     a list of failures). Clauses that catch a specific exception (`KeyError`, `FileNotFoundError`) are taken
-    as deliberate and not flagged.
+    as deliberate and not flagged. Returning `None` counts as a success only in the handler itself: a helper
+    that returns `None` hands its caller a sentinel (a lookup that fails closed).
 
     ## Why is this bad?
     The invocation succeeds. Lambda emits no `Errors` metric, so no alarm fires; asynchronous and queue
