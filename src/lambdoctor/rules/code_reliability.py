@@ -98,7 +98,7 @@ class SynchronousFunctionChain(Rule):
                 itype = call.invocation_type
                 if call.operation == "Invoke" and itype is not None and itype.literal != "RequestResponse":
                     continue  # Event / DryRun, or set to something the code decides at run time
-                callees = sorted(resources_named_by(app, fn, call.resource) & set(app.functions))
+                callees = sorted(resources_named_by(app, fn, call.resource, "lambda") & set(app.functions))
                 caller_timeout = known_int(fn.timeout)
                 for callee_id in callees or [""]:
                     callee = app.functions.get(callee_id) if callee_id else None

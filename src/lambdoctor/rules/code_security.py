@@ -155,7 +155,8 @@ class MissingIamPermission(Rule):
                 reqs = call.actions
                 if reqs is None:
                     continue
-                targets: list[str | None] = [*sorted(resources_named_by(app, fn, call.resource))] or [None]
+                named = resources_named_by(app, fn, call.resource, call.service)
+                targets: list[str | None] = [*sorted(named)] or [None]
                 for alternatives in reqs:
                     for target in targets:
                         verdicts = {a: evaluate(policy, a, target) for a in alternatives}

@@ -108,9 +108,23 @@ def _names_resource(arn: str, name: str) -> bool:
     return arn == name or arn.endswith((":" + name, "/" + name)) or f":{name}/" in arn
 
 
-def resources_named_by(app: Application, fn: Function, value: ArgValue | None) -> frozenset[str]:
+# The resource types an SDK client's resource argument can name (a table and a function may share a name).
+_SERVICE_TYPES = {
+    "dynamodb": frozenset({"AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"}),
+    "s3": frozenset({"AWS::S3::Bucket"}),
+    "sqs": frozenset({"AWS::SQS::Queue"}),
+    "sns": frozenset({"AWS::SNS::Topic"}),
+    "kinesis": frozenset({"AWS::Kinesis::Stream"}),
+    "lambda": frozenset(),  # functions only
+}
+
+
+def resources_named_by(app: Application, fn: Function, value: ArgValue | None,
+                       service: str | None = None) -> frozenset[str]:
     """The logical IDs an SDK call's resource argument points at: through the environment variable it reads
-    (whose value is a Ref/GetAtt/Sub of the resource) or a literal equal to the resource's physical name."""
+    (whose value is a Ref/GetAtt/Sub of the resource) or a literal equal to the resource's physical name. With
+    ``service``, a literal name matches only resources of that service: a DynamoDB call's "orders" is the table,
+    not a function also named "orders"."""
     if value is None:
         return frozenset()
     literal = value.literal
@@ -129,8 +143,10 @@ def resources_named_by(app: Application, fn: Function, value: ArgValue | None) -
         # a name, or an ARN / queue URL that ends with it
         return isinstance(name, str) and bool(name) and (text == name or text.endswith(("/" + name, ":" + name)))
 
-    found = {rid for rid, res in app.resources.items() if named(res.name)}
-    found |= {fid for fid, f in app.functions.items() if named(f.name)}
+    types = _SERVICE_TYPES.get(service or "")
+    found = {rid for rid, res in app.resources.items() if named(res.name) and (types is None or res.type in types)}
+    if types is None or service == "lambda":
+        found |= {fid for fid, f in app.functions.items() if named(f.name)}
     return frozenset(found)
 
 

@@ -699,7 +699,7 @@ class RecursiveTrigger(Rule):
         for call in facts.sdk_calls:  # a call writes when an IAM action it needs is a write to the trigger
             if call.service != es.kind or not any(a in writes for need in call.actions or () for a in need):
                 continue
-            if es.source.ref in resources_named_by(app, fn, call.resource):
+            if es.source.ref in resources_named_by(app, fn, call.resource, call.service):
                 return call
             # An S3-triggered handler writing to the bucket named in its own event record writes to its trigger.
             if es.kind == "s3" and call.resource is not None and call.resource.event:
