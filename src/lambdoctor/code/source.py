@@ -91,6 +91,12 @@ def locate_handler(fn: Function) -> HandlerLocation | str | None:
     module, _, name = fn.handler.rpartition(".")
     module = module.replace("/", ".")
     if fn.inline_code is not None:
+        # CloudFormation writes inline code to a file named index ("ZipFile": "...places it in a file named index
+        # and zips it"): a Handler naming another module cannot load it, so this code is a placeholder for the
+        # code really deployed, and judging it would be judging the wrong program
+        if module != "index":
+            return (f"inline code is deployed as index.py but Handler {fn.handler!r} names module {module!r}: a "
+                    "placeholder, not the code that runs")
         return HandlerLocation(name, None, None)
     if fn.code_uri is None:
         return "the code is not on disk (S3 location or no CodeUri)"

@@ -37,13 +37,13 @@ class SynchronousFunctionChain(Rule):
     Resources:
       Pricing:
         Type: AWS::Serverless::Function
-        Properties: {Runtime: python3.12, Handler: app.handler, Timeout: 30,
+        Properties: {Runtime: python3.12, Handler: index.handler, Timeout: 30,
                      InlineCode: "def handler(event, context): return 1"}
       Checkout:
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Environment: {Variables: {PRICING_FUNCTION: !Ref Pricing}}
           InlineCode: |
@@ -60,13 +60,13 @@ class SynchronousFunctionChain(Rule):
     Resources:
       Pricing:
         Type: AWS::Serverless::Function
-        Properties: {Runtime: python3.12, Handler: app.handler, Timeout: 30,
+        Properties: {Runtime: python3.12, Handler: index.handler, Timeout: 30,
                      InlineCode: "def handler(event, context): return 1"}
       Checkout:
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Environment: {Variables: {PRICING_FUNCTION: !Ref Pricing}}
           InlineCode: |
@@ -141,7 +141,7 @@ class ApiHandlerUnhandledError(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Events:
             Get: {Type: HttpApi, Properties: {Path: "/orders/{id}", Method: get}}
@@ -162,7 +162,7 @@ class ApiHandlerUnhandledError(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Events:
             Get: {Type: HttpApi, Properties: {Path: "/orders/{id}", Method: get}}
@@ -227,7 +227,7 @@ class SwallowedException(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           InlineCode: |
             import logging
@@ -248,7 +248,7 @@ class SwallowedException(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           InlineCode: |
             import logging
@@ -308,7 +308,7 @@ class TmpNotCleaned(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           InlineCode: |
             import boto3
@@ -327,7 +327,7 @@ class TmpNotCleaned(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           InlineCode: |
             import os, boto3
@@ -387,7 +387,7 @@ class BatchResponseMismatch(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           Events:
             Jobs: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 10}}
@@ -411,7 +411,7 @@ class BatchResponseMismatch(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           Events:
             Jobs:
@@ -504,7 +504,7 @@ class IdempotencyWindowBelowRetryWindow(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           Events:
             Paid: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop]}}}
@@ -526,7 +526,7 @@ class IdempotencyWindowBelowRetryWindow(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           Events:
             Paid: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop]}}}

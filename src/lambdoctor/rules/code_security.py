@@ -31,7 +31,7 @@ class RequestDataInGlobalState(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           InlineCode: |
             CURRENT_USER = None
@@ -49,7 +49,7 @@ class RequestDataInGlobalState(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           InlineCode: |
             def handler(event, context):
@@ -101,7 +101,7 @@ class MissingIamPermission(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           Environment: {Variables: {BUCKET: !Ref Reports}}
           Policies:
@@ -123,7 +123,7 @@ class MissingIamPermission(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 30
           Environment: {Variables: {BUCKET: !Ref Reports}}
           Policies:
@@ -218,7 +218,7 @@ class UnusedIamPermission(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Environment: {Variables: {TABLE: !Ref Orders}}
           Policies:
@@ -247,7 +247,7 @@ class UnusedIamPermission(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Environment: {Variables: {TABLE: !Ref Orders}}
           Policies:

@@ -32,7 +32,7 @@ class ProvisionedConcurrencyWithoutLatencyNeed(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           AutoPublishAlias: live
@@ -54,7 +54,7 @@ class ProvisionedConcurrencyWithoutLatencyNeed(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -111,7 +111,7 @@ class DebugLoggingInProduction(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Environment:
@@ -127,7 +127,7 @@ class DebugLoggingInProduction(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Environment:

@@ -32,7 +32,7 @@ class NoVersionAlias(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -45,7 +45,7 @@ class NoVersionAlias(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           AutoPublishAlias: live
@@ -85,7 +85,7 @@ class NoGradualDeployment(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           AutoPublishAlias: live
@@ -99,7 +99,7 @@ class NoGradualDeployment(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           AutoPublishAlias: live
@@ -161,7 +161,7 @@ class UnboundedVersionHistory(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           AutoPublishAlias: live
@@ -178,7 +178,7 @@ class UnboundedVersionHistory(Rule):
             ignore: [DEP003]  # old versions are pruned by `lambdoctor prune --apply` in the pipeline
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           AutoPublishAlias: live
@@ -230,7 +230,7 @@ class HardcodedEnvironmentConfig(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           InlineCode: |
             import boto3
@@ -249,7 +249,7 @@ class HardcodedEnvironmentConfig(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           Environment: {Variables: {TOPIC_ARN: !Ref Orders}}
           InlineCode: |

@@ -38,7 +38,7 @@ class NoErrorAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -53,7 +53,7 @@ class NoErrorAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       FnErrors:
@@ -114,7 +114,7 @@ class NoThrottleAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -129,7 +129,7 @@ class NoThrottleAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       FnThrottles:
@@ -184,7 +184,7 @@ class NoDurationAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -199,7 +199,7 @@ class NoDurationAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       FnDuration:
@@ -267,7 +267,7 @@ class NoIteratorAgeAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Events:
@@ -289,7 +289,7 @@ class NoIteratorAgeAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Events:
@@ -348,7 +348,7 @@ class FailureDestinationUnwatched(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}
@@ -366,7 +366,7 @@ class FailureDestinationUnwatched(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dlq.Arn}
@@ -438,7 +438,7 @@ class TracingDisabled(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -451,7 +451,7 @@ class TracingDisabled(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Tracing: Active
@@ -491,7 +491,7 @@ class LogRetentionUnset(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -504,7 +504,7 @@ class LogRetentionUnset(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       FnLogs:
@@ -563,7 +563,7 @@ class NoInvocationAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Events:
@@ -582,7 +582,7 @@ class NoInvocationAlarm(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Events:
@@ -639,7 +639,7 @@ class AlarmWithoutAction(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       FnErrors:
@@ -665,7 +665,7 @@ class AlarmWithoutAction(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       FnErrors:

@@ -114,7 +114,7 @@ class OversizedPackage(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           CodeUri: src/
           Timeout: 10
     ```
@@ -129,7 +129,7 @@ class OversizedPackage(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           CodeUri: src/
           Timeout: 10
     ```
@@ -185,7 +185,7 @@ class MemoryNotSet(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -198,7 +198,7 @@ class MemoryNotSet(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           MemorySize: 512
@@ -242,7 +242,7 @@ class ClientCreatedPerInvocation(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           InlineCode: |
             import boto3
@@ -259,7 +259,7 @@ class ClientCreatedPerInvocation(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           Timeout: 10
           InlineCode: |
             import boto3

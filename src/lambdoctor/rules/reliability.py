@@ -41,7 +41,7 @@ class ApiTimeoutOverIntegrationLimit(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): return {'statusCode': 200}"
           Timeout: 60
           Events:
@@ -58,7 +58,7 @@ class ApiTimeoutOverIntegrationLimit(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): return {'statusCode': 200}"
           Timeout: 20
           Events:
@@ -125,7 +125,7 @@ class TimeoutNotSet(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
     ```
 
@@ -137,7 +137,7 @@ class TimeoutNotSet(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 15
     ```
@@ -181,7 +181,7 @@ class SqsVisibilityBelowTimeout(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 60
           Events:
@@ -203,7 +203,7 @@ class SqsVisibilityBelowTimeout(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 60
           Events:
@@ -274,7 +274,7 @@ class BatchWithoutPartialFailureReport(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -296,7 +296,7 @@ class BatchWithoutPartialFailureReport(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -353,7 +353,7 @@ class AsyncWithoutFailureDestination(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 60
           Events:
@@ -372,7 +372,7 @@ class AsyncWithoutFailureDestination(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 60
           EventInvokeConfig:
@@ -430,7 +430,7 @@ class StreamRetriesUnbounded(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -454,7 +454,7 @@ class StreamRetriesUnbounded(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -523,7 +523,7 @@ class QueueWithoutRedrive(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -549,7 +549,7 @@ class QueueWithoutRedrive(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Events:
@@ -620,7 +620,7 @@ class RecursiveTrigger(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Policies:
@@ -643,7 +643,7 @@ class RecursiveTrigger(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 30
           Policies:
@@ -771,7 +771,7 @@ class UnboundedConcurrencyToFragileDownstream(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Environment:
@@ -790,7 +790,7 @@ class UnboundedConcurrencyToFragileDownstream(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           ReservedConcurrentExecutions: 20
@@ -878,7 +878,7 @@ class VpcWithoutEgress(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           VpcConfig: {SubnetIds: [!Ref Private], SecurityGroupIds: [!Ref Sg]}
@@ -921,7 +921,7 @@ class VpcWithoutEgress(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           VpcConfig: {SubnetIds: [!Ref Private], SecurityGroupIds: [!Ref Sg]}

@@ -90,7 +90,7 @@ class WildcardIamPermissions(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Policies:
@@ -110,7 +110,7 @@ class WildcardIamPermissions(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Policies:
@@ -199,7 +199,7 @@ class SecretInEnvironment(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Environment:
@@ -215,7 +215,7 @@ class SecretInEnvironment(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
           Environment:
@@ -272,7 +272,7 @@ class PublicInvokePermission(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       AllowS3:
@@ -291,7 +291,7 @@ class PublicInvokePermission(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.12
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
       AllowS3:
@@ -357,7 +357,7 @@ class DeprecatedRuntime(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.8
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
@@ -370,7 +370,7 @@ class DeprecatedRuntime(Rule):
         Type: AWS::Serverless::Function
         Properties:
           Runtime: python3.13
-          Handler: app.handler
+          Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
     ```
