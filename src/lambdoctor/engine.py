@@ -40,10 +40,28 @@ def runtime_deprecations() -> dict[str, date]:
     return {k: date.fromisoformat(v) for k, v in json.loads(text)["deprecation"].items()}
 
 
+@cache
+def policy_templates() -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
+    """SAM's policy templates as SEC006 compares them: parameters and granted actions."""
+    from lambdoctor.loaders.iam import sam_policy_templates
+
+    out: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+    for name, spec in sam_policy_templates().items():
+        actions: set[str] = set()
+        statements = spec.get("Statement") if isinstance(spec, dict) else None
+        for st in statements if isinstance(statements, list) else []:
+            raw = st.get("Action") if isinstance(st, dict) else None
+            actions.update(a.lower() for a in (raw if isinstance(raw, list) else [raw]) if isinstance(a, str))
+        params = spec.get("Parameters") if isinstance(spec, dict) else None
+        out[name] = (tuple(sorted(params)) if isinstance(params, (list, dict)) else (), frozenset(actions))
+    return out
+
+
 def make_context(config: Config, today: date) -> Context:
     from lambdoctor.rules.base import Context
 
-    return Context(today=today, runtime_deprecations=runtime_deprecations(), thresholds=config.thresholds)
+    return Context(today=today, runtime_deprecations=runtime_deprecations(), thresholds=config.thresholds,
+                   policy_templates=policy_templates())
 
 
 @dataclass

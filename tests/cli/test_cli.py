@@ -124,7 +124,7 @@ def test_plain_output_without_tty_and_summary_line() -> None:
     assert "\x1b[" not in out.stdout
     lines = out.stdout.splitlines()
     assert lines[0] == "examples/shop/src/api/app.py"
-    assert lines[-1] == "63 findings (11 error, 31 warning, 21 info) in 6 files"
+    assert lines[-1] == "64 findings (11 error, 31 warning, 22 info) in 6 files"
     assert "    54:5  error   REL003  visibility timeout 30 s (the default)" in out.stdout
     assert "    17:5  error   SEC005  put_object() needs s3:PutObject; the role NightlyReportRole" in out.stdout
 

@@ -25,6 +25,8 @@ class Context:
     today: date
     runtime_deprecations: Mapping[str, date] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=lambda: dict(THRESHOLDS))
+    # SAM policy templates: name → (its parameters, the actions it grants, lower case) from the dated data file
+    policy_templates: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
 
     def threshold(self, name: str) -> float:
         return self.thresholds.get(name, THRESHOLDS[name])

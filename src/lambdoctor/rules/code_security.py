@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.model import Application, Function
+from lambdoctor.model import Application, Function, Statement
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.permissions import evaluate, platform_actions, role_policy
 from lambdoctor.rules.queries import code_facts_once, resources_named_by, role_of, with_code
@@ -196,9 +196,11 @@ class UnusedIamPermission(Rule):
     Lists what the execution role allows that the handler never uses: explicit actions of inline statements
     that no SDK call of the code (and nothing the platform does for the function: logs, X-Ray, VPC network
     interfaces, polling its queue or stream, sending to its dead-letter queue) needs, and SAM policy
-    templates none of whose actions is used. Permissions that calls need without naming them (KMS keys behind
-    encryption, `iam:PassRole`, resource policies services create for the caller) are never reported. Only
-    reported when the analysis followed every SDK use of the code; wildcards are SEC001's business.
+    templates none of whose actions is used, or whose used part a narrower template (a strict subset, with the
+    same parameters) covers (`DynamoDBCrudPolicy` for a `put_item`: `DynamoDBWritePolicy`). Permissions that
+    calls need without naming them (KMS keys behind encryption, `iam:PassRole`, resource policies services
+    create for the caller) are never reported. Only reported when the analysis followed every SDK use of the
+    code; wildcards are SEC001's business.
 
     ## Why is this bad?
     Every permission the code does not need is one an attacker gets for free through a bug in the handler
@@ -295,6 +297,7 @@ class UnusedIamPermission(Rule):
                 for call in f.sdk_calls:
                     for alternatives in call.actions or ():
                         used.update(a.lower() for a in alternatives)
+            yield from self._narrower_templates(app, fn, role.statements, used, ctx)
             for st in role.statements:
                 if st.effect != "Allow" or st.unresolved or st.not_actions:
                     continue
@@ -313,6 +316,30 @@ class UnusedIamPermission(Rule):
                     yield self.on_function(
                         app, fn, f"the role allows {', '.join(unused)}, which the code never calls",
                         "remove the unused actions from the statement", ref=st.ref)
+
+
+    def _narrower_templates(self, app: Application, fn: Function, statements: tuple[Statement, ...],
+                            used: set[str], ctx: Context) -> Iterator[Finding]:
+        """A SAM policy template the code uses only part of, when a smaller template with the same parameters
+        grants all of that part (DynamoDBCrudPolicy for a put_item: DynamoDBWritePolicy)."""
+        by_template: dict[str, list[Statement]] = {}
+        for st in statements:
+            if st.origin in ctx.policy_templates and st.effect == "Allow":
+                by_template.setdefault(st.origin, []).append(st)
+        for name, sts in sorted(by_template.items()):
+            params, granted = ctx.policy_templates[name]
+            needed = {a for a in granted if a in used}
+            if not needed or needed == granted or any("*" in a for a in granted):
+                continue
+            smaller = sorted((len(acts), other) for other, (p, acts) in ctx.policy_templates.items()
+                             if p == params and needed <= acts < granted)  # narrower: a strict subset
+            if smaller:
+                better = smaller[0][1]
+                shown = sorted({a for st in sts for a in st.actions if a.lower() in needed}) or sorted(needed)
+                yield self.on_function(
+                    app, fn, f"policy template {name} grants {len(granted)} actions; the code uses "
+                    f"{', '.join(shown)}, which {better} ({smaller[0][0]} actions) covers",
+                    f"replace {name} with {better}", ref=sts[0].ref)
 
 
 RULES: tuple[type[Rule], ...] = (RequestDataInGlobalState, MissingIamPermission, UnusedIamPermission)
