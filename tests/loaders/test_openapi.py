@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import app_of
+from conftest import app_of, run_scan
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
@@ -49,3 +49,39 @@ def test_each_lambda_operation_is_a_trigger_with_its_mode_and_timeout(tmp_path: 
                   e.ref.line) for e in app.event_sources)
     assert got == [("Api ANY /{proxy+}", "api", "sync", 29_000, 17),
                    ("Api POST /jobs", "api", "async", 29_000, 23)]
+
+
+def test_a_local_definition_uri_is_read_and_its_triggers_point_at_the_template(tmp_path: Path) -> None:
+    # SAM CLI uploads a local DefinitionUri when packaging; its integrations are the API's, as if inline
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Export:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: index.handler, InlineCode: \"x\", Timeout: 60}\n"
+        "  Api:\n"
+        "    Type: AWS::Serverless::Api\n"
+        "    Properties:\n"
+        "      StageName: prod\n"
+        "      DefinitionUri: api/openapi.yaml\n")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "openapi.yaml").write_text(
+        "openapi: '3.0.1'\n"
+        "info: {title: export, version: '1'}\n"
+        "paths:\n"
+        "  /export:\n"
+        "    post:\n"
+        "      x-amazon-apigateway-integration:\n"
+        "        type: aws_proxy\n"
+        "        httpMethod: POST\n"
+        "        uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:eu-west-1:123456789012:function:export/invocations\n")
+    # the literal function name: give the function its physical name
+    text = (tmp_path / "template.yaml").read_text().replace("InlineCode: \"x\", Timeout: 60}",
+                                                            "InlineCode: \"x\", Timeout: 60, FunctionName: export}")
+    (tmp_path / "template.yaml").write_text(text)
+    app = app_of(tmp_path / "template.yaml")
+    assert [(e.id, e.kind, e.mode, e.ref.line, Path(e.ref.file).name) for e in app.event_sources] == [
+        ("Api POST /export", "api", "sync", 10, "template.yaml")]
+    result = run_scan([tmp_path], select=["REL001"])
+    assert [(f.rule, f.resource, f.line) for f in result.findings] == [("REL001", "Export", 5)]

@@ -19,7 +19,7 @@ from typing import Any
 
 from lambdoctor.loaders import iam, openapi
 from lambdoctor.loaders.code_info import code_location, measure_code, original_source
-from lambdoctor.loaders.decode import Node
+from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, Node, decode_bytes, read_regular
 from lambdoctor.loaders.intrinsics import Resolver, file_of, pos, ref_at
 from lambdoctor.loaders.sam_events import (
     ARN_SERVICE_KIND,
@@ -217,7 +217,8 @@ class ApplicationBuilder:
                 return name
         literal = self.r.value(node)
         if isinstance(literal, str):
-            name = literal.rsplit(":function:", 1)[-1].split(":", 1)[0]
+            # ".../functions/arn:aws:lambda:...:function:NAME/invocations" (an API integration URI) names NAME too
+            name = literal.rsplit(":function:", 1)[-1].split(":", 1)[0].split("/", 1)[0]
             return self.function_names.get(name)
         return None
 
@@ -854,13 +855,13 @@ class ApplicationBuilder:
                                                   source=Target(ref=lid)))
 
     def _res_AWS_Serverless_Api(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
-        self._openapi(lid, props.get("DefinitionBody"), "api")
+        self._openapi_of(lid, props, "api")
 
     def _res_AWS_ApiGateway_RestApi(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
         self._openapi(lid, props.get("Body"), "api")
 
     def _res_AWS_Serverless_HttpApi(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
-        self._openapi(lid, props.get("DefinitionBody"), "http_api")
+        self._openapi_of(lid, props, "http_api")
 
     def _res_AWS_ApiGatewayV2_Api(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
         self._openapi(lid, props.get("Body"), "http_api")
@@ -872,7 +873,26 @@ class ApplicationBuilder:
                 lid, fid, "http_api", "sync", self.at(props, "Target"), source=Target(ref=lid),
                 integration_timeout_ms=Value(30_000, "platform-default", None), api=lid))
 
-    def _openapi(self, lid: str, definition: Any, kind: str) -> None:
+    def _openapi_of(self, lid: str, props: dict[str, Any], kind: str) -> None:
+        if "DefinitionBody" in props:
+            self._openapi(lid, props.get("DefinitionBody"), kind)
+        elif "DefinitionUri" in props:
+            # positions in another file: the triggers point at the DefinitionUri line of the template
+            self._openapi(lid, self._definition_file(props), kind, self.at(props, "DefinitionUri"))
+
+    def _definition_file(self, props: dict[str, Any]) -> Any:
+        """A SAM API's ``DefinitionUri`` when it names a local file (SAM CLI uploads it when packaging), read
+        as the template is; an S3 location, or a file that cannot be read, gives nothing to follow."""
+        uri = props.get("DefinitionUri")
+        if not isinstance(uri, str) or uri.startswith(("s3://", "http://", "https://")):
+            return None
+        path = os.path.normpath(os.path.join(self.base_dir, uri))
+        try:
+            return decode_bytes(read_regular(path, MAX_FILE_BYTES), strict_json=path.endswith(".json"), duplicates=[])
+        except (OSError, DecodeError):
+            return None  # the integrations of an unreadable definition stay unknown, as before
+
+    def _openapi(self, lid: str, definition: Any, kind: str, where: SourceRef | None = None) -> None:
         """The Lambda integrations of an inline OpenAPI definition (loaders/openapi.py)."""
         for integ in openapi.integrations(definition):
             fid = self.function_of(integ.uri)
@@ -881,9 +901,11 @@ class ApplicationBuilder:
             node = integ.node
             # a REST API's integration waits at most 29 s by default, an HTTP API's 30 s
             timeout = self.int_setting(node, "timeoutInMillis", 29_000 if kind == "api" else 30_000)
+            if where is not None and timeout is not None and timeout.ref is not None:
+                timeout = Value(timeout.value, timeout.origin, where)
             self.event_sources.append(EventSource(
                 f"{lid} {integ.method} {integ.path}", fid, kind, "async" if integ.asynchronous else "sync",
-                self.at(node), source=Target(ref=lid), integration_timeout_ms=timeout, api=lid))
+                where or self.at(node), source=Target(ref=lid), integration_timeout_ms=timeout, api=lid))
 
     def _res_AWS_ApiGatewayV2_Integration(self, lid: str, res: dict[str, Any], props: dict[str, Any]) -> None:
         fid = self.function_of(props.get("IntegrationUri"))
