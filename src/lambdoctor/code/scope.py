@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lambdoctor.code.astwalk import (
     fast_walk,
@@ -178,11 +179,11 @@ class Scope:
         p = frame.module.parsed
         return SourceRef(p.file, getattr(node, "lineno", 1) + p.line_offset, getattr(node, "col_offset", 0) + 1)
 
-    # Two hooks the later parts fill in: reading a module runs its statements, and looking a name up may read the
-    # module it was imported from.
-    def _block(self, frame: Frame, stmts: list[ast.stmt]) -> None:
-        raise NotImplementedError  # walk.Analyzer
+    if TYPE_CHECKING:
+        # Two methods the later parts define, declared here for the type checker only (at run time the class
+        # that mixes every part in has them): reading a module runs its statements (walk.Analyzer._block), and
+        # looking a name up may read the module it was imported from (imports.Imports._load).
+        def _block(self, frame: Frame, stmts: list[ast.stmt]) -> None: ...
 
-    def _load(self, path: str, root: str | None) -> Module | None:
-        raise NotImplementedError  # imports.Imports
+        def _load(self, path: str, root: str | None) -> Module | None: ...
 
