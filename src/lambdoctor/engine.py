@@ -141,7 +141,7 @@ def as_findings(problems: Iterable[Problem], config: Config,
         return []
     severity = config.severity.get("SYS000", Severity.ERROR)
     return [Finding("SYS000", Severity.WARNING if p.partial else severity, p.reason, p.file, p.line, p.column,
-                    fix="remove the earlier one" if p.partial else fix) for p in problems]
+                    fix=p.fix or fix) for p in problems]
 
 
 def problems_as_findings(loaded: LoadResult, config: Config) -> list[Finding]:

@@ -20,3 +20,4 @@ class Problem:
     # the file was still read, only this part of it differs from what its author may think (a duplicate key whose
     # earlier value CloudFormation ignores): a warning, not an error
     partial: bool = False
+    fix: str = ""  # what to do about it, when the default advice (fix or exclude the file) does not fit

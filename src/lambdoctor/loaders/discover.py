@@ -128,7 +128,8 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
         return
     result.problems.extend(
         Problem(file, d.line, d.column, f"duplicate key {d.key!r} (first at line {d.first_line}): CloudFormation "
-                "keeps this last value and ignores the earlier one", partial=True) for d in duplicates or ())
+                "keeps this last value and ignores the earlier one", partial=True,
+                fix="remove the earlier one") for d in duplicates or ())
     if plan or (explicit and isinstance(doc, dict) and "planned_values" in doc):
         from lambdoctor.loaders.terraform import load_plan
 
@@ -147,7 +148,8 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
         line, column = untransformed
         result.problems.append(Problem(
             file, line, column, "AWS::Serverless resources but no Transform: AWS::Serverless-2016-10-31: "
-            "CloudFormation rejects the template as it is; analysed as SAM", partial=True))
+            "CloudFormation rejects the template as it is; analysed as SAM", partial=True,
+            fix="add Transform: AWS::Serverless-2016-10-31 at the top of the template"))
     _guard(file, result, lambda: build_application(file, doc, dict(overrides) if overrides else None))
 
 
