@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from typing import Any
 
 from lambdoctor.loaders import iam, openapi
 from lambdoctor.loaders.code_info import code_location, measure_code, original_source
 from lambdoctor.loaders.decode import MAX_FILE_BYTES, DecodeError, Node, decode_bytes, read_regular
-from lambdoctor.loaders.intrinsics import Resolver, file_of, pos, ref_at
+from lambdoctor.loaders.intrinsics import SUB_VAR, Resolver, file_of, pos, ref_at
 from lambdoctor.loaders.sam_events import (
     ARN_SERVICE_KIND,
     DEFAULT_BATCH_SIZE,
@@ -98,9 +97,6 @@ def _parameter_of(raw: Any, parameters: Any) -> str | None:
     name = raw.get("Ref") if isinstance(raw, dict) else None
     return name if isinstance(name, str) and isinstance(parameters, dict) and name in parameters else None
 
-
-# the names ${X} in a Fn::Sub (not ${!X}, a literal; not ${X.Attr}, an attribute)
-_SUB_NAMES = re.compile(r"\$\{(?!!)([A-Za-z0-9]+)\}")
 
 
 def _ignored_rules(resource: Any) -> frozenset[str]:
@@ -538,7 +534,7 @@ class ApplicationBuilder:
             names = [raw["Ref"]]
         elif "Fn::Sub" in raw:
             text = raw["Fn::Sub"][0] if isinstance(raw["Fn::Sub"], list) and raw["Fn::Sub"] else raw["Fn::Sub"]
-            names = _SUB_NAMES.findall(text) if isinstance(text, str) else []
+            names = [n.strip() for n in SUB_VAR.findall(text)] if isinstance(text, str) else []
         for name in names:
             spec = params.get(name)
             if isinstance(spec, dict) and str(spec.get("NoEcho", "")).lower() == "true":

@@ -13,7 +13,8 @@ from typing import Any
 
 from lambdoctor.model import UNKNOWN, SourceRef, Target, Unknown
 
-_SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
+# ${Name} in a Fn::Sub text (not ${!Name}, which is literal)
+SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
 PSEUDO = frozenset(
     {
         "AWS::AccountId",
@@ -117,7 +118,7 @@ class Resolver:
             unknown = True
             return ""
 
-        out = _SUB_VAR.sub(repl, text)
+        out = SUB_VAR.sub(repl, text)
         return UNKNOWN if unknown else out.replace("${!", "${")
 
     def symbolic(self, node: Any) -> str | None:
@@ -149,7 +150,7 @@ class Resolver:
                     return ""
                 return got
 
-            out = _SUB_VAR.sub(repl, text)
+            out = SUB_VAR.sub(repl, text)
             return None if failed else out.replace("${!", "${")
         if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
             sep, parts = self.symbolic(arg[0]), [self.symbolic(p) for p in arg[1]]
@@ -220,7 +221,7 @@ class Resolver:
                     elif key == "Fn::Sub":
                         text = arg[0] if isinstance(arg, list) and arg else arg
                         if isinstance(text, str):
-                            for m in _SUB_VAR.finditer(text):
+                            for m in SUB_VAR.finditer(text):
                                 name = m.group(1).split(".", 1)[0].strip()
                                 if name in self.resources:
                                     found.add(name)
