@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import app_of, run_scan
+import pytest
+from conftest import CORPUS, app_of, run_scan
+
+from lambdoctor.loaders.discover import load_paths
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
@@ -85,3 +88,19 @@ def test_a_local_definition_uri_is_read_and_its_triggers_point_at_the_template(t
         ("Api POST /export", "api", "sync", 10, "template.yaml")]
     result = run_scan([tmp_path], select=["REL001"])
     assert [(f.rule, f.resource, f.line) for f in result.findings] == [("REL001", "Export", 5)]
+
+
+@pytest.mark.skipif(not (CORPUS / "sam-translator-inputs").is_dir(),
+                    reason="../shared/corpus is not beside the repository")
+def test_a_real_sam_input_with_a_swagger_definition_body() -> None:
+    # aws/serverless-application-model tests/translator/input/api_with_cors.yaml (the shared corpus's copy): an
+    # explicit API whose DefinitionBody integrates two functions, beside an implicit API's SAM events
+    loaded = load_paths([str(CORPUS / "sam-translator-inputs" / "api_with_cors.yaml")])
+    # the translator's inputs omit the transform (its tests apply it): that, and nothing else, is said
+    assert [(p.line, p.partial) for p in loaded.problems] == [(7, True)]
+    (app,) = loaded.applications
+    assert sorted((e.id, e.function, e.kind, e.mode) for e in app.event_sources) == [
+        ("ExplicitApi ANY /{proxy+}", "GetHtmlFunction", "api", "sync"),
+        ("ExplicitApi POST /add", "RestApiFunction", "api", "sync"),
+        ("ImplicitApiFunction.AnyApi", "ImplicitApiFunction", "api", "sync"),
+        ("ImplicitApiFunction.GetHtml", "ImplicitApiFunction", "api", "sync")]
