@@ -16,7 +16,8 @@ def render_rule(rule: type[Documented]) -> str:
     parts = [
         f"# {rule.id}: {rule.slug}",
         "",
-        f"Default severity: **{rule.severity.label}** · Evidence: {rule.evidence}",
+        f"Default severity: **{rule.severity.label}** · Evidence: {rule.evidence} · "
+        f"Confidence: **{getattr(rule, 'confidence', 'high')}** ({getattr(rule, 'confidence_note', '')})",
         "",
     ]
     for name in _ORDER:

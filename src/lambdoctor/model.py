@@ -121,6 +121,7 @@ class Statement:
     unresolved: bool = False  # some action or resource could not be evaluated
     origin: str = ""  # "inline", a SAM policy template name, or a managed policy ARN
     symbolic_resources: tuple[str, ...] = ()  # unresolved resources with deploy-time parts as ${X}
+    conditional: bool = False  # has a Condition (set for AWS managed policies' statements)
 
 
 @dataclass(frozen=True, slots=True)

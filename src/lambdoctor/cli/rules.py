@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    pass
 from lambdoctor.cli.app import main
 from lambdoctor.cli.common import EXIT_USAGE
 
@@ -35,3 +32,7 @@ def rules(rule_id: str | None) -> None:
         click.echo(f"lambdoctor: no rule {rule_id!r}; `lambdoctor rules` lists them", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(render_rule(CATALOG_BY_ID[key]), nl=False)
+    if key in ("SEC001", "SEC005", "SEC006"):  # rules that judge AWS managed policies from their documents
+        from lambdoctor.iam_data import data_sources
+
+        click.echo("\n## Data\n" + "".join(f"- {k}: {v}\n" for k, v in data_sources().items()), nl=False)

@@ -57,6 +57,11 @@ class Documented:
     slug: ClassVar[str]
     severity: ClassVar[Severity]
     evidence: ClassVar[str] = "iac"
+    # How sure a finding of this rule is, and why (shown in every rule's page and in each finding's JSON).
+    # "high": it follows from settings written in the input; "medium": it rests on an inference (what code
+    # can raise, which downstream is fragile) that a reader should check. A finding may lower its own.
+    confidence: ClassVar[str] = "high"
+    confidence_note: ClassVar[str] = "the finding follows from what the input states"
 
     # -- documentation --------------------------------------------------------------------------------------
     @classmethod
@@ -95,7 +100,7 @@ class Documented:
     @classmethod
     def metadata(cls) -> dict[str, Any]:
         return {"id": cls.id, "slug": cls.slug, "severity": cls.severity.label, "evidence": cls.evidence,
-                "summary": cls.summary(), "docs": cls.docs_url()}
+                "confidence": cls.confidence, "summary": cls.summary(), "docs": cls.docs_url()}
 
 
 class Rule(Documented, ABC):
@@ -112,7 +117,7 @@ class Rule(Documented, ABC):
         message: str,
         fix: str,
         severity: Severity | None = None,
-        confidence: str = "high",
+        confidence: str | None = None,
     ) -> Finding:
         from lambdoctor.model import SourceRef
 
@@ -127,11 +132,11 @@ class Rule(Documented, ABC):
             resource=resource,
             resource_type=app.resource_type(resource) or "",
             fix=fix,
-            confidence=confidence,
+            confidence=confidence or self.confidence,
         )
 
     def on_function(
         self, app: Application, fn: Function, message: str, fix: str, ref: SourceRef | None = None,
-        severity: Severity | None = None, confidence: str = "high",
+        severity: Severity | None = None, confidence: str | None = None,
     ) -> Finding:
         return self.finding(app, ref or fn.ref, fn.id, message, fix, severity, confidence)

@@ -88,6 +88,9 @@ class SynchronousFunctionChain(Rule):
     id = "REL010"
     slug = "synchronous-function-chain"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("the callee and its invocation type are read from the code's SDK calls, which may be built "
+                       "at run time")
     evidence = "code, cross"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
@@ -186,6 +189,8 @@ class ApiHandlerUnhandledError(Rule):
     id = "REL011"
     slug = "api-handler-unhandled-error"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("which lines can raise is inferred from the handler's AST; a caller may validate input first")
     evidence = "code, cross"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
@@ -272,6 +277,8 @@ class SwallowedException(Rule):
     id = "REL012"
     slug = "swallowed-exception"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("whether a caught exception is really lost is inferred from the handler's AST")
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
@@ -351,6 +358,8 @@ class TmpNotCleaned(Rule):
     id = "REL013"
     slug = "tmp-not-cleaned"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("whether /tmp grows is inferred from the writes the AST shows; a library may clean up")
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
@@ -549,6 +558,8 @@ class IdempotencyWindowBelowRetryWindow(Rule):
     id = "REL016"
     slug = "idempotency-window-below-retry-window"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("the idempotency window is read from the code's configuration, which may be set at run time")
     evidence = "code, cross"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity
-from lambdoctor.model import Application, Function, Statement
+from lambdoctor.iam_data import managed_policy
+from lambdoctor.model import Application, Function, Role, Statement
 from lambdoctor.rules.base import Context, Rule
 from lambdoctor.rules.permissions import evaluate, platform_actions, role_policy
-from lambdoctor.rules.queries import code_facts_once, resources_named_by, role_of, with_code
+from lambdoctor.rules.queries import code_facts_once, resources_named_by, role_of, statement_covers_action, with_code
 
 
 class RequestDataInGlobalState(Rule):
@@ -67,6 +68,8 @@ class RequestDataInGlobalState(Rule):
     id = "SEC004"
     slug = "request-data-in-global-state"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("whether module state holds one request's data is inferred from the handler's AST")
     evidence = "code"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
@@ -272,6 +275,9 @@ class UnusedIamPermission(Rule):
     id = "SEC006"
     slug = "unused-iam-permission"
     severity = Severity.INFO
+    confidence = "medium"
+    confidence_note = ("unused means unused by the SDK calls the analysis followed; code built at run time may "
+                       "use more")
     evidence = "cross"
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
@@ -298,6 +304,7 @@ class UnusedIamPermission(Rule):
                     for alternatives in call.actions or ():
                         used.update(a.lower() for a in alternatives)
             yield from self._narrower_templates(app, fn, role.statements, used, ctx)
+            yield from self._unused_managed(app, fn, role, used)
             for st in role.statements:
                 if st.effect != "Allow" or st.unresolved or st.not_actions:
                     continue
@@ -317,6 +324,25 @@ class UnusedIamPermission(Rule):
                         app, fn, f"the role allows {', '.join(unused)}, which the code never calls",
                         "remove the unused actions from the statement", ref=st.ref)
 
+
+    def _unused_managed(self, app: Application, fn: Function, role: Role, used: set[str]) -> Iterator[Finding]:
+        """An AWS managed policy (read from its document) none of whose actions the code or the platform uses."""
+        for arn in role.managed_policy_arns:
+            policy = managed_policy(arn)
+            if policy is None:
+                continue
+            allows = [st for st in policy.statements if st.effect == "Allow"]
+            if not allows or any(st.not_actions for st in allows):
+                continue  # NotAction grants nearly everything: SEC001's business, not an unused grant
+            if any(statement_covers_action(st, a) for st in allows for a in used):
+                continue
+            actions = [a for st in allows for a in st.actions]
+            if all(_implicit(a) for a in actions):
+                continue
+            yield self.on_function(
+                app, fn, f"AWS managed policy {policy.name} grants {', '.join(actions[:3])}"
+                f"{', ...' if len(actions) > 3 else ''} but the code never uses any of it",
+                f"detach {policy.name} from the function's role", ref=role.ref)
 
     def _narrower_templates(self, app: Application, fn: Function, statements: tuple[Statement, ...],
                             used: set[str], ctx: Context) -> Iterator[Finding]:

@@ -267,6 +267,9 @@ class HardcodedEnvironmentConfig(Rule):
     id = "DEP004"
     slug = "hardcoded-environment-config"
     severity = Severity.INFO
+    confidence = "medium"
+    confidence_note = ("a literal account ID, Region or ARN is taken as environment-specific; some are shared on "
+                       "purpose")
     evidence = "code"
 
     _WHAT = {"account-id": "an account ID", "arn": "an ARN", "endpoint": "an AWS endpoint",

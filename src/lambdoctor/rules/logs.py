@@ -483,6 +483,8 @@ class SteadyLoadCheaperOnServers(LogRule):
     id = "COST003"
     slug = "steady-load-cheaper-on-servers"
     severity = Severity.INFO
+    confidence = "medium"
+    confidence_note = ("the break-even is a projection from the given load, not a measurement")
 
     def check(self, stats: FunctionStats, ctx: LogContext) -> Iterator[Finding]:
         size = memory_of(stats, ctx)

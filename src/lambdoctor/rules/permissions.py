@@ -2,8 +2,8 @@
 
 IAM evaluation, reduced to what a template tells: an explicit Deny wins, then any Allow. Actions match with
 wildcards, case-insensitively; ``NotAction``/``NotResource`` are honoured. Where a statement's resources cannot
-be compared with the resource the code uses (a literal ARN pattern, an unresolved intrinsic, a managed policy we
-do not know) the answer is "allowed", never a false alarm.
+be compared with the resource the code uses (a literal ARN pattern, an unresolved intrinsic, a customer managed
+policy) the answer is "allowed", never a false alarm.
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 """
 
@@ -12,48 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lambdoctor.iam_data import managed_policy
 from lambdoctor.model import Application, Function, Role, Statement
 from lambdoctor.rules.queries import statement_covers_action
-
-# AWS managed policies whose content is stable and small enough to know here (names after the last '/').
-# Source: the policies' JSON in the AWS Managed Policy Reference
-# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html
-KNOWN_MANAGED: dict[str, tuple[str, ...]] = {
-    "AWSLambdaBasicExecutionRole": ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
-    "AWSLambdaVPCAccessExecutionRole": ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                                        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                                        "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
-                                        "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
-    "AWSXRayDaemonWriteAccess": ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                                 "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"),
-    "AWSLambdaSQSQueueExecutionRole": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                       "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
-    "AWSLambdaKinesisExecutionRole": ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary",
-                                      "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards",
-                                      "kinesis:ListStreams", "kinesis:SubscribeToShard", "logs:CreateLogGroup",
-                                      "logs:CreateLogStream", "logs:PutLogEvents"),
-    "AWSLambdaDynamoDBExecutionRole": ("dynamodb:DescribeStream", "dynamodb:GetRecords",
-                                       "dynamodb:GetShardIterator", "dynamodb:ListStreams", "logs:CreateLogGroup",
-                                       "logs:CreateLogStream", "logs:PutLogEvents"),
-    "AdministratorAccess": ("*",),
-    "AmazonS3FullAccess": ("s3:*", "s3-object-lambda:*"),
-    "AmazonS3ReadOnlyAccess": ("s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*",
-                               "s3-object-lambda:List*"),
-    "AmazonDynamoDBFullAccess": ("dynamodb:*",),
-    "AmazonDynamoDBReadOnlyAccess": ("dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:List*",
-                                     "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan",
-                                     "dynamodb:PartiQLSelect"),
-    "AmazonSQSFullAccess": ("sqs:*",),
-    "AmazonSNSFullAccess": ("sns:*",),
-    "AmazonKinesisFullAccess": ("kinesis:*",),
-    "AWSLambda_FullAccess": ("lambda:*",),
-    "AWSLambdaRole": ("lambda:InvokeFunction",),
-    "CloudWatchLogsFullAccess": ("logs:*",),
-    "AWSStepFunctionsFullAccess": ("states:*",),
-    "SecretsManagerReadWrite": ("secretsmanager:*",),
-    "AmazonSSMReadOnlyAccess": ("ssm:Describe*", "ssm:Get*", "ssm:List*"),
-    "AmazonEventBridgeFullAccess": ("events:*",),
-}
 
 
 @dataclass(frozen=True)
@@ -66,12 +27,13 @@ def role_policy(role: Role) -> RolePolicy:
     statements = list(role.statements)
     complete = True
     for arn in role.managed_policy_arns:
-        name = arn.rsplit("/", 1)[-1]
-        actions = KNOWN_MANAGED.get(name)
-        if actions is None:
+        # AWS managed policies are read from their documents (lambdoctor.iam_data); a customer managed policy
+        # or one newer than the data set may allow anything.
+        policy = managed_policy(arn, role.ref)
+        if policy is None:
             complete = False
             continue
-        statements.append(Statement("Allow", actions, ("*",), frozenset(), role.ref, origin=arn))
+        statements.extend(policy.statements)
     if any(s.unresolved for s in statements):
         complete = False
     return RolePolicy(tuple(statements), complete)
@@ -79,6 +41,8 @@ def role_policy(role: Role) -> RolePolicy:
 
 def _resource_verdict(st: Statement, resource: str | None) -> Literal["yes", "no", "maybe"]:
     """Does the statement's Resource cover the logical ID the code acts on?"""
+    if st.conditional:
+        return "maybe"  # a Condition (a tag, the calling service) the template cannot evaluate
     if resource is None:
         return "yes"
     if st.not_resources:
@@ -110,6 +74,12 @@ def evaluate(policy: RolePolicy, action: str, resource: str | None) -> Verdict:
     return "not-for-resource"
 
 
+def _policy_actions(name: str) -> set[str]:
+    """The actions of one of Lambda's own AWS managed execution policies (read from its document)."""
+    policy = managed_policy(name)
+    return {a for st in policy.statements for a in st.actions} if policy else set()
+
+
 def platform_actions(app: Application, functions: list[Function]) -> set[str]:
     """What Lambda itself does with a function's role: logs, traces, network interfaces, polling its event
     sources and delivering to its failure destinations. Never reported as unused."""
@@ -117,7 +87,7 @@ def platform_actions(app: Application, functions: list[Function]) -> set[str]:
                "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
     for fn in functions:
         if fn.vpc is not None:
-            actions |= set(KNOWN_MANAGED["AWSLambdaVPCAccessExecutionRole"])
+            actions |= _policy_actions("AWSLambdaVPCAccessExecutionRole")
         targets = [fn.dead_letter] + ([fn.async_config.on_failure, fn.async_config.on_success]
                                       if fn.async_config else [])
         for es in app.sources_of(fn.id):
@@ -125,9 +95,9 @@ def platform_actions(app: Application, functions: list[Function]) -> set[str]:
                 actions |= {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                             "sqs:ChangeMessageVisibility"}
             elif es.kind == "kinesis":
-                actions |= set(KNOWN_MANAGED["AWSLambdaKinesisExecutionRole"])
+                actions |= _policy_actions("AWSLambdaKinesisExecutionRole")
             elif es.kind == "dynamodb":
-                actions |= set(KNOWN_MANAGED["AWSLambdaDynamoDBExecutionRole"])
+                actions |= _policy_actions("AWSLambdaDynamoDBExecutionRole")
             elif es.kind in ("msk", "kafka", "mq"):
                 return {"*"}  # brokers need a long, version-dependent list: do not judge
             targets.append(es.on_failure)

@@ -808,6 +808,9 @@ class UnboundedConcurrencyToFragileDownstream(Rule):
     id = "REL009"
     slug = "unbounded-concurrency-to-fragile-downstream"
     severity = Severity.WARNING
+    confidence = "medium"
+    confidence_note = ("which downstream is fragile (a relational database, a connection-limited endpoint) is "
+                       "inferred from the code's clients and the environment's names")
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         databases = {rid for rid, r in app.resources.items() if r.type in _DB_TYPES}

