@@ -371,7 +371,10 @@ class ApplicationBuilder:
             dead_letter=r.target(dlq_node.get("TargetArn")) if isinstance(dlq_node, dict) else None,
             async_config=self._async_config(props.get("EventInvokeConfig"), props) if sam else None,
             recursive_loop=r.str_value(props.get("RecursiveLoop")),
-            publishes_versions=bool(alias),
+            # SAM retains each AutoPublishAlias version unless VersionDeletionPolicy is Delete, which puts
+            # DeletionPolicy: Delete on the AWS::Lambda::Version (SAM translator test
+            # function_with_alias_version_deletion_policy): CloudFormation then deletes the replaced one.
+            publishes_versions=bool(alias) and r.str_value(props.get("VersionDeletionPolicy")) != "Delete",
             alias=alias if isinstance(alias, str) else None,
             deployment_preference=self._deployment_preference(props) if sam else None,
             snapstart=isinstance(snap, dict) and r.value(snap.get("ApplyOn")) == "PublishedVersions",
