@@ -226,7 +226,8 @@ class ClientCreatedPerInvocation(Rule):
     or cache connection (`psycopg2.connect`, `pymysql.connect`, `redis.Redis`, `MongoClient`, ...), or a secret
     or parameter fetch (`get_secret_value`, `get_parameter`) made inside the handler's call graph on every
     invocation. Creation at module level, lazy creation into a global or an attribute, and functions
-    decorated with `functools.cache`/`lru_cache` are not flagged.
+    decorated with `functools.cache`/`lru_cache` are not flagged, nor are the handlers of CloudFormation custom
+    resources (a `ServiceToken`), which run once per stack operation.
 
     ## Why is this bad?
     A boto3 client costs tens of milliseconds to build (it loads service models and resolves credentials); a
@@ -281,6 +282,8 @@ class ClientCreatedPerInvocation(Rule):
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         per_invocation = code_facts_once(app, lambda f: (c for c in f.creations if c.per_invocation), by_column=True)
         for fn, c in per_invocation:
+            if fn.custom_resource_handler:
+                continue  # runs once per stack operation: a client per invocation costs nothing that matters
             what = {"client": "an SDK client is created", "connection": "a connection is opened",
                     "secret": "a secret/parameter is fetched"}[c.kind]
             yield self.on_function(
