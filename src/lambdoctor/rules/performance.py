@@ -170,7 +170,8 @@ class OversizedPackage(Rule):
 class MemoryNotSet(Rule):
     """
     ## What it does
-    Flags a function without `MemorySize`, which then runs with Lambda's default of 128 MB.
+    Flags a function without `MemorySize`, which then runs with Lambda's default of 128 MB. Handlers of
+    CloudFormation custom resources (a `ServiceToken`) are left out: they run once per stack operation.
 
     ## Why is this bad?
     Memory also sets the CPU share (1,769 MB is one full vCPU). At 128 MB a function gets a small slice of a
@@ -214,7 +215,8 @@ class MemoryNotSet(Rule):
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         for fn in app.functions.values():
-            if fn.memory.origin == "platform-default":
+            # A custom resource's handler runs once per stack operation: its speed is nobody's concern.
+            if fn.memory.origin == "platform-default" and not fn.custom_resource_handler:
                 yield self.on_function(app, fn, "MemorySize is not set: Lambda's default of 128 MB (and the CPU "
                                        "share that comes with it) applies", "set MemorySize from a measurement")
 
