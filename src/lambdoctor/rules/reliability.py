@@ -675,9 +675,11 @@ class RecursiveTrigger(Rule):
                     "remove RecursiveLoop (the default, Terminate, stops loops after about 16 rounds)")
             role = role_of(app, fn)
             facts = app.code.get(fn.id)
+            seen: set[str] = set()
             for es in app.sources_of(fn.id):
-                if not es.source or not es.source.ref:
-                    continue
+                if not es.source or not es.source.ref or es.source.ref in seen:
+                    continue  # two triggers from one bucket (created, removed) are one loop, said once
+                seen.add(es.source.ref)
                 written = self._written_by_code(app, fn, es) if facts else None
                 if written is not None:  # the code's own write is the stronger evidence: report that one
                     filtered = es.filtered
