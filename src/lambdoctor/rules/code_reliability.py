@@ -217,7 +217,9 @@ class SwallowedException(Rule):
     neither re-raises, nor returns an error response, nor records the failure (a `batchItemFailures` entry,
     a list of failures). Clauses that catch a specific exception (`KeyError`, `FileNotFoundError`) are taken
     as deliberate and not flagged. Returning `None` counts as a success only in the handler itself: a helper
-    that returns `None` hands its caller a sentinel (a lookup that fails closed).
+    that returns `None` hands its caller a sentinel (a lookup that fails closed). Handlers of CloudFormation
+    custom resources (a `ServiceToken`) are left out: they report to CloudFormation's response URL, and AWS's
+    own `cfnresponse` module only logs a failed send.
 
     ## Why is this bad?
     The invocation succeeds. Lambda emits no `Errors` metric, so no alarm fires; asynchronous and queue
@@ -284,6 +286,10 @@ class SwallowedException(Rule):
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         swallowed = ("pass", "log", "return-success")
         for fn, clause in code_facts_once(app, lambda f: (c for c in f.excepts if c.broad and c.action in swallowed)):
+            if fn.custom_resource_handler:
+                # A custom resource reports its outcome to CloudFormation's ResponseURL, not through Errors or
+                # retries; AWS's own cfnresponse module logs a failed send the same way.
+                continue
             verb = {"pass": "does nothing", "log": "only logs",
                     "return-success": "returns as if all went well"}[clause.action]
             caught = f"except {clause.caught}" if clause.caught else "a bare except"
