@@ -100,7 +100,9 @@ class WildcardIamPermissions(Rule):
     refreshes them). Not flagged: actions that only accept `"*"` (X-Ray, `cloudwatch:PutMetricData`), what
     Lambda itself needs on `"*"` (writing the function's logs, VPC network interfaces), reads (`s3:Get*`),
     statements of a managed policy with a `Condition`, and customer managed policies (not in the template).
-    A managed policy newer than the data set is judged by its name only (`*FullAccess`).
+    A managed policy newer than the data set is judged by its name only (`*FullAccess`). AWS's SQS
+    event-source policy (AWSLambdaSQSQueueExecutionRole: `sqs:DeleteMessage` on every queue) is reported as a
+    warning with the queue-scoped alternative, since the developer guide offers it for SQS triggers.
 
     ## Why is this bad?
     A function's role is what an attacker gets from one injection bug or one leaked dependency. Broad
@@ -173,11 +175,26 @@ class WildcardIamPermissions(Rule):
                                    "grant only the actions the code calls, on the resources it uses")
         for arn in role.managed_policy_arns:
             reason = _managed_reason(arn)
-            if reason:
+            if not reason:
+                continue
+            name = managed_policy_name(arn)
+            if name in _EVENT_SOURCE_POLICIES:
                 yield self.finding(app, role.ref, resource,
-                                   f"execution role attaches the AWS managed policy {managed_policy_name(arn)}, "
-                                   f"which {reason}{used_by}",
-                                   "replace it with a policy (or SAM policy template) scoped to what the code uses")
+                                   f"execution role attaches {name}, AWS's policy for an event source, which "
+                                   f"{reason}{used_by}", _EVENT_SOURCE_POLICIES[name], severity=Severity.WARNING)
+                continue
+            yield self.finding(app, role.ref, resource,
+                               f"execution role attaches the AWS managed policy {name}, which {reason}{used_by}",
+                               "replace it with a policy (or SAM policy template) scoped to what the code uses")
+
+
+# AWS's execution policies for Lambda event sources, which the developer guide offers for polling a queue: broad
+# (every queue of the account), but what many teams were told to attach, so a warning with the narrower form.
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions
+_EVENT_SOURCE_POLICIES = {
+    "AWSLambdaSQSQueueExecutionRole": "allow sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on "
+                                      "the queue itself instead (SAM: SQSPollerPolicy)",
+}
 
 
 def _managed_reason(arn: str) -> str | None:

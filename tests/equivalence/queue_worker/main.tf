@@ -32,9 +32,15 @@ resource "aws_iam_role_policy_attachment" "logs" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 }
 
-resource "aws_iam_role_policy_attachment" "sqs" {
-  role       = aws_iam_role.worker.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+# What SAM's SQS event and the Framework's sqs event grant: the poller's actions on this queue only (the AWS
+# managed AWSLambdaSQSQueueExecutionRole would grant them on every queue: SEC001).
+resource "aws_iam_role_policy" "sqs" {
+  role = aws_iam_role.worker.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    Resource = aws_sqs_queue.jobs.arn }]
+  })
 }
 
 resource "aws_iam_role_policy" "orders" {
