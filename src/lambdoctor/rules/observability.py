@@ -16,6 +16,9 @@ from lambdoctor.rules.queries import (
 )
 
 
+# Triggers that Lambda polls (event source mappings): their failures go to the mapping's own destination.
+_POLLED = frozenset({"sqs", "kinesis", "dynamodb", "msk", "kafka", "mq", "documentdb"})
+
 class NoErrorAlarm(Rule):
     """
     ## What it does
@@ -332,7 +335,10 @@ class FailureDestinationUnwatched(Rule):
     Flags a function whose dead-letter queue or on-failure destination (of the function, of its stream
     mappings, or of the queue that feeds it) has no alarm: not on `DeadLetterErrors` or
     `DestinationDeliveryFailures`, nor on anything of the destination itself (such as the DLQ's
-    `ApproximateNumberOfMessagesVisible`).
+    `ApproximateNumberOfMessagesVisible`). The function's own DLQ and async OnFailure are left out when only
+    pollers (queues, streams, brokers) trigger it: only asynchronous invocations reach them. A destination
+    defined outside the template (imported, passed in) is reported with medium confidence: its alarm may
+    live where it is defined.
 
     ## Why is this bad?
     A DLQ nobody watches is a slower way to lose data: failed events pile up unseen until their retention
@@ -396,11 +402,15 @@ class FailureDestinationUnwatched(Rule):
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         for fn in app.functions.values():
             destinations: list[Target] = []
-            if fn.dead_letter:
+            sources = app.sources_of(fn.id)
+            # A function's DLQ and async OnFailure receive only asynchronous invocations: with pollers as the
+            # only triggers (queues, streams, brokers) nothing ever lands there.
+            polled_only = bool(sources) and all(es.kind in _POLLED for es in sources)
+            if fn.dead_letter and not polled_only:
                 destinations.append(fn.dead_letter)
-            if fn.async_config and fn.async_config.on_failure:
+            if fn.async_config and fn.async_config.on_failure and not polled_only:
                 destinations.append(fn.async_config.on_failure)
-            for es in app.sources_of(fn.id):
+            for es in sources:
                 if es.on_failure:
                     destinations.append(es.on_failure)
                 queue = app.queues.get(es.source.ref) if es.kind == "sqs" and es.source and es.source.ref else None
@@ -415,10 +425,13 @@ class FailureDestinationUnwatched(Rule):
             unwatched = [d for d in destinations if not (d.ref and alarms_referencing(app, d.ref))]
             if len(unwatched) < len(destinations) or not unwatched:
                 continue
+            outside = all(d.ref is None for d in unwatched)  # imported or passed in: its alarm may live there
             yield self.on_function(
                 app, fn,
-                f"failed events go to {', '.join(sorted({d.display for d in unwatched}))}, but no alarm watches it",
-                "alarm on the DLQ's ApproximateNumberOfMessagesVisible ≥ 1 (and on DeadLetterErrors)")
+                f"failed events go to {', '.join(sorted({d.display for d in unwatched}))}, but no alarm watches it"
+                + (" here (it is defined outside this template)" if outside else ""),
+                "alarm on the DLQ's ApproximateNumberOfMessagesVisible ≥ 1 (and on DeadLetterErrors)",
+                confidence="medium" if outside else None)
 
 
 class TracingDisabled(Rule):
