@@ -15,7 +15,6 @@ from lambdoctor.rules.queries import (
     production_functions,
 )
 
-
 # Triggers that Lambda polls (event source mappings): their failures go to the mapping's own destination.
 _POLLED = frozenset({"sqs", "kinesis", "dynamodb", "msk", "kafka", "mq", "documentdb"})
 
