@@ -23,9 +23,9 @@ class NoErrorAlarm(Rule):
     ## What it does
     Flags a function with no CloudWatch alarm on its `Errors` metric (directly, or as an input of a metric-math
     error-rate expression such as `Errors / Invocations`). An alarm on `Errors` without a `FunctionName`
-    dimension watches every function of the account and counts. An application of several functions with not
-    one alarm gets a single finding (and OBS002/OBS003 stay silent): the first run of a real project should be
-    worth reading, and `lambdoctor alarms` writes them all. Handlers of CloudFormation custom resources, which
+    dimension watches every function of the account and counts. An application with not one alarm gets a
+    single finding (and OBS002/OBS003 stay silent): the first run of a real project should be worth reading,
+    and `lambdoctor alarms` writes them all. Handlers of CloudFormation custom resources, which
     run only while a stack deploys, are not judged by the alarm rules.
 
     ## Why is this bad?
@@ -85,7 +85,14 @@ class NoErrorAlarm(Rule):
 
     def check(self, app: Application, ctx: Context) -> Iterator[Finding]:
         if no_alarm_at_all(app):
-            n = len(production_functions(app))
+            functions = production_functions(app)
+            n = len(functions)
+            if n == 1:  # said on the function itself, where its alarms belong
+                yield self.on_function(
+                    app, functions[0], "not one alarm in the application: nobody hears of this function's "
+                    "errors, throttles or slow runs", "run `lambdoctor alarms` on the template to write an Errors, "
+                    "a Throttles and a Duration alarm for it")
+                return
             yield self.finding(
                 app, None, "Resources",
                 f"{n} functions and not one alarm: nobody hears of their errors, throttles or slow runs",
@@ -119,6 +126,17 @@ class NoThrottleAlarm(Rule):
           Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
+      FnErrors:  # the application has alarms, but none on this metric
+        Type: AWS::CloudWatch::Alarm
+        Properties:
+          Namespace: AWS/Lambda
+          MetricName: Errors
+          Dimensions: [{Name: FunctionName, Value: !Ref Fn}]
+          Statistic: Sum
+          Period: 60
+          EvaluationPeriods: 1
+          Threshold: 1
+          ComparisonOperator: GreaterThanOrEqualToThreshold
     ```
 
     ## Use instead
@@ -189,6 +207,17 @@ class NoDurationAlarm(Rule):
           Handler: index.handler
           InlineCode: "def handler(event, context): pass"
           Timeout: 10
+      FnErrors:  # the application has alarms, but none on this metric
+        Type: AWS::CloudWatch::Alarm
+        Properties:
+          Namespace: AWS/Lambda
+          MetricName: Errors
+          Dimensions: [{Name: FunctionName, Value: !Ref Fn}]
+          Statistic: Sum
+          Period: 60
+          EvaluationPeriods: 1
+          Threshold: 1
+          ComparisonOperator: GreaterThanOrEqualToThreshold
     ```
 
     ## Use instead
