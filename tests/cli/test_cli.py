@@ -113,7 +113,7 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path: Path) -> N
     assert cli("scan", str(project), "--baseline", str(base)).returncode == 0
     # A new problem appears, and lines move: only the new one is reported.
     template.write_text("# moved\n" + template.read_text().replace("      Timeout: 15\n", ""))
-    out = cli("scan", str(project), "--baseline", str(base), "--format", "json")
+    out = cli("scan", str(project), "--baseline", str(base), "--format", "json", "--fail-on", "warning")
     doc = json.loads(out.stdout)
     assert [(f["rule"], f["resource"]) for f in doc["findings"]] == [("REL002", "ClickConsumer")]
     assert out.returncode == 1
@@ -123,10 +123,39 @@ def test_plain_output_without_tty_and_summary_line() -> None:
     out = cli("scan", "examples/shop", "--today", "2026-11-22")
     assert "\x1b[" not in out.stdout
     lines = out.stdout.splitlines()
-    assert lines[0] == "examples/shop/src/api/app.py"
+    # More than ten findings: the report opens with the five to read first, one per rule, errors first and
+    # security before reliability (reporters/terminal.most_important).
+    assert lines[:7] == [
+        "Read these first (5 of 64):",
+        '  error   SEC001  Thumbnailer (examples/shop/template.yaml:84): execution role allows every s3 action '
+        '("s3:*")',
+        "  error   SEC002  OrdersApi (examples/shop/template.yaml:41): environment variable PAYMENT_API_KEY holds a "
+        "literal value for a secret-like name (value masked)",
+        "  error   SEC005  NightlyReport (examples/shop/src/nightly/app.py:17): put_object() needs s3:PutObject; the "
+        "role NightlyReportRole does not allow it: AccessDenied at run time",
+        "  error   SEC007  NightlyReport (examples/shop/template.yaml:116): runtime python3.9 was deprecated on "
+        "2025-12-15",
+        "  error   REL001  OrdersApi (examples/shop/template.yaml:31): timeout 30 s is at or above the REST API "
+        "integration timeout of 29 s: the client gets a 504 while the function keeps running",
+        "",
+    ]
+    assert lines[7] == "examples/shop/src/api/app.py"
     assert lines[-1] == "64 findings (11 error, 31 warning, 22 info) in 6 files"
     assert "    54:5  error   REL003  visibility timeout 30 s (the default)" in out.stdout
     assert "    17:5  error   SEC005  put_object() needs s3:PutObject; the role NightlyReportRole" in out.stdout
+
+
+def test_the_default_gate_fails_on_errors_only(tmp_path: Path) -> None:
+    # docs/quality.md: at `warning` nearly every real file failed for advice (alarms, tracing, retention).
+    warn = tmp_path / "warn.yaml"
+    warn.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+                    "    Properties: {Runtime: python3.12, Handler: index.handler, MemorySize: 256,\n"
+                    "                 InlineCode: 'def handler(e, c): pass'}\n")
+    assert cli("scan", str(warn), "--select", "REL002").returncode == 0  # a warning: reported, not failed
+    assert cli("scan", str(warn), "--select", "REL002", "--fail-on", "warning").returncode == 1
+    error = tmp_path / "error.yaml"
+    error.write_text(warn.read_text().replace("python3.12", "python3.8"))
+    assert cli("scan", str(error), "--select", "SEC007", "--today", "2026-12-01").returncode == 1
 
 
 def test_colour_on_a_tty_unless_no_color() -> None:

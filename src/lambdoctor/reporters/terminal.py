@@ -19,10 +19,45 @@ def use_color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+# Which families to read first among findings of one severity: what leaks or breaks production before what
+# slows it, costs money or goes unnoticed.
+_FAMILY_ORDER = ("SEC", "REL", "PERF", "COST", "LOG", "ACC", "DEP", "OBS", "SYS")
+LEAD_AFTER = 10  # a report this long or shorter is read whole; a longer one starts with its most important
+LEAD_SIZE = 5
+
+
+def most_important(findings: Sequence[Finding], n: int = LEAD_SIZE) -> list[Finding]:
+    """The findings to read first: errors before warnings, security and reliability before the rest."""
+    def rank(f: Finding) -> tuple[int, int, str, str, int]:
+        family = f.rule.rstrip("0123456789")
+        order = _FAMILY_ORDER.index(family) if family in _FAMILY_ORDER else len(_FAMILY_ORDER)
+        return (-int(f.severity), order, f.rule, f.file, f.line)
+    ranked = sorted((f for f in findings if f.severity >= Severity.WARNING), key=rank)
+    # One of each rule first, so five lines show five different problems, not five of one kind.
+    firsts = list({f.rule: f for f in reversed(ranked)}.values())[::-1]
+    firsts.sort(key=rank)
+    rest = [f for f in ranked if f not in firsts]
+    return (firsts + rest)[:n]
+
+
+def _lead(findings: Sequence[Finding]) -> list[tuple[str, str | None]]:
+    if len(findings) <= LEAD_AFTER:
+        return []
+    top = most_important(findings)
+    if not top:
+        return []
+    out: list[tuple[str, str | None]] = [(f"Read these first ({len(top)} of {len(findings)}):", "bold")]
+    for f in top:
+        where = f"{f.resource} ({f.file}:{f.line})" if f.resource else f"{f.file}:{f.line}"
+        out.append((f"  {f.severity.label:<7} {f.rule}  {where}: {f.message}", _STYLE[f.severity]))
+    out.append(("", None))
+    return out
+
+
 def _lines(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequence[str] = ()
            ) -> list[tuple[str, str | None]]:
     """(text, style) pairs; style None means plain."""
-    out: list[tuple[str, str | None]] = []
+    out: list[tuple[str, str | None]] = _lead(findings)
     for file, in_file in groupby(findings, key=lambda f: f.file):
         out.append((file, "bold"))
         items = sorted(in_file, key=lambda f: (f.resource, f.line, f.rule))
