@@ -160,7 +160,7 @@ def test_every_expansion_has_a_budget(tmp_path: Path, name: str, files: dict[str
 def test_deep_hcl_is_a_sys000_and_the_rest_is_reported(tmp_path: Path, text: str) -> None:
     write(tmp_path, "app/main.tf", text + 'resource "aws_lambda_function" "f" {\n  function_name = "f"\n}\n')
     write(tmp_path, "good/template.yaml", GOOD)
-    run = measured(tmp_path, "scan", "app", "good", "--format", "json")
+    run = measured(tmp_path, "scan", "app", "good", "--format", "json", "--fail-on", "warning")
     assert run["rc"] == 1 and run["seconds"] < 60, run["err"][-2000:]
     assert "OBS001" in rules_on(run, "good/template.yaml")
     found = sys000(run)
