@@ -86,3 +86,25 @@ def test_every_rule_has_fixtures(rule: type[Documented]) -> None:
     assert (folder / "expected.txt").is_file()
     assert [line for line in (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")], f"{rule.id}: expected.txt lists no finding"
+
+
+# Issue 23: "every finding says confidence: high". The rules that rest on an inference say medium, with why.
+MEDIUM_CONFIDENCE = {"REL009", "REL010", "REL011", "REL012", "REL013", "REL016", "SEC004", "SEC006", "DEP004",
+                     "COST003"}
+
+
+@pytest.mark.parametrize("rule", CATALOG, ids=lambda r: r.id)
+def test_each_rule_declares_its_confidence_and_why(rule: type[Documented]) -> None:
+    assert rule.confidence == ("medium" if rule.id in MEDIUM_CONFIDENCE else "high")
+    assert len(rule.confidence_note) > 20
+    page = pages()[f"{rule.id}.md"]
+    assert f"Confidence: **{rule.confidence}** ({rule.confidence_note})" in page
+
+
+def test_a_finding_lowers_its_confidence_where_a_value_is_inferred() -> None:
+    result = run_scan([ROOT / "tests" / "rules" / "OBS005" / "fail.yaml"], select=["OBS005"])
+    by_resource = {f.resource: f.confidence for f in result.findings}
+    assert by_resource["Imported"] == "medium"  # the DLQ is imported from another stack
+    assert by_resource["Fn"] == "high"
+    code = run_scan([ROOT / "tests" / "rules" / "REL011" / "fail"], select=["REL011"])
+    assert code.findings and {f.confidence for f in code.findings} == {"medium"}
