@@ -34,9 +34,12 @@ def most_important(findings: Sequence[Finding], n: int = LEAD_SIZE) -> list[Find
         return (-int(f.severity), order, f.rule, f.file, f.line)
     ranked = sorted((f for f in findings if f.severity >= Severity.WARNING), key=rank)
     # One of each rule first, so five lines show five different problems, not five of one kind.
-    firsts = list({f.rule: f for f in reversed(ranked)}.values())[::-1]
-    firsts.sort(key=rank)
-    rest = [f for f in ranked if f not in firsts]
+    seen: set[str] = set()
+    firsts: list[Finding] = []
+    rest: list[Finding] = []
+    for f in ranked:
+        (rest if f.rule in seen else firsts).append(f)
+        seen.add(f.rule)
     return (firsts + rest)[:n]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from lambdoctor.findings import Finding, Severity, secret_value_reason
 from lambdoctor.iam_data import action_info, aws_managed_name, is_iam_prefix, managed_policy, service_actions
@@ -47,6 +48,7 @@ def managed_policy_name(arn_or_name: str) -> str:
     return arn_or_name.rsplit("/", 1)[-1]
 
 
+@cache  # a pure function of the action text; wildcards expand over a whole service's actions
 def _writes(action: str) -> bool:
     """The action (a pattern with wildcards, too) grants a Write or Permissions-management action that can be
     scoped to a resource. Unknown actions are judged by their name's verb."""
