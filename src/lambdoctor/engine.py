@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -303,7 +303,7 @@ def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | Non
     """Read the logs (``logs/``), take each function's statistics, and run the LOG rules over them through the
     same runner, configuration and SYS000/SYS001 handling as a scan. ``rules=False``: statistics only."""
     from lambdoctor.logs.live import function_of
-    from lambdoctor.logs.sources import LogFile, discover
+    from lambdoctor.logs.sources import discover
     from lambdoctor.logs.store import LogStore
     from lambdoctor.rules.logs import LOG_RULES, LogContext
     from lambdoctor.stats import IngestReport
@@ -313,8 +313,11 @@ def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | Non
     try:
         files, problems = discover(list(paths), function)
         if stdin is not None and spool is not None:
-            piped = spool_stdin(stdin, spool)
-            files.append(LogFile(piped, function or "stdin", "text", shown="<stdin>"))
+            # standard input is read like a file: its layout and compression from what it holds
+            piped, _ = discover([spool_stdin(stdin, spool)], function or "stdin")
+            files.extend(replace(f, shown="<stdin>") for f in piped)
+        empty = [f.shown for f in files if f.layout == "empty"]
+        files = [f for f in files if f.layout != "empty"]
         if live is not None:
             files.extend(live.files)
         sources: dict[str, str] = {}
@@ -347,7 +350,10 @@ def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | Non
             notes.append(f"{report.duplicates:,} duplicate REPORT record(s) counted once (overlapping inputs)")
         if report.partial:
             notes.append(f"{report.partial:,} invocation(s) with a START but no REPORT (cut off or still running)")
-        if not files and not problems and not stats:
+        if empty:
+            notes.append(f"{len(empty):,} empty file(s), nothing to read: {', '.join(empty[:3])}"
+                         + (" …" if len(empty) > 3 else ""))
+        if not files and not problems and not stats and not empty:
             notes.append("no log files found")
         skipped = report.lines_rejected + report.reports_unparsed + report.duplicates
         return Analysis(stats, report, sorted(findings, key=Finding.sort_key), skipped, notes)

@@ -35,6 +35,8 @@ class FunctionStats:
     partial: int  # invocations with a START but no REPORT (cut off, or still running)
     versions: tuple[str, ...]
     span_seconds: float | None = None  # last − first invocation time
+    init_failures: int = 0  # INIT_REPORT / RESTORE_REPORT lines with Status error, failure or timeout
+    init_timeouts: int = 0  # of which Status: timeout (the 10 s init limit)
 
 
 @dataclass(frozen=True)

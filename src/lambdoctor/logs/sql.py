@@ -28,9 +28,13 @@ CASE
          ELSE 3 END
   WHEN contains(line, 'ERROR') THEN 3
   WHEN contains(line, 'k timed out') THEN 3
+  WHEN contains(line, '_REPORT ') THEN 4
+  WHEN contains(line, 'XRAY TraceId: ') THEN 5
   WHEN contains(line, '"type":"platform.') THEN
     CASE WHEN contains(line, '"type":"platform.report"') THEN 1
          WHEN contains(line, '"type":"platform.start"') THEN 2
+         WHEN contains(line, '"type":"platform.initReport"') OR contains(line, '"type":"platform.restoreReport"')
+           THEN 4
          ELSE 0 END
   ELSE 0
 END"""
@@ -78,6 +82,28 @@ SELECT * FROM (
 ) WHERE kind > 0
 """
 
+# Merged streams (`aws logs tail`, `sam logs`; sources.STREAMS_LINE): each line's stream, time and message are cut
+# out, a message's continuation lines go with the stream of the line before, and the lines are then assembled per
+# stream in file order, like filter-log-events output. Bytes count the messages only.
+KEPT_FROM_STREAMS = f"""
+SELECT * FROM (
+  SELECT stream, n AS ord, line, ts, {KIND} AS kind,
+    sum(strlen(line) + 1) OVER (PARTITION BY stream ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS pos
+  FROM (
+    SELECT n, line, ts,
+      coalesce(last_value(own_stream IGNORE NULLS) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+               '') AS stream
+    FROM (
+      SELECT n, CASE WHEN p.msg <> '' OR p.s1 <> '' OR p.s2 <> '' THEN p.msg ELSE raw END AS line,
+        nullif(p.s1 || p.s2, '') AS own_stream,
+        coalesce(CAST(timezone('UTC', try_cast(nullif(p.t1, '') AS TIMESTAMPTZ)) AS TIMESTAMP),
+                 try_cast(nullif(p.t2, '') AS TIMESTAMP)) AS ts
+      FROM (
+        SELECT n, raw, regexp_extract(raw, '__PATTERN__', ['t1', 's1', 's2', 't2', 'msg']) AS p
+        FROM (SELECT line AS raw, row_number() OVER () AS n FROM {READ_TEXT})))))
+WHERE kind > 0
+"""
+
 # -- assembling, first: each kept line's facts -------------------------------------------------------------------
 # `START RequestId: <id> Version: <v>` (text and `filter-log-events` messages, stored whole) or a platform.start
 # record (JSON). The version is '' when a START names none, so that it still replaces the previous START's version
@@ -104,16 +130,25 @@ _START = rf"""CASE
 _FAILURE = r"""struct_pack(
   error_line := contains(line, '[ERROR]' || chr(9))
     OR (contains(line, chr(9) || 'ERROR' || chr(9)) AND NOT contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error '))
-    OR contains(line, '"level":"ERROR"'),
+    OR contains(line, '"level":"ERROR"') OR contains(line, '"level": "ERROR"'),
   unhandled := regexp_matches(line, '\[ERROR\] [A-Za-z_][\w.]*(: |$|\r)')
     OR contains(line, chr(9) || 'ERROR' || chr(9) || 'Invoke Error ')
-    OR (contains(line, '"log_level":"ERROR"') AND contains(line, '"errorType"'))
-    OR contains(line, 'Runtime exited with error'),
+    OR ((contains(line, '"log_level":"ERROR"') OR contains(line, '"log_level": "ERROR"'))
+        AND contains(line, '"errorType"'))
+    OR contains(line, 'Runtime exited with error')
+    OR contains(line, 'Process exited before completing request'),
   raised := CASE WHEN contains(line, '[ERROR] ')
-                 THEN nullif(regexp_extract(line, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), '') END,
+                 THEN nullif(regexp_extract(line, '\[ERROR\] ([A-Za-z_][\w.]*)', 1), '')
+                 WHEN contains(line, '"log_level":') AND contains(line, '"errorType"')
+                 THEN nullif(regexp_extract(line, '"errorType": ?"([^"]+)"', 1), '') END,
   killed := contains(line, 'Runtime exited with error: signal: killed'),
+  exited := contains(line, 'Process exited before completing request') OR contains(line, 'Runtime exited with error'),
   timeout_s := CASE WHEN contains(line, 'Task timed out after')
-                    THEN try_cast(regexp_extract(line, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE) END)"""
+                    THEN try_cast(regexp_extract(line, 'Task timed out after ([\d.]+) seconds', 1) AS DOUBLE) END,
+  -- the request a timeout or crash line names: older runtimes print it after the invocation's REPORT
+  rid := CASE WHEN contains(line, 'Task timed out after') OR contains(line, 'exited')
+              THEN nullif(regexp_extract(line, '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})', 1), '')
+              END)"""
 
 # The facts of a REPORT line. A text REPORT reads
 # `REPORT RequestId: <id>\tDuration: <d> ms\tBilled Duration: <b> ms\tMemory Size: <m> MB\tMax Memory Used: <u> MB\t`
@@ -122,7 +157,16 @@ _FAILURE = r"""struct_pack(
 # out: several times cheaper than a regular expression with groups. A REPORT whose tabs became spaces (copied from
 # a web page) takes the slower label search; a JSON platform.report record is parsed once, into a list.
 # One CASE picks the branch and builds the whole struct: a CASE per field costs more than the field itself.
-_SLOW = "try_cast(split_part(split_part(line, '{label}: ', 2), ' ', 1) AS DOUBLE)"
+# The slow path: labels found anywhere, whatever the separators (tabs turned to one space or several, fields in
+# another order: the Runtime Interface Emulator writes `Init Duration` before `Duration`). `Duration: ` is also the
+# end of `Init Duration: `, `Billed Duration: `, `Restore Duration: ` and `Billed Restore Duration: `, so those
+# labels are renamed first and the plain one is then the only `Duration: ` left.
+_NORMAL = ("replace(replace(replace(replace(regexp_replace(line, '\\s+', ' ', 'g'), "
+           "'Billed Restore Duration: ', 'BilledRestore= '), 'Billed Duration: ', 'Billed= '), "
+           "'Init Duration: ', 'Init= '), 'Restore Duration: ', 'Restore= ')")
+_SLOW_LABELS = {"Duration": " Duration: ", "Billed Duration": " Billed= ", "Memory Size": " Memory Size: ",
+                "Max Memory Used": " Max Memory Used: ", "Init Duration": " Init= ", "Restore Duration": " Restore= "}
+_SLOW = "try_cast(split_part(split_part(" + _NORMAL + ", '{needle}', 2), ' ', 1) AS DOUBLE)"
 _JSON_PATHS = ("requestId", "metrics.durationMs", "metrics.billedDurationMs", "metrics.memorySizeMB",
                "metrics.maxMemoryUsedMB", "metrics.initDurationMs", "metrics.restoreDurationMs", "status", "errorType")
 _JSON_REPORT = ("json_extract_string(substr(line, strpos(line, '{')), ["
@@ -132,9 +176,12 @@ _ERROR_TYPE = r"CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(lin
 
 
 def _cut(field: int, label: str, unit: str) -> str:
-    """The number in `tabs[field]` = `<label>: <number> <unit>`."""
+    """The number in `tabs[field]` = `<label>: <number> <unit>`; when spaces follow the unit (the guide's own
+    captures have `Billed Duration: 27 ms \t` and two spaces after a value), the number up to the first space.
+    DuckDB's coalesce evaluates its second argument only for the rows where the first is NULL."""
     head, tail = len(label) + 2, len(unit) + 1
-    return f"try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE)"
+    return (f"coalesce(try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE), "
+            f"try_cast(split_part(ltrim(substr(tabs[{field}], {head + 1})), ' ', 1) AS DOUBLE))")
 
 
 def _report(rid: str, numbers: Sequence[str], status: str, error_type: str) -> str:
@@ -148,8 +195,12 @@ def _optional_cut(label: str) -> str:
     return f"CASE WHEN starts_with(tabs[6], '{label}: ') THEN {_cut(6, label, 'ms')} END"
 
 
+def _slow(label: str) -> str:
+    return _SLOW.format(needle=_SLOW_LABELS[label])
+
+
 def _optional_slow(label: str) -> str:
-    return f"CASE WHEN contains(line, '{label}: ') THEN {_SLOW.format(label=label)} END"
+    return f"CASE WHEN contains(line, '{label}: ') THEN {_slow(label)} END"
 
 
 _REPORT = f"""CASE
@@ -161,7 +212,7 @@ _REPORT = f"""CASE
   WHEN j IS NOT NULL THEN {_report("j[1]", [f"try_cast(j[{i}] AS DOUBLE)" for i in range(2, 8)], "j[8]", "j[9]")}
   ELSE {_report(
       "nullif(split_part(split_part(split_part(line, 'REPORT RequestId: ', 2), chr(9), 1), ' ', 1), '')",
-      [*(_SLOW.format(label=label) for label in ('Duration', 'Billed Duration', 'Memory Size', 'Max Memory Used')),
+      [*(_slow(label) for label in ('Duration', 'Billed Duration', 'Memory Size', 'Max Memory Used')),
        _optional_slow('Init Duration'), _optional_slow('Restore Duration')],
       _STATUS, _ERROR_TYPE)}
   END"""
@@ -170,11 +221,37 @@ _REPORT_TIME = r"""coalesce(ts,
          WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
     CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)"""
 
+# An INIT_REPORT or RESTORE_REPORT line (kind 4), text or JSON: `INIT_REPORT Init Duration: 9999.79 ms\tPhase:
+# init\tStatus: timeout` (facts.md §2.1), `{"type":"platform.initReport","record":{"phase":"invoke","status":"error",
+# "errorType":…,"metrics":{"durationMs":…}}}`. Phase `invoke` is an init re-run inside an invocation (after a failed
+# or timed-out init, or a crash): that invocation is a cold start and pays it. Phase `init` is the init before any
+# invocation (or, for SnapStart and provisioned concurrency, ahead of any); it counts only when it failed.
+_JS = "substr(line, strpos(line, '{'))"
+_INIT = rf"""CASE WHEN contains(line, '"type":"platform.') THEN struct_pack(
+    ms := try_cast(json_extract_string({_JS}, '$.record.metrics.durationMs') AS DOUBLE),
+    phase := CASE WHEN contains(line, 'platform.restoreReport') THEN 'restore'
+                  ELSE lower(json_extract_string({_JS}, '$.record.phase')) END,
+    status := lower(json_extract_string({_JS}, '$.record.status')),
+    error_type := json_extract_string({_JS}, '$.record.errorType'))
+  ELSE struct_pack(
+    ms := try_cast(regexp_extract(line, 'Duration: ([0-9.]+)', 1) AS DOUBLE),
+    phase := CASE WHEN contains(line, 'RESTORE_REPORT') THEN 'restore'
+                  ELSE lower(nullif(regexp_extract(line, 'Phase: (\w+)', 1), '')) END,
+    status := lower(nullif(regexp_extract(line, 'Status: (\w+)', 1), '')),
+    error_type := nullif(regexp_extract(line, 'Error Type: (\S+)', 1), ''))
+  END"""
+_INIT_FAILED = "init.status IN ('error', 'failure', 'timeout')"
+
 # -- assembling, then: the lines after one REPORT up to the next → one invocation ----------------------------------
 # Within one log stream an execution environment handles one invocation at a time and REPORT is its last line, so
 # the kept lines between two REPORTs belong to the second. No grouping and no sort: running counts and "the last
 # value seen" are carried down the stream (streaming windows), only the REPORT rows and each stream's last row are
 # kept, and the difference to the previous kept row's running counts gives the invocation's own.
+# Except for a line that trails its REPORT: a separate `XRAY TraceId:` line (kind 5), and the timeout or crash line
+# older runtimes print after END/REPORT, naming the request of that REPORT (`<time> <id> Task timed out after 3.00
+# seconds`, `RequestId: <id> Process exited before completing request`). Right after a REPORT, such a line belongs
+# to it: its facts are counted apart ("late") and given to the invocation before, by a lead over the REPORT rows
+# (pieces never end just before such a line, store.py). A failure line naming another request, or none, stays.
 # Each kept line is reduced to its facts first and the line itself is dropped: the windows copy every row they pass
 # on (lead delays a whole chunk), so they carry numbers and short strings, not log lines.
 # Every expression sits in a CASE on the kind: outside one, it would run on every row (NULL in, NULL out, same cost).
@@ -184,7 +261,8 @@ facts AS (
     CASE WHEN kind = 1 THEN {_REPORT} END AS report,
     CASE WHEN kind = 1 THEN {_REPORT_TIME} END AS time,
     CASE WHEN kind = 2 THEN {_START} END AS start,
-    CASE WHEN kind = 3 THEN {_FAILURE} END AS failure
+    CASE WHEN kind = 3 THEN {_FAILURE} END AS failure,
+    CASE WHEN kind = 4 THEN {_INIT} END AS init
   FROM (
     SELECT *, CASE WHEN kind = 1 THEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[5], 'Max Memory Used: ')
                    AND substr(line, tab - 1, 1) <> ' ' END AS fast
@@ -194,7 +272,12 @@ facts AS (
         CASE WHEN kind = 1 AND contains(line, '"type":"platform.report"') THEN {_JSON_REPORT} END AS j
       FROM kept))
 ), followed AS (
-  SELECT *, lead(kind) OVER o AS next_kind FROM facts WINDOW o AS (__PARTITION__)
+  SELECT *, lead(kind) OVER o AS next_kind, lag(report.rid) OVER o AS prev_report_rid,
+    lag(pos, 1, __START_POS__) OVER o AS prev_row_pos
+  FROM facts WINDOW o AS (__PARTITION__)
+), marked AS (
+  SELECT *, coalesce(prev_report_rid IS NOT NULL AND (kind = 5 OR failure.rid = prev_report_rid), false) AS trail
+  FROM followed
 ), running AS (
   -- count(*) FILTER is the one running aggregate DuckDB's streaming window keeps as a plain counter
   -- (a running sum() updates a HUGEINT state per row and is about ten times slower)
@@ -202,16 +285,30 @@ facts AS (
     count(*) FILTER (WHERE kind = 1) OVER w AS reports,
     count(*) FILTER (WHERE kind = 2) OVER w AS starts,
     count(*) FILTER (WHERE failure.error_line) OVER w AS error_lines,
-    count(*) FILTER (WHERE failure.unhandled) OVER w AS unhandled,
-    count(*) FILTER (WHERE failure.killed) OVER w AS killed,
+    count(*) FILTER (WHERE failure.unhandled AND NOT trail) OVER w AS unhandled,
+    count(*) FILTER (WHERE failure.killed AND NOT trail) OVER w AS killed,
+    count(*) FILTER (WHERE failure.exited AND NOT trail) OVER w AS exits,
     count(*) FILTER (WHERE failure.raised IS NOT NULL) OVER w AS raises,
-    count(*) FILTER (WHERE failure.timeout_s IS NOT NULL) OVER w AS timeouts,
+    count(*) FILTER (WHERE failure.timeout_s IS NOT NULL AND NOT trail) OVER w AS timeouts,
+    count(*) FILTER (WHERE trail AND failure.unhandled) OVER w AS late_unhandled,
+    count(*) FILTER (WHERE trail AND failure.killed) OVER w AS late_killed,
+    count(*) FILTER (WHERE trail AND failure.exited) OVER w AS late_exits,
+    count(*) FILTER (WHERE trail AND failure.timeout_s IS NOT NULL) OVER w AS late_timeouts,
+    count(*) FILTER (WHERE trail) OVER w AS trails,
+    count(*) FILTER (WHERE init.phase = 'invoke' AND init.ms IS NOT NULL) OVER w AS invoke_inits,
+    count(*) FILTER (WHERE {_INIT_FAILED}) OVER w AS failed_inits,
+    count(*) FILTER (WHERE init.status = 'timeout') OVER w AS timed_out_inits,
+    count(*) FILTER (WHERE init.phase = 'invoke' AND {_INIT_FAILED}) OVER w AS invoke_init_failures,
     last_value(start.version IGNORE NULLS) OVER w AS version,
     last_value(failure.raised IGNORE NULLS) OVER w AS raised,
     last_value(failure.timeout_s IGNORE NULLS) OVER w AS timeout_s,
+    last_value(CASE WHEN trail THEN pos - prev_row_pos END IGNORE NULLS) OVER w AS trail_bytes,
+    last_value(CASE WHEN init.phase = 'invoke' THEN init.ms END IGNORE NULLS) OVER w AS invoke_init_ms,
+    last_value(CASE WHEN {_INIT_FAILED} THEN coalesce(init.error_type, CASE WHEN init.status = 'timeout'
+      THEN 'Sandbox.Timedout' ELSE 'Runtime.Unknown' END) END IGNORE NULLS) OVER w AS init_error,
     -- a START's request ID travels only when no REPORT comes right after it: only then can it be needed
     last_value(CASE WHEN next_kind IS DISTINCT FROM 1 THEN start.rid END IGNORE NULLS) OVER w AS start_rid
-  FROM followed
+  FROM marked
   WINDOW w AS (__PARTITION__ ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), ends AS (
   SELECT *,
@@ -220,18 +317,33 @@ facts AS (
     lag(error_lines, 1, 0) OVER o AS prev_error_lines,
     lag(unhandled, 1, 0) OVER o AS prev_unhandled,
     lag(killed, 1, 0) OVER o AS prev_killed,
+    lag(exits, 1, 0) OVER o AS prev_exits,
     lag(raises, 1, 0) OVER o AS prev_raises,
-    lag(timeouts, 1, 0) OVER o AS prev_timeouts
+    lag(timeouts, 1, 0) OVER o AS prev_timeouts,
+    lag(trails, 1, 0) OVER o AS prev_trails,
+    lag(invoke_inits, 1, 0) OVER o AS prev_invoke_inits,
+    lag(failed_inits, 1, 0) OVER o AS prev_failed_inits,
+    lag(timed_out_inits, 1, 0) OVER o AS prev_timed_out_inits,
+    lag(invoke_init_failures, 1, 0) OVER o AS prev_invoke_init_failures,
+    -- what trails the next segment's start belongs to this invocation
+    lead(late_unhandled, 1, late_unhandled) OVER o > late_unhandled AS late_unhandled_here,
+    lead(late_killed, 1, late_killed) OVER o > late_killed AS late_killed_here,
+    lead(late_exits, 1, late_exits) OVER o > late_exits AS late_exit_here,
+    lead(late_timeouts, 1, late_timeouts) OVER o > late_timeouts AS late_timeout_here,
+    lead(timeout_s) OVER o AS next_timeout_s,
+    CASE WHEN lead(trails, 1, trails) OVER o > trails THEN lead(trail_bytes) OVER o ELSE 0 END AS trailing_bytes
   FROM running WHERE kind = 1 OR next_kind IS NULL
   WINDOW o AS (__PARTITION__)
 ), invocation AS (
   SELECT stream__CARRY__, reports - (kind = 1)::BIGINT + __SEG_OFFSET__ AS seg, (kind = 1)::BIGINT AS reports,
     greatest(starts - prev_starts - 1, 0) AS lost_starts,
     error_lines - prev_error_lines AS error_lines,
-    unhandled > prev_unhandled AS unhandled,
+    unhandled > prev_unhandled OR late_unhandled_here AS unhandled,
     CASE WHEN raises > prev_raises THEN raised END AS unhandled_type,
-    killed > prev_killed AS killed,
-    CASE WHEN timeouts > prev_timeouts THEN timeout_s END AS timed_out_after_s,
+    killed > prev_killed OR late_killed_here AS killed,
+    exits > prev_exits OR late_exit_here AS exited,
+    CASE WHEN timeouts > prev_timeouts THEN timeout_s WHEN late_timeout_here THEN next_timeout_s END
+      AS timed_out_after_s,
     -- the START's request ID matters only when no REPORT names the invocation
     coalesce(report.rid, CASE WHEN kind <> 1 AND starts > prev_starts THEN start_rid END) AS request_id,
     coalesce(nullif(CASE WHEN starts > prev_starts THEN version END, ''), CAST($file_version AS VARCHAR)) AS version,
@@ -242,10 +354,16 @@ facts AS (
     CASE WHEN report.billed < 1e9 THEN report.billed END AS billed_ms,
     CASE WHEN report.memory < 1e9 THEN report.memory END AS memory_mb,
     CASE WHEN report.used < 1e9 THEN report.used END AS max_memory_used_mb,
-    CASE WHEN report.init < 1e9 THEN report.init END AS init_ms,
+    CASE WHEN report.init < 1e9 THEN report.init
+         WHEN invoke_inits > prev_invoke_inits AND invoke_init_ms < 1e9 THEN invoke_init_ms END AS init_ms,
     CASE WHEN report.restore < 1e9 THEN report.restore END AS restore_ms,
+    failed_inits - prev_failed_inits AS init_failures,
+    timed_out_inits - prev_timed_out_inits AS init_timeouts,
+    CASE WHEN invoke_init_failures > prev_invoke_init_failures THEN init_error END AS init_error,
     nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
-    greatest(0, pos - prev_pos) AS log_bytes, report.rid IS NULL AS report_unparsed
+    greatest(0, pos - prev_pos - CASE WHEN trails > prev_trails THEN coalesce(trail_bytes, 0) ELSE 0 END
+             + coalesce(trailing_bytes, 0)) AS log_bytes,
+    report.rid IS NULL AS report_unparsed
   FROM ends
 )"""
 
@@ -255,18 +373,20 @@ SELECT __FUNCTION__ AS function, version, request_id, time,
   duration_ms, billed_ms, memory_mb, max_memory_used_mb, init_ms, restore_ms,
   CASE WHEN reported_status IS NOT NULL THEN reported_status
        WHEN timed_out_after_s IS NOT NULL THEN 'timeout'
-       WHEN unhandled THEN 'error'
+       WHEN unhandled OR init_error IS NOT NULL THEN 'error'
        ELSE 'success' END AS status,
   CASE WHEN reported_error_type IS NOT NULL THEN reported_error_type
        WHEN timed_out_after_s IS NOT NULL THEN 'Sandbox.Timedout'
        WHEN killed AND max_memory_used_mb >= memory_mb THEN 'Runtime.OutOfMemory'
-       WHEN killed THEN 'Runtime.ExitError'
+       WHEN killed OR exited THEN 'Runtime.ExitError'
+       WHEN init_error IS NOT NULL THEN init_error
        WHEN unhandled THEN unhandled_type END AS error_type,
   (init_ms IS NOT NULL OR restore_ms IS NOT NULL) AS cold_start,
   log_bytes, error_lines, timed_out_after_s, reports,
   reports = 0 AS partial,
-  reports > 0 AND (report_unparsed OR duration_ms IS NULL OR memory_mb IS NULL) AS unparsed,
-  lost_starts, $src AS src, stream, seg
+  -- a Lambda Managed Instances REPORT has a duration only (no billed duration, no memory): it is still a REPORT
+  reports > 0 AND (report_unparsed OR duration_ms IS NULL) AS unparsed,
+  lost_starts, $src AS src, stream, seg, init_failures, init_timeouts
 FROM __INVOCATION__
 """
 
@@ -275,7 +395,7 @@ COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTAM
             "status VARCHAR, error_type VARCHAR, cold_start BOOLEAN, log_bytes BIGINT, error_lines BIGINT, "
             "timed_out_after_s DOUBLE, reports BIGINT, partial BOOLEAN, unparsed BOOLEAN, lost_starts BIGINT, "
             "src INTEGER, "
-            "stream VARCHAR, seg BIGINT")
+            "stream VARCHAR, seg BIGINT, init_failures BIGINT, init_timeouts BIGINT")
 
 
 def ingest_sql(kept: str, partition: str, start_pos: int = 0, seg_offset: int = 0, functions: str = "") -> str:
@@ -323,6 +443,7 @@ SELECT NOT partial AND NOT unparsed AS counted, sum(log_bytes) AS bytes,
   count(*) FILTER (WHERE status = 'success' AND error_lines > 0) AS err_invocations,
   min(time) AS first, max(time) AS last,
   max(timed_out_after_s) AS timeout_s,
+  sum(init_failures) AS init_failures, sum(init_timeouts) AS init_timeouts,
   count(*) FILTER (WHERE unparsed) AS unparsed
 FROM invocations WHERE function = $fn
 GROUP BY counted"""
@@ -351,7 +472,22 @@ SIZES_MANY = (SIZES.replace("SELECT memory_mb", "SELECT function, memory_mb")
 assert "$fn" not in DEDUPE_MANY + STATS_MANY + COUNTS_MANY + SIZES_MANY
 
 
-def events_source(path: Path) -> str:
+def events_source(path: Path, compressed: bool = False) -> str:
     quoted = str(path).replace("'", "''")
     return (f"read_json('{quoted}', columns={{'events': 'STRUCT(logStreamName VARCHAR, \"timestamp\" BIGINT, "
-            "message VARCHAR, eventId VARCHAR)[]'}, format='auto', maximum_object_size=268435456)")
+            "message VARCHAR, eventId VARCHAR)[]'}, format='auto', maximum_object_size=268435456, "
+            f"compression='{'gzip' if compressed else 'none'}')")
+
+
+def subscription_source(path: Path, compressed: bool = False) -> str:
+    """A CloudWatch Logs subscription payload (CloudWatch Logs User Guide, "Using subscription filters"):
+    `{"messageType": "DATA_MESSAGE", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents":
+    [{"id", "timestamp", "message"}]}`, one or more in a file (Firehose writes them back to back), as the events
+    of filter-log-events. A CONTROL_MESSAGE (sent when the subscription is created) holds no Lambda record."""
+    quoted = str(path).replace("'", "''")
+    source = (f"read_json('{quoted}', columns={{'messageType': 'VARCHAR', 'logStream': 'VARCHAR', "
+              "'logEvents': 'STRUCT(id VARCHAR, \"timestamp\" BIGINT, message VARCHAR)[]'}, format='auto', "
+              f"maximum_object_size=268435456, compression='{'gzip' if compressed else 'none'}')")
+    return (f"(SELECT list_transform(logEvents, e -> struct_pack(logStreamName := logStream, "
+            "\"timestamp\" := e.\"timestamp\", message := e.message, eventId := e.id)) AS events "
+            f"FROM {source} WHERE messageType IS DISTINCT FROM 'CONTROL_MESSAGE')")

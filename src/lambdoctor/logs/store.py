@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdoctor.logs.files import batch_small_files, file_size, long_lines, prefix_length, work_key
-from lambdoctor.logs.sources import LogFile
+from lambdoctor.logs.sources import STREAMS_LINE, LogFile
 from lambdoctor.logs.sql import (
     COLUMNS,
     COUNTS,
@@ -43,6 +43,7 @@ from lambdoctor.logs.sql import (
     DEDUPE_MANY,
     KEPT_FROM_EVENTS,
     KEPT_FROM_PARTS,
+    KEPT_FROM_STREAMS,
     KEPT_FROM_TEXT,
     READ_TEXT,
     SEEN_TWICE,
@@ -53,6 +54,7 @@ from lambdoctor.logs.sql import (
     STATS_MANY,
     events_source,
     ingest_sql,
+    subscription_source,
 )
 from lambdoctor.problems import Problem
 from lambdoctor.stats import FunctionStats, IngestReport
@@ -260,14 +262,25 @@ class LogStore:
                 src, f = task
                 pieces: list[_Piece] = []
                 try:
-                    if f.layout == "events":
+                    if f.layout in ("events", "subscription", "streams"):
                         self._ingest_events(cursor, src, f)
                     else:
                         pieces = self._read_text(cursor, src, f, work)
                 except duckdb.Error as exc:
-                    work.failed(f.shown, f"could not read this log: {_duckdb_reason(exc)}")
                     cursor.execute(f"DROP TABLE IF EXISTS kept_{src}")
                     cursor.execute(f"DROP TABLE IF EXISTS functions_{src}")
+                    salvaged = self._salvage(f) if f.compressed and not f.parts else None
+                    if salvaged is None:
+                        work.failed(f.shown, f"could not read this log: {_duckdb_reason(exc)}")
+                    else:
+                        try:
+                            pieces = self._read_text(cursor, src, salvaged, work) if f.layout == "text" else []
+                            if f.layout != "text":
+                                self._ingest_events(cursor, src, salvaged)
+                            work.failed(f.shown, "the gzip stream is cut off: the invocations before the cut "
+                                                 f"were read ({_duckdb_reason(exc)})")
+                        except duckdb.Error as again:
+                            work.failed(f.shown, f"could not read this log: {_duckdb_reason(again)}")
                 finally:  # whatever happened, a thread waiting for this file's pieces must wake up
                     function_done = work.read_done(work_key(f), pieces)
                 if function_done:
@@ -306,11 +319,17 @@ class LogStore:
         row = cursor.execute(f"SELECT count(*) FROM {kept} WHERE kind = 1").fetchone()
         reports = int(row[0]) if row else 0
         per = -(-reports // max(1, round(reports / max(1, self.piece_rows // 2))))  # REPORTs per piece, rounded up
+        # A cut never falls just before a line that trails its REPORT (kinds 3 and 5: sql.py), which belongs to
+        # the invocation before the cut: the cut moves to the next REPORT that is not followed by one.
         cuts = cursor.execute(f"""
             SELECT rowid, pos, n FROM (
-              SELECT rowid, pos, count(*) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n
-              FROM {kept} WHERE kind = 1)
-            WHERE n % {max(1, per)} = 0 AND n < {reports}""").fetchall()
+              SELECT rowid, pos, n, lag(n, 1, 0) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS prev_n
+              FROM (
+                SELECT rowid, pos, kind, lead(kind) OVER () AS next_kind,
+                  count(*) FILTER (WHERE kind = 1) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n
+                FROM {kept})
+              WHERE kind = 1 AND next_kind IS DISTINCT FROM 3 AND next_kind IS DISTINCT FROM 5)
+            WHERE n // {max(1, per)} > prev_n // {max(1, per)} AND n < {reports}""").fetchall()
         bounds = [(-1, 0, 0), *((int(r), int(p), int(n)) for r, p, n in cuts)]
         pieces = []
         for i, (after, start_pos, seg_offset) in enumerate(bounds):
@@ -378,9 +397,52 @@ class LogStore:
         return out
 
     def _ingest_events(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> None:
-        source = events_source(f.path)
-        cursor.execute(ingest_sql(KEPT_FROM_EVENTS.replace("__SOURCE__", source), "PARTITION BY stream ORDER BY ord"),
-                       {"src": src, "function": f.function, "file_version": f.version, "prefix": 0})
+        params: dict[str, object] = {"src": src, "function": f.function, "file_version": f.version, "prefix": 0}
+        if f.layout == "streams":
+            kept = KEPT_FROM_STREAMS.replace("__PATTERN__", STREAMS_LINE.replace("'", "''"))
+            params.update({"path": str(f.path), "max_line": MAX_LINE_BYTES, "rejects": f"rejects_{src}",
+                           "rejects_scan": f"reject_scans_{src}", "compression": "gzip" if f.compressed else "none"})
+        else:
+            source = (subscription_source if f.layout == "subscription" else events_source)(f.path, f.compressed)
+            kept = KEPT_FROM_EVENTS.replace("__SOURCE__", source)
+        cursor.execute(ingest_sql(kept, "PARTITION BY stream ORDER BY ord"), params)
+
+    def _salvage(self, f: LogFile) -> LogFile | None:
+        """A gzip file cut off (an interrupted download or copy) inflated up to the cut into a plain file, within
+        the budget of decompression (sources.MAX_INFLATION): its complete invocations can be read; the one the cut
+        went through is cut off. None when nothing inflates."""
+        import zlib
+
+        from lambdoctor.logs.sources import MAX_INFLATION
+
+        out_path = Path(self._dir) / f"salvaged-{abs(hash(str(f.path)))}.log"
+        budget = MAX_INFLATION * max(1, file_size(f.path))
+        written = 0
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            with f.path.open("rb") as src, out_path.open("wb") as out:
+                while chunk := src.read(1 << 20):
+                    try:
+                        data = inflater.decompress(chunk, max(1, budget - written))
+                    except zlib.error:
+                        break
+                    out.write(data)
+                    written += len(data)
+                    if written >= budget or inflater.eof:
+                        break
+                out.write(inflater.flush() if not inflater.eof else b"")
+        except (OSError, zlib.error):
+            pass
+        # a line the cut went through is not a line: the file ends at its last newline
+        with out_path.open("rb+") as out:
+            end = out.seek(0, 2)
+            out.seek(max(0, end - (1 << 20)))
+            tail = out.read()
+            written = end - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+            out.truncate(written)
+        if written == 0:
+            return None
+        return replace(f, path=out_path, compressed=False)
 
     # -- once a function's invocations are all in: duplicates, counts, statistics ----------------------------------
     def _finish(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile, work: _Work) -> None:
@@ -488,10 +550,16 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
     log_bytes = sum(int(r[1] or 0) for r in rows)
     partial = sum(int(r[2] or 0) for r in rows)
     counted = [r for r in rows if r[0]]
-    if not counted:  # only cut-off invocations
-        return _empty(fn, log_bytes, partial) if partial else None
+    if not counted:  # only cut-off invocations, or inits that failed before any
+        failed = sum(int(r[-3] or 0) for r in rows)
+        if not partial and not failed:
+            return None
+        return replace(_empty(fn, log_bytes, partial), init_failures=failed,
+                       init_timeouts=sum(int(r[-2] or 0) for r in rows))
     (_, _, _, n, cold, d, dmax, billed_total, billed_mean, m, mmax, i, timeouts, oom, errors, err_lines, err_inv,
-     first, last, timeout_s, _) = counted[0]
+     first, last, timeout_s, _, _, _) = counted[0]
+    init_failures = sum(int(r[-3] or 0) for r in rows)  # failed inits precede invocations, or no invocation at all
+    init_timeouts = sum(int(r[-2] or 0) for r in rows)
     per_size: dict[int, int] = {}
     for size, _, k in sizes:
         if size is not None:
@@ -513,6 +581,7 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
         timeout_seconds_seen=_f(timeout_s), partial=partial,
         versions=tuple(sorted({v for _, v, _ in sizes if v is not None})),
         span_seconds=(last - first).total_seconds() if first and last else None,
+        init_failures=init_failures, init_timeouts=init_timeouts,
     )
 
 
