@@ -330,6 +330,8 @@ def analyze_logs(paths: Sequence[Path], prices: PriceTable, config: Config | Non
                 store.ingest(files)
                 report = store.report()
                 stats = store.function_stats()
+                reports = store.reports()
+                stats = [replace(st, reports=reports.get(st.function, {})) for st in stats]
                 hourly = store.hourly_counts() if always_on_usd is not None else {}
         for f in files:
             sources.setdefault(f.function, f.shown)

@@ -6,7 +6,8 @@ template rules judge the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from lambdoctor.problems import Problem
 
@@ -37,6 +38,15 @@ class FunctionStats:
     span_seconds: float | None = None  # last − first invocation time
     init_failures: int = 0  # INIT_REPORT / RESTORE_REPORT lines with Status error, failure or timeout
     init_timeouts: int = 0  # of which Status: timeout (the 10 s init limit)
+    successes: int = 0  # invocations with status success: LOG001 sizes memory from these only
+    success_peak_mb: float | None = None
+    success_billed_ms_mean: float | None = None
+    success_p50_ms: float | None = None
+    platform_bytes: int = 0  # of log_bytes: Lambda's own START and REPORT records
+    json_format: bool = False  # the platform records are JSON (LoggingConfig.LogFormat: JSON)
+    # The reports users otherwise get from Logs Insights queries (store.LogStore.reports): over_time, by_version,
+    # by_memory, init, top_billed, last_errors, at_memory_limit. Plain data for the terminal, JSON and HTML.
+    reports: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

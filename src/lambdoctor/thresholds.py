@@ -29,6 +29,7 @@ THRESHOLDS: dict[str, float] = {
     "cold_share": 0.10,  # LOG005
     "cold_min_invocations": 20,
     "init_p95_ms": 1000,
+    "memory_min_invocations": 10,  # LOG001 says nothing on fewer successful invocations than this
     "confident_invocations": 50,  # Compute Optimizer's own minimum before it recommends a size
     "steady_hours": 24,  # COST003: at least a day of hourly counts
     "steady_floor": 0.5,  # ... and no hour below half of the median hour

@@ -14,6 +14,8 @@ from lambdoctor.logs.sources import LogFile
 
 _ISO_PREFIX = re.compile(rb"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ")
 _EPOCH_PREFIX = re.compile(rb"^\d{13} ")
+# `aws logs tail --format short`: the time to the second, no zone (UTC), no stream (awscli logs/tail.py)
+_SHORT_PREFIX = re.compile(rb"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} ")
 
 
 def prefix_length(path: Path, compressed: bool) -> int:
@@ -29,7 +31,7 @@ def prefix_length(path: Path, compressed: bool) -> int:
                     break
                 if not line.strip():
                     continue
-                m = _ISO_PREFIX.match(line) or _EPOCH_PREFIX.match(line)
+                m = _ISO_PREFIX.match(line) or _EPOCH_PREFIX.match(line) or _SHORT_PREFIX.match(line)
                 return len(m.group(0)) if m else 0
     except (OSError, EOFError, ValueError):
         return 0

@@ -218,6 +218,7 @@ _REPORT = f"""CASE
   END"""
 _REPORT_TIME = r"""coalesce(ts,
     CASE WHEN $prefix = 25 THEN try_cast(substr(line, 1, 23) AS TIMESTAMP)
+         WHEN $prefix = 20 THEN try_cast(substr(line, 1, 19) AS TIMESTAMP)
          WHEN $prefix = 14 THEN make_timestamp(try_cast(substr(line, 1, 13) AS BIGINT) * 1000) END,
     CASE WHEN contains(line, '"time":"') THEN try_cast(regexp_extract(line, '"time":"([^"]+?)Z?"', 1) AS TIMESTAMP) END)"""
 
@@ -262,7 +263,11 @@ facts AS (
     CASE WHEN kind = 1 THEN {_REPORT_TIME} END AS time,
     CASE WHEN kind = 2 THEN {_START} END AS start,
     CASE WHEN kind = 3 THEN {_FAILURE} END AS failure,
-    CASE WHEN kind = 4 THEN {_INIT} END AS init
+    CASE WHEN kind = 4 THEN {_INIT} END AS init,
+    -- Lambda's own records: a START's and a REPORT's bytes (without an export's timestamp), and the log format
+    CASE WHEN kind IN (1, 2) THEN strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN $prefix ELSE 0 END
+         END AS line_len,
+    CASE WHEN kind = 1 THEN j IS NOT NULL END AS json_report
   FROM (
     SELECT *, CASE WHEN kind = 1 THEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[5], 'Max Memory Used: ')
                    AND substr(line, tab - 1, 1) <> ' ' END AS fast
@@ -281,7 +286,7 @@ facts AS (
 ), running AS (
   -- count(*) FILTER is the one running aggregate DuckDB's streaming window keeps as a plain counter
   -- (a running sum() updates a HUGEINT state per row and is about ten times slower)
-  SELECT stream, ord, pos, kind, report, time, next_kind__CARRY__,
+  SELECT stream, ord, pos, kind, report, time, next_kind, line_len, json_report__CARRY__,
     count(*) FILTER (WHERE kind = 1) OVER w AS reports,
     count(*) FILTER (WHERE kind = 2) OVER w AS starts,
     count(*) FILTER (WHERE failure.error_line) OVER w AS error_lines,
@@ -302,6 +307,7 @@ facts AS (
     last_value(start.version IGNORE NULLS) OVER w AS version,
     last_value(failure.raised IGNORE NULLS) OVER w AS raised,
     last_value(failure.timeout_s IGNORE NULLS) OVER w AS timeout_s,
+    last_value(CASE WHEN kind = 2 THEN line_len END IGNORE NULLS) OVER w AS start_len,
     last_value(CASE WHEN trail THEN pos - prev_row_pos END IGNORE NULLS) OVER w AS trail_bytes,
     last_value(CASE WHEN init.phase = 'invoke' THEN init.ms END IGNORE NULLS) OVER w AS invoke_init_ms,
     last_value(CASE WHEN {_INIT_FAILED} THEN coalesce(init.error_type, CASE WHEN init.status = 'timeout'
@@ -363,7 +369,10 @@ facts AS (
     nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
     greatest(0, pos - prev_pos - CASE WHEN trails > prev_trails THEN coalesce(trail_bytes, 0) ELSE 0 END
              + coalesce(trailing_bytes, 0)) AS log_bytes,
-    report.rid IS NULL AS report_unparsed
+    report.rid IS NULL AS report_unparsed,
+    CASE WHEN kind = 1 THEN coalesce(line_len, 0) ELSE 0 END
+      + CASE WHEN starts > prev_starts THEN coalesce(start_len, 0) ELSE 0 END AS platform_bytes,
+    coalesce(json_report, false) AS json_format
   FROM ends
 )"""
 
@@ -386,7 +395,7 @@ SELECT __FUNCTION__ AS function, version, request_id, time,
   reports = 0 AS partial,
   -- a Lambda Managed Instances REPORT has a duration only (no billed duration, no memory): it is still a REPORT
   reports > 0 AND (report_unparsed OR duration_ms IS NULL) AS unparsed,
-  lost_starts, $src AS src, stream, seg, init_failures, init_timeouts
+  lost_starts, $src AS src, stream, seg, init_failures, init_timeouts, platform_bytes, json_format
 FROM __INVOCATION__
 """
 
@@ -395,7 +404,65 @@ COLUMNS = ("function VARCHAR, version VARCHAR, request_id VARCHAR, time TIMESTAM
             "status VARCHAR, error_type VARCHAR, cold_start BOOLEAN, log_bytes BIGINT, error_lines BIGINT, "
             "timed_out_after_s DOUBLE, reports BIGINT, partial BOOLEAN, unparsed BOOLEAN, lost_starts BIGINT, "
             "src INTEGER, "
-            "stream VARCHAR, seg BIGINT, init_failures BIGINT, init_timeouts BIGINT")
+            "stream VARCHAR, seg BIGINT, init_failures BIGINT, init_timeouts BIGINT, platform_bytes BIGINT, "
+            "json_format BOOLEAN")
+
+
+# -- Lambda Managed Instances: several requests in flight in one stream ------------------------------------------
+# An execution environment of a Managed Instances function handles many requests at once (DG, "Lambda Managed
+# Instances runtimes"), so the lines between two REPORTs are not one invocation's. Its REPORT holds a duration only
+# (the emulator's LMI telemetry: `REPORT RequestId: <id>\tDuration: 125.46 ms`, a platform.report with
+# `metrics.durationMs` alone). Such a file is assembled by request ID instead: START, REPORT, timeout and crash lines
+# name their request, and so do the runtimes' error lines (Python `[ERROR]\t<time>\t<id>\t…`, Node
+# `<time>\t<id>\tERROR\t…`, JSON `"requestId"`); a line that names none goes with no invocation. Bytes: each kept
+# line's bytes and the application lines before it go to its request (the total is the file's).
+IS_CONCURRENT = ("SELECT count(*) FROM (SELECT line FROM __KEPT__ WHERE kind = 1 LIMIT 1) "
+                 "WHERE NOT contains(line, 'Billed Duration') AND NOT contains(line, 'billedDurationMs')")
+_UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+CONCURRENT = rf"""
+INSERT INTO invocations
+WITH kept AS (__KEPT__), facts AS (
+  SELECT stream, ord, pos, kind, lag(pos, 1, 0) OVER (PARTITION BY stream ORDER BY ord) AS prev_pos,
+    CASE WHEN kind = 1 THEN {_REPORT} END AS report,
+    CASE WHEN kind = 1 THEN {_REPORT_TIME} END AS time,
+    CASE WHEN kind = 2 THEN {_START} END AS start,
+    CASE WHEN kind = 3 THEN {_FAILURE} END AS failure,
+    CASE WHEN kind = 3 THEN nullif(regexp_extract(line, '{_UUID}', 1), '') END AS line_rid,
+    CASE WHEN kind IN (1, 2) THEN strlen(line) + 1 END AS line_len, j IS NOT NULL AS json_report
+  FROM (
+    SELECT *, false AS fast, NULL::VARCHAR[] AS tabs, NULL::BIGINT AS tab,
+      CASE WHEN kind = 1 AND contains(line, '"type":"platform.report"') THEN {_JSON_REPORT} END AS j
+    FROM kept)
+), named AS (
+  SELECT *, coalesce(report.rid, start.rid, failure.rid, line_rid) AS rid FROM facts
+), invocation AS (
+  SELECT stream, rid AS request_id, count(*) FILTER (WHERE kind = 1) AS reports,
+    max(time) AS time, max(report.duration) AS duration_ms, max(report.billed) AS billed_ms,
+    max(report.memory) AS memory_mb, max(report.used) AS max_memory_used_mb, max(report.init) AS init_ms,
+    max(report.restore) AS restore_ms, max(nullif(report.status, '')) AS reported_status,
+    max(nullif(report.error_type, '')) AS reported_error_type,
+    coalesce(nullif(max(start.version), ''), CAST($file_version AS VARCHAR)) AS version,
+    count(*) FILTER (WHERE failure.error_line) AS error_lines,
+    bool_or(failure.unhandled) AS unhandled, max(failure.raised) AS unhandled_type,
+    bool_or(failure.killed) AS killed, bool_or(failure.exited) AS exited, max(failure.timeout_s) AS timed_out_after_s,
+    sum(pos - prev_pos) AS log_bytes, min(ord) AS first_ord, sum(line_len) AS platform_bytes,
+    bool_or(json_report) AS json_format
+  FROM named GROUP BY stream, rid
+)
+SELECT $function AS function, version, request_id, time,
+  duration_ms, billed_ms, memory_mb, max_memory_used_mb, init_ms, restore_ms,
+  CASE WHEN reported_status IS NOT NULL THEN reported_status WHEN timed_out_after_s IS NOT NULL THEN 'timeout'
+       WHEN unhandled THEN 'error' ELSE 'success' END AS status,
+  CASE WHEN reported_error_type IS NOT NULL THEN reported_error_type
+       WHEN timed_out_after_s IS NOT NULL THEN 'Sandbox.Timedout'
+       WHEN killed OR exited THEN 'Runtime.ExitError' WHEN unhandled THEN unhandled_type END AS error_type,
+  (init_ms IS NOT NULL OR restore_ms IS NOT NULL) AS cold_start,
+  CAST(log_bytes AS BIGINT), error_lines, timed_out_after_s, reports, reports = 0 AS partial,
+  reports > 0 AND duration_ms IS NULL AS unparsed, 0 AS lost_starts, $src AS src, stream,
+  row_number() OVER (ORDER BY first_ord) AS seg, 0 AS init_failures, 0 AS init_timeouts,
+  CAST(coalesce(platform_bytes, 0) AS BIGINT), coalesce(json_format, false)
+FROM invocation
+"""
 
 
 def ingest_sql(kept: str, partition: str, start_pos: int = 0, seg_offset: int = 0, functions: str = "") -> str:
@@ -443,6 +510,11 @@ SELECT NOT partial AND NOT unparsed AS counted, sum(log_bytes) AS bytes,
   count(*) FILTER (WHERE status = 'success' AND error_lines > 0) AS err_invocations,
   min(time) AS first, max(time) AS last,
   max(timed_out_after_s) AS timeout_s,
+  max(max_memory_used_mb) FILTER (WHERE status = 'success') AS ok_peak,
+  count(*) FILTER (WHERE status = 'success') AS ok_n,
+  avg(billed_ms) FILTER (WHERE status = 'success') AS ok_billed,
+  quantile_cont(duration_ms, 0.5) FILTER (WHERE status = 'success') AS ok_p50,
+  sum(platform_bytes) AS platform_bytes, bool_or(json_format) AS json_format,
   sum(init_failures) AS init_failures, sum(init_timeouts) AS init_timeouts,
   count(*) FILTER (WHERE unparsed) AS unparsed
 FROM invocations WHERE function = $fn
@@ -488,6 +560,6 @@ def subscription_source(path: Path, compressed: bool = False) -> str:
     source = (f"read_json('{quoted}', columns={{'messageType': 'VARCHAR', 'logStream': 'VARCHAR', "
               "'logEvents': 'STRUCT(id VARCHAR, \"timestamp\" BIGINT, message VARCHAR)[]'}, format='auto', "
               f"maximum_object_size=268435456, compression='{'gzip' if compressed else 'none'}')")
-    return (f"(SELECT list_transform(logEvents, e -> struct_pack(logStreamName := logStream, "
+    return (f"(SELECT list_transform(logEvents, lambda e: struct_pack(logStreamName := logStream, "
             "\"timestamp\" := e.\"timestamp\", message := e.message, eventId := e.id)) AS events "
             f"FROM {source} WHERE messageType IS DISTINCT FROM 'CONTROL_MESSAGE')")

@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import threading
+from datetime import timezone
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,8 @@ from lambdoctor.logs.files import batch_small_files, file_size, long_lines, pref
 from lambdoctor.logs.sources import STREAMS_LINE, LogFile
 from lambdoctor.logs.sql import (
     COLUMNS,
+    CONCURRENT,
+    IS_CONCURRENT,
     COUNTS,
     COUNTS_MANY,
     DEDUPE,
@@ -301,7 +304,7 @@ class LogStore:
                            {"files": list(f.parts), "fns": list(f.part_functions)})
         cursor.execute(f"CREATE TABLE {kept} AS {KEPT_FROM_PARTS if functions else KEPT_FROM_TEXT}", {
             "path": list(f.parts) if f.parts else str(f.path), "prefix": prefix,
-            "lead": {25: "2", 14: "1"}.get(prefix, "\n"), "max_line": MAX_LINE_BYTES, "rejects": rejects,
+            "lead": _lead(prefix), "max_line": MAX_LINE_BYTES, "rejects": rejects,
             "rejects_scan": scans, "compression": "gzip" if f.compressed else "none",
         })
         # A line too long for the reader's buffer leaves no reject row: it is found here, and a rejected line it
@@ -311,6 +314,12 @@ class LogStore:
         row = cursor.execute(f"SELECT count(*) FROM {rejects} WHERE NOT list_contains([{starts}], "
                              "line_byte_position - 1)").fetchone()
         work.add_rejected((int(row[0]) if row else 0) + len(long))
+        if not functions and self._concurrent(cursor, kept):
+            source = f"SELECT '' AS stream, rowid AS ord, NULL::TIMESTAMP AS ts, * FROM {kept}"
+            cursor.execute(CONCURRENT.replace("__KEPT__", source), {
+                "src": src, "function": f.function, "file_version": f.version, "prefix": prefix})
+            cursor.execute(f"DROP TABLE IF EXISTS {kept}")
+            return []
         # Pieces of about `piece_rows` kept lines (half of them REPORTs), of equal size, each ending at a REPORT.
         # No smaller: each more piece costs 30-50 ms (the statement, its operators' fresh memory, the commit). The
         # table's rowid is its insertion order, which is the file's order (one thread wrote it, and one thread scans
@@ -341,7 +350,8 @@ class LogStore:
         where = f"rowid > {piece.after}" + (f" AND rowid <= {piece.until}" if piece.until is not None else "")
         sql = ingest_sql(f"SELECT '' AS stream, 0 AS ord, NULL::TIMESTAMP AS ts, * FROM {piece.table} WHERE {where}",
                           "", piece.start_pos, piece.seg_offset, piece.functions)
-        params: dict[str, object] = {"src": piece.src, "file_version": piece.file.version, "prefix": piece.prefix}
+        params: dict[str, object] = {"src": piece.src, "file_version": piece.file.version, "prefix": piece.prefix,
+                                     "lead": _lead(piece.prefix)}
         if not piece.functions:
             params["function"] = piece.file.function
         cursor.execute(sql, params)
@@ -397,7 +407,8 @@ class LogStore:
         return out
 
     def _ingest_events(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile) -> None:
-        params: dict[str, object] = {"src": src, "function": f.function, "file_version": f.version, "prefix": 0}
+        params: dict[str, object] = {"src": src, "function": f.function, "file_version": f.version, "prefix": 0,
+                                     "lead": _lead(0)}
         if f.layout == "streams":
             kept = KEPT_FROM_STREAMS.replace("__PATTERN__", STREAMS_LINE.replace("'", "''"))
             params.update({"path": str(f.path), "max_line": MAX_LINE_BYTES, "rejects": f"rejects_{src}",
@@ -405,7 +416,18 @@ class LogStore:
         else:
             source = (subscription_source if f.layout == "subscription" else events_source)(f.path, f.compressed)
             kept = KEPT_FROM_EVENTS.replace("__SOURCE__", source)
-        cursor.execute(ingest_sql(kept, "PARTITION BY stream ORDER BY ord"), params)
+        if self._concurrent(cursor, f"({kept})", params):
+            cursor.execute(CONCURRENT.replace("__KEPT__", kept), params)
+        else:
+            cursor.execute(ingest_sql(kept, "PARTITION BY stream ORDER BY ord"), params)
+
+    @staticmethod
+    def _concurrent(cursor: duckdb.DuckDBPyConnection, kept: str, params: dict[str, object] | None = None) -> bool:
+        """Whether a file is of a Lambda Managed Instances function (sql.IS_CONCURRENT): assembled by request."""
+        sql = IS_CONCURRENT.replace("__KEPT__", kept)
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+        row = cursor.execute(sql, used).fetchone()
+        return bool(row and row[0])
 
     def _salvage(self, f: LogFile) -> LogFile | None:
         """A gzip file cut off (an interrupted download or copy) inflated up to the cut into a plain file, within
@@ -532,6 +554,75 @@ class LogStore:
             GROUP BY function""", {"fn": function} if function else {}).fetchall()
         return {fn: [float(x) for x in values] for fn, values in rows}
 
+    def reports(self, top: int = 5) -> dict[str, dict[str, Any]]:
+        """Per function, the reports of Logs Insights' documented Lambda queries and the Lumigo CLI, from the
+        invocations table, a few small aggregates over all functions at once:
+
+        - over_time: invocations, cold-start share and duration p50/p99 per bin; the bin is chosen from the
+          function's span (5 minutes up to 6 hours, an hour up to 7 days, a day up to 90, else a week);
+        - by_version and by_memory: invocations, cold starts, errors, duration p50/p99, peak memory, mean billed;
+        - init: p50, p75 and max of the init (or restore) duration over cold starts;
+        - top_billed: the invocations billed longest; last_errors: the last failed invocations;
+        - at_memory_limit: invocations whose peak memory reached their memory size."""
+        counted = "NOT partial AND NOT unparsed"
+        out: dict[str, dict[str, Any]] = {}
+
+        def slot(fn: str) -> dict[str, Any]:
+            return out.setdefault(fn, {"over_time": {"bin_seconds": None, "bins": []}, "by_version": [],
+                                       "by_memory": [], "init": {}, "top_billed": [], "last_errors": [],
+                                       "at_memory_limit": 0})
+
+        rows = self.con.execute(f"""
+            WITH span AS (
+              SELECT function, CASE WHEN epoch(max(time) - min(time)) <= 6 * 3600 THEN 300
+                                    WHEN epoch(max(time) - min(time)) <= 7 * 86400 THEN 3600
+                                    WHEN epoch(max(time) - min(time)) <= 90 * 86400 THEN 86400
+                                    ELSE 604800 END AS width
+              FROM invocations WHERE {counted} AND time IS NOT NULL GROUP BY function)
+            SELECT function, width, to_timestamp(floor(epoch(time) / width) * width) AS bin, count(*),
+              count(*) FILTER (WHERE cold_start), quantile_cont(duration_ms, [0.5, 0.99]),
+              count(*) FILTER (WHERE status <> 'success')
+            FROM invocations JOIN span USING (function) WHERE {counted} AND time IS NOT NULL
+            GROUP BY ALL ORDER BY function, bin""").fetchall()
+        for fn, width, start, n, cold, d, errors in rows:
+            entry = slot(fn)["over_time"]
+            entry["bin_seconds"] = int(width)
+            entry["bins"].append({"start": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  "invocations": int(n), "cold_start_share": round(cold / n, 4) if n else None,
+                                  "p50_ms": _f(d[0]), "p99_ms": _f(d[1]), "errors": int(errors)})
+        for key, column in (("by_version", "coalesce(version, '')"), ("by_memory", "memory_mb")):
+            rows = self.con.execute(f"""
+                SELECT function, {column} AS k, count(*), count(*) FILTER (WHERE cold_start),
+                  count(*) FILTER (WHERE status <> 'success'), quantile_cont(duration_ms, [0.5, 0.99]),
+                  max(max_memory_used_mb), avg(billed_ms)
+                FROM invocations WHERE {counted} GROUP BY ALL ORDER BY function, k""").fetchall()
+            for fn, k, n, cold, errors, d, peak, billed in rows:
+                name = "version" if key == "by_version" else "memory_mb"
+                value = (k or None) if key == "by_version" else (int(k) if k is not None else None)
+                slot(fn)[key].append({name: value, "invocations": int(n), "cold_starts": int(cold),
+                                      "errors": int(errors), "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
+                                      "peak_memory_mb": _f(peak), "billed_ms_mean": _f(billed)})
+        rows = self.con.execute(f"""
+            SELECT function, quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.75]), max(coalesce(init_ms, restore_ms)),
+              count(*) FILTER (WHERE max_memory_used_mb >= memory_mb)
+            FROM invocations WHERE {counted} GROUP BY function""").fetchall()
+        for fn, q, imax, at_limit in rows:
+            entry = slot(fn)
+            entry["init"] = {"p50": _f(q[0]) if q else None, "p75": _f(q[1]) if q else None, "max": _f(imax)}
+            entry["at_memory_limit"] = int(at_limit)
+        for key, where, order in (("top_billed", counted, "billed_ms DESC NULLS LAST, duration_ms DESC"),
+                                  ("last_errors", f"{counted} AND status <> 'success'", "time DESC NULLS LAST, seg DESC")):
+            rows = self.con.execute(f"""
+                SELECT function, request_id, time, billed_ms, duration_ms, status, error_type FROM (
+                  SELECT *, row_number() OVER (PARTITION BY function ORDER BY {order}) AS k
+                  FROM invocations WHERE {where}) WHERE k <= {int(top)} ORDER BY function, k""").fetchall()
+            for fn, rid, time, billed, duration, status, error_type in rows:
+                slot(fn)[key].append({
+                    "request_id": rid, "time": time.isoformat(timespec="milliseconds") + "Z" if time else None,
+                    "billed_ms": _f(billed), "duration_ms": _f(duration), "status": status,
+                    "error_type": error_type})
+        return out
+
     def hourly_counts(self) -> dict[str, list[int]]:
         """Invocations per hour and function, every hour between the first and the last (empty hours are 0)."""
         rows = self.con.execute("""
@@ -557,7 +648,8 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
         return replace(_empty(fn, log_bytes, partial), init_failures=failed,
                        init_timeouts=sum(int(r[-2] or 0) for r in rows))
     (_, _, _, n, cold, d, dmax, billed_total, billed_mean, m, mmax, i, timeouts, oom, errors, err_lines, err_inv,
-     first, last, timeout_s, _, _, _) = counted[0]
+     first, last, timeout_s, ok_peak, ok_n, ok_billed, ok_p50, _, json_format, _, _, _) = counted[0]
+    platform_bytes = sum(int(r[-5] or 0) for r in rows)
     init_failures = sum(int(r[-3] or 0) for r in rows)  # failed inits precede invocations, or no invocation at all
     init_timeouts = sum(int(r[-2] or 0) for r in rows)
     per_size: dict[int, int] = {}
@@ -582,7 +674,15 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
         versions=tuple(sorted({v for _, v, _ in sizes if v is not None})),
         span_seconds=(last - first).total_seconds() if first and last else None,
         init_failures=init_failures, init_timeouts=init_timeouts,
+        successes=int(ok_n), success_peak_mb=_f(ok_peak), success_billed_ms_mean=_f(ok_billed),
+        success_p50_ms=_f(ok_p50), platform_bytes=platform_bytes, json_format=bool(json_format),
     )
+
+
+def _lead(prefix: int) -> str:
+    """The first byte of an export's timestamp prefix (ISO dates start with 2, epoch milliseconds with 1); a
+    newline, which no line starts with, when there is none."""
+    return {25: "2", 20: "2", 14: "1"}.get(prefix, "\n")
 
 
 def _f(value: object) -> float | None:

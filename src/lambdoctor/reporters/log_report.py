@@ -47,6 +47,10 @@ def stats_dict(s: FunctionStats) -> dict[str, Any]:
         "versions": list(s.versions),
         "first": s.first,
         "last": s.last,
+        "platform_bytes": s.platform_bytes,
+        "init_failures": s.init_failures,
+        "init_timeouts": s.init_timeouts,
+        "reports": s.reports,
     }
 
 
@@ -83,7 +87,57 @@ def render_logs_terminal(stats: Sequence[FunctionStats], findings: Sequence[Find
         cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         stream.write("  ".join(cells) + "\n")
     stream.write("\n")
+    for s in stats:
+        _render_reports(s, stream)
     render_findings(list(findings), files, 0, stream, notes)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], stream: TextIO, indent: str = "  ") -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    stream.write(indent + "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)) + "\n")
+    for r in rows:
+        stream.write(indent + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + "\n")
+
+
+def _render_reports(s: FunctionStats, stream: TextIO) -> None:
+    """Per function with more than one invocation: the same reports as the JSON, as compact tables (a few rows
+    each: the last bins over time, every version and memory size, the top billed and the last errors)."""
+    r = s.reports
+    if not r or s.invocations < 2:
+        return
+    stream.write(f"{s.function}\n")
+    init = r.get("init") or {}
+    if init.get("max") is not None:
+        stream.write(f"  init p50 {_n(init['p50'], 1)} ms, p75 {_n(init['p75'], 1)} ms, max {_n(init['max'], 1)} ms"
+                     f"; {r.get('at_memory_limit', 0):,} invocation(s) at 100 % of memory\n")
+    over = r.get("over_time") or {}
+    bins = over.get("bins") or []
+    if len(bins) > 1:
+        width = over["bin_seconds"]
+        label = {300: "5 min", 3600: "hour", 86400: "day", 604800: "week"}.get(width, f"{width} s")
+        shown = bins[-12:]
+        stream.write(f"  per {label}" + (f" (last {len(shown)} of {len(bins)})" if len(bins) > len(shown) else "")
+                     + ":\n")
+        _table(("start", "invocations", "cold %", "p50 ms", "p99 ms", "errors"),
+               [(b["start"], f"{b['invocations']:,}", _n(100 * (b["cold_start_share"] or 0), 1), _n(b["p50_ms"], 1),
+                 _n(b["p99_ms"], 1), f"{b['errors']:,}") for b in shown], stream, "    ")
+    for key, name in (("by_version", "version"), ("by_memory", "memory_mb")):
+        groups = r.get(key) or []
+        if len(groups) > 1:
+            stream.write(f"  per {name.replace('_mb', ' size')}:\n")
+            _table((name, "invocations", "cold", "errors", "p50 ms", "p99 ms", "peak MB"),
+                   [(str(g[name]), f"{g['invocations']:,}", f"{g['cold_starts']:,}", f"{g['errors']:,}",
+                     _n(g["p50_ms"], 1), _n(g["p99_ms"], 1), _n(g["peak_memory_mb"])) for g in groups], stream, "    ")
+    top = r.get("top_billed") or []
+    if top:
+        stream.write("  billed longest: " + ", ".join(f"{t['request_id']} ({_n(t['billed_ms'])} ms)" for t in top[:3])
+                     + "\n")
+    errors = r.get("last_errors") or []
+    if errors:
+        stream.write("  last errors: " + ", ".join(
+            f"{e['request_id']} {e['status']}{' ' + e['error_type'] if e['error_type'] else ''}" for e in errors[:3])
+                     + "\n")
+    stream.write("\n")
 
 
 def _money(value: Decimal) -> float:

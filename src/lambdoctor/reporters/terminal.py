@@ -52,7 +52,7 @@ def _lead(findings: Sequence[Finding]) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = [(f"Read these first ({len(top)} of {len(findings)}):", "bold")]
     for f in top:
         where = f"{f.resource} ({f.file}:{f.line})" if f.resource else f"{f.file}:{f.line}"
-        out.append((f"  {f.severity.label:<7} {f.rule}  {where}: {f.message}", _STYLE[f.severity]))
+        out.append((f"  {f.severity.label:<7} {f.rule}  {where}: {f.message}{_confidence(f)}", _STYLE[f.severity]))
     out.append(("", None))
     return out
 
@@ -69,7 +69,7 @@ def _lines(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequ
             rtype = group[0].resource_type
             out.append((f"  {resource or '(file)'}" + (f"  [{rtype}]" if rtype else ""), "bold"))
             for f in group:
-                out.append((f"    {f.line}:{f.column}  {f.severity.label:<7} {f.rule}  {f.message}",
+                out.append((f"    {f.line}:{f.column}  {f.severity.label:<7} {f.rule}  {f.message}{_confidence(f)}",
                             _STYLE[f.severity]))
                 if f.fix:
                     out.append((f"             fix: {f.fix}", "dim"))
@@ -101,3 +101,8 @@ def render(findings: Sequence[Finding], files: int, suppressed: int, stream: Tex
     console = Console(file=stream, highlight=False, soft_wrap=True)
     for text, style in lines:
         console.print(Text(text, style=style or ""))
+
+
+def _confidence(f: Finding) -> str:
+    """A finding that is not certain says so where it is read, as in the JSON (`confidence`)."""
+    return f" [confidence: {f.confidence}]" if f.confidence != "high" else ""

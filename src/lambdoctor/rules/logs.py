@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the prices come in through the context; a rule never reads 
     from lambdoctor.cost.prices import PriceTable
 
 MIN_MEMORY_MB = 128  # Lambda's smallest size (facts.md §4)
+VCPU_MB = 1769  # one vCPU's worth of memory (DG, "Configure Lambda function memory")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class LogRule(Documented, ABC):
         """Yield findings for one function's statistics; pure: no clock, network or files."""
 
     def report(self, stats: FunctionStats, ctx: LogContext, message: str, fix: str,
-               severity: Severity | None = None, confidence: str = "high") -> Finding:
+               severity: Severity | None = None, confidence: str | None = None) -> Finding:
         conf = ctx.configured.get(stats.function)
         if conf:
             file, line, resource = conf.file, conf.line, conf.resource
@@ -67,7 +68,7 @@ class LogRule(Documented, ABC):
             file, line, resource = ctx.sources.get(stats.function, stats.function), 1, stats.function
         return Finding(rule=self.id, severity=severity or self.severity, message=message, file=file, line=line,
                        resource=resource, resource_type="AWS::Lambda::Function" if conf else "", fix=fix,
-                       confidence=confidence)
+                       confidence=confidence or self.confidence)
 
 
 # -- shared arithmetic ---------------------------------------------------------------------------------------
@@ -148,30 +149,43 @@ class MemoryOverprovisioned(LogRule):
 
     def check(self, stats: FunctionStats, ctx: LogContext) -> Iterator[Finding]:
         size = memory_of(stats, ctx)
-        peak = stats.max_memory_used_mb.get("max")
-        if not size or peak is None or stats.out_of_memory or peak >= size * ctx.threshold("memory_used_share"):
+        # Sized from the invocations that succeeded: a timed-out or killed one stopped at an arbitrary point, its
+        # peak says nothing about what the work needs (and one that ran out of memory says the opposite).
+        peak = stats.success_peak_mb
+        if (not size or peak is None or stats.out_of_memory or stats.successes < ctx.threshold("memory_min_invocations")
+                or peak >= size * ctx.threshold("memory_used_share")):
             return
         target = recommended_memory(peak, ctx)
         if target >= size:
             return
-        billed_s = Decimal(str(stats.billed_ms_mean or 0)) / 1000
+        billed_s = Decimal(str(stats.success_billed_ms_mean or stats.billed_ms_mean or 0)) / 1000
         saving_each = billed_s * Decimal(size - target) / MB_PER_GB * gb_second_price(ctx, architecture_of(stats, ctx))
         monthly = monthly_invocations(stats)
         if monthly is not None:
-            money = f"saves about {_usd(saving_each * monthly)} a month at the observed rate " \
+            money = f"saves up to {_usd(saving_each * monthly)} a month at the observed rate " \
                     f"({monthly:,.0f} invocations a month)"
         else:
-            money = f"saves about {_usd(saving_each * 1_000_000)} per million invocations (the logs carry no time " \
+            money = f"saves up to {_usd(saving_each * 1_000_000)} per million invocations (the logs carry no time " \
                     "span to project a month from)"
-        few = stats.invocations < ctx.threshold("confident_invocations")
+        # CPU is allocated in proportion to memory: 1,769 MB is one vCPU (DG, configuration-memory). A cut is
+        # priced as if the duration stayed; a CPU-bound function takes up to size/target times longer, which at
+        # the same GB-seconds saves nothing. Both ends are said, and a cut of the CPU share by more than half is
+        # at most medium confidence.
+        cpu_now, cpu_then = min(size, 10240) / VCPU_MB, target / VCPU_MB
+        slower = size / target
+        p50 = stats.success_p50_ms
+        worst = f" (p50 {p50:,.0f} ms → up to {p50 * slower:,.0f} ms)" if p50 else ""
+        cpu = (f"; CPU follows memory ({cpu_now:.2f} → {cpu_then:.2f} vCPU): if the work is CPU-bound it may run up "
+               f"to {slower:.1f}× longer{worst}, which saves nothing, so the saving assumes the duration stays")
+        few = stats.successes < ctx.threshold("confident_invocations")
+        confidence = "low" if few else ("medium" if cpu_then < cpu_now / 2 else "high")
         yield self.report(
             stats, ctx,
-            f"max memory used {peak:g} MB of {size} MB over {stats.invocations:,} invocation"
-            f"{'s' if stats.invocations != 1 else ''} (p99 {stats.max_memory_used_mb.get('p99') or peak:g} MB): "
-            f"{target} MB {money}; CPU scales with memory, so re-measure duration at {target} MB",
+            f"max memory used {peak:g} MB of {size} MB over {stats.successes:,} successful invocation"
+            f"{'s' if stats.successes != 1 else ''}: {target} MB {money}{cpu}",
             f"set MemorySize to {target} (peak × {ctx.threshold('memory_headroom'):g} rounded up to 64 MB) and "
             "compare durations; AWS Lambda Power Tuning measures the trade-off",
-            confidence="low" if few else "high",
+            confidence=confidence,
         )
 
 
@@ -255,6 +269,14 @@ class TimeoutsObserved(LogRule):
     severity = Severity.ERROR
 
     def check(self, stats: FunctionStats, ctx: LogContext) -> Iterator[Finding]:
+        if stats.init_timeouts:
+            # INIT_REPORT … Status: timeout: the init phase is capped at 10 s, then re-run inside the invocation
+            yield self.report(
+                stats, ctx,
+                f"the init phase timed out {stats.init_timeouts:,} time(s) (INIT_REPORT Status: timeout; init is "
+                "limited to 10 s, then re-run inside the next invocation, which pays for it)",
+                "make the code outside the handler faster (lazy imports, no network calls at import); SnapStart or "
+                "provisioned concurrency take init off the request path")
         if not stats.timeouts:
             return
         timeout, _ = timeout_of(stats, ctx)
@@ -337,6 +359,16 @@ class ColdStartHeavy(LogRule):
     severity = Severity.INFO
 
     def check(self, stats: FunctionStats, ctx: LogContext) -> Iterator[Finding]:
+        failed = stats.init_failures - stats.init_timeouts  # timeouts are LOG003's
+        if failed > 0:
+            yield self.report(
+                stats, ctx,
+                f"the init phase failed {failed:,} time(s) (INIT_REPORT Status: error)"
+                + (f"; {stats.invocations:,} invocation(s) seen" if stats.invocations else
+                   ": no invocation ran at all"),
+                "read the INIT_REPORT Error Type and the lines before it: an import error, a missing environment "
+                "variable or a crash at import fails every cold start, and each retry pays the init again",
+                severity=Severity.ERROR)
         if not stats.cold_starts:
             return
         share = stats.cold_starts / stats.invocations
@@ -448,12 +480,28 @@ class LogCostExceedsCompute(LogRule):
         if log_cost <= compute:
             return
         million = Decimal(1_000_000)
+        platform = Decimal(stats.platform_bytes) / stats.invocations
+        application = per_invocation_bytes - platform
+        whose = (f" ({platform:,.0f} of them Lambda's own START/REPORT records, {application:,.0f} the function's)"
+                 if platform else "")
+        if platform >= application and stats.json_format:
+            # the system log level drops platform records; the application level cannot (DG, "Log-level filtering")
+            fix = ("most of the volume is Lambda's own records: set LoggingConfig.SystemLogLevel to WARN (platform "
+                   "start and report records are not written; Duration and Errors stay in CloudWatch metrics, but "
+                   "REPORT-based analysis such as this one loses its input), or send logs to the Infrequent Access "
+                   "class")
+        elif platform >= application:
+            fix = ("most of the volume is Lambda's own START/END/REPORT lines, which the text format cannot turn off: "
+                   "with LoggingConfig.LogFormat JSON, SystemLogLevel WARN drops them (REPORT-based analysis then "
+                   "loses its input), or send logs to the Infrequent Access class")
+        else:
+            fix = ("log less per invocation: raise the level to INFO/WARN (LoggingConfig.ApplicationLogLevel), drop "
+                   "whole event dumps, or send logs to the Infrequent Access class")
         yield self.report(
             stats, ctx,
-            f"{per_invocation_bytes:,.0f} bytes of logs per invocation cost {_usd(log_cost * million)} per million "
-            f"invocations, more than the function's own {_usd(compute * million)} (requests + duration)",
-            "log less per invocation: raise the level to INFO/WARN (LoggingConfig.ApplicationLogLevel), drop whole "
-            "event dumps, or send logs to the Infrequent Access class")
+            f"{per_invocation_bytes:,.0f} bytes of logs per invocation{whose} cost {_usd(log_cost * million)} per "
+            f"million invocations, more than the function's own {_usd(compute * million)} (requests + duration)",
+            fix)
 
 
 class SteadyLoadCheaperOnServers(LogRule):
