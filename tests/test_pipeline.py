@@ -64,7 +64,9 @@ def test_a_log_rule_that_raises_is_sys001_and_the_others_still_report(tmp_path: 
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(log002, "check", broken)
-    (tmp_path / "orders.log").write_text(report("3604209a-e9a3-11e6-939a-754dd98c7be3", 15), encoding="utf-8")
+    # ten invocations: LOG001's minimum sample
+    (tmp_path / "orders.log").write_text("".join(report(f"3604209a-e9a3-11e6-939a-754dd98c7b{i:02x}", 15)
+                                                 for i in range(10)), encoding="utf-8")
     code, doc = invoke("logs", str(tmp_path / "orders.log"), "--format", "json")
     assert code == 0
     assert [(f["rule"], f["severity"], f["file"], f["message"]) for f in doc["findings"]] == [
@@ -76,8 +78,8 @@ def test_a_log_rule_that_raises_is_sys001_and_the_others_still_report(tmp_path: 
 def test_logs_follows_the_configuration_file(tmp_path: Path) -> None:
     # Before: `lambdoctor logs` ignored [tool.lambdoctor] entirely.
     log = tmp_path / "orders.log"
-    log.write_text("".join(report(f"3604209a-e9a3-11e6-939a-{i:012d}", 300 + i) for i in range(3)),
-                   encoding="utf-8")  # peak 302 MB of 512 MB: 59 %, no LOG001 at the default share of 50 %
+    log.write_text("".join(report(f"3604209a-e9a3-11e6-939a-{i:012d}", 300 + i) for i in range(10)),
+                   encoding="utf-8")  # peak 309 MB of 512 MB: 60 %, no LOG001 at the default share of 50 %
     code, doc = invoke("logs", str(log), "--format", "json")
     assert (code, doc["findings"]) == (0, [])
     (tmp_path / "pyproject.toml").write_text(

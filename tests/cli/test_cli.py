@@ -132,7 +132,7 @@ def test_plain_output_without_tty_and_summary_line() -> None:
         "  error   SEC002  OrdersApi (examples/shop/template.yaml:41): environment variable PAYMENT_API_KEY holds a "
         "literal value for a secret-like name (value masked)",
         "  error   SEC005  NightlyReport (examples/shop/src/nightly/app.py:17): put_object() needs s3:PutObject; the "
-        "role NightlyReportRole does not allow it: AccessDenied at run time",
+        "role NightlyReportRole does not allow it: AccessDenied at run time [confidence: medium]",
         "  error   SEC007  NightlyReport (examples/shop/template.yaml:116): runtime python3.9 was deprecated on "
         "2025-12-15",
         "  error   REL001  OrdersApi (examples/shop/template.yaml:31): timeout 30 s is at or above the REST API "
@@ -238,7 +238,7 @@ def test_logs_loads_only_the_log_rules(fmt: str) -> None:
             "print('LOADED', [m for m in heavy if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "tests" / "data" / "logs" / "sample.log"), fmt],
                          capture_output=True, text=True, timeout=60)
-    assert "LOG001" in out.stdout and "LOADED []" in out.stdout, out.stdout + out.stderr
+    assert "LOG003" in out.stdout and "LOADED []" in out.stdout, out.stdout + out.stderr
 
 
 def test_scanning_dot_reports_clean_relative_paths() -> None:

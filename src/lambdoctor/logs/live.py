@@ -34,25 +34,41 @@ MAX_GROUPS_PER_QUERY = 50  # StartQuery's logGroupNames: at most 50 (CloudWatch 
 _SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
-# Lambda's REPORT records are parsed by Insights into @duration, @billedDuration, @initDuration, @memorySize and
-# @maxMemoryUsed (bytes, 1 MB = 1,000,000: the Lambda operator guide divides by 1000/1000). strcontains() gives 0
-# or 1, so its sum counts the records that contain a text.
-REPORT_QUERY = """filter @type = "REPORT"
+# Lambda's text REPORT records are parsed by Insights into @duration, @billedDuration, @initDuration, @memorySize and
+# @maxMemoryUsed (bytes, 1 MB = 1,000,000: the Lambda operator guide divides by 1000/1000). Those fields exist for
+# the text format only: a JSON-format record (LoggingConfig.LogFormat JSON, and every Lambda Managed Instances
+# function) is a JSON event, whose keys Insights discovers as `type`, `record.metrics.durationMs`, … (CloudWatch
+# Logs User Guide, "Supported logs and discovered fields": JSON keys become fields, nested with dots). So the query
+# takes either, by coalesce(). Restore Duration has no discovered field: it is parsed, and counts as the init of a
+# SnapStart cold start, as the local path counts it (store.py). strcontains() gives 0 or 1, so its sum counts the
+# records that contain a text; an error is Status error or failure on the REPORT, as locally, and the events
+# query counts the runtimes' unhandled-error records for logs whose REPORTs carry no Status (older runtimes).
+REPORT_QUERY = """filter @type = "REPORT" or type = "platform.report"
+| parse @message /Restore Duration: (?<restoreText>[\\d.]+) ms/
+| fields coalesce(@duration, record.metrics.durationMs) as d,
+  coalesce(@billedDuration, record.metrics.billedDurationMs) as b,
+  coalesce(@memorySize, record.metrics.memorySizeMB * 1000 * 1000) as ms,
+  coalesce(@maxMemoryUsed, record.metrics.maxMemoryUsedMB * 1000 * 1000) as mu,
+  coalesce(@initDuration, record.metrics.initDurationMs, restoreText, record.metrics.restoreDurationMs) as i,
+  coalesce(record.status, "") as st
 | stats count(*) as invocations,
-  sum(strcontains(@message, "Init Duration")) as initStarts,
-  sum(strcontains(@message, "Restore Duration")) as restoreStarts,
-  pct(@duration, 50) as d50, pct(@duration, 90) as d90, pct(@duration, 99) as d99, max(@duration) as dmax,
-  sum(@billedDuration) as billed, avg(@billedDuration) as billedMean, max(@memorySize) as memory,
-  pct(@maxMemoryUsed, 50) as m50, pct(@maxMemoryUsed, 99) as m99, max(@maxMemoryUsed) as mmax,
-  pct(@initDuration, 50) as i50, pct(@initDuration, 95) as i95,
-  sum(strcontains(@message, "Status: timeout")) as timeoutReports,
+  sum(strcontains(@message, "Init Duration") + strcontains(@message, "initDurationMs")) as initStarts,
+  sum(strcontains(@message, "Restore Duration") + strcontains(@message, "restoreDurationMs")) as restoreStarts,
+  pct(d, 50) as d50, pct(d, 90) as d90, pct(d, 99) as d99, max(d) as dmax,
+  sum(b) as billed, avg(b) as billedMean, max(ms) as memory,
+  pct(mu, 50) as m50, pct(mu, 99) as m99, max(mu) as mmax,
+  pct(i, 50) as i50, pct(i, 95) as i95,
+  sum(strcontains(@message, "Status: timeout") + strcontains(st, "timeout")) as timeoutReports,
   sum(strcontains(@message, "Runtime.OutOfMemory")) as outOfMemory,
-  sum(strcontains(@message, "Status: error")) as errorReports,
+  sum(strcontains(@message, "Status: error") + strcontains(@message, "Status: failure") + strcontains(st, "error")
+      + strcontains(st, "failure")) as errorReports,
   min(@timestamp) as first, max(@timestamp) as last
   by @log"""
 EVENTS_QUERY = """stats sum(strlen(@message)) as bytes,
   sum(strcontains(@message, "Task timed out after")) as timedOut,
-  sum(strcontains(@message, "[ERROR]")) as errorRecords
+  sum(strcontains(@message, "[ERROR]")) as errorRecords,
+  sum(strcontains(@message, "Invoke Error ") + strcontains(@message, "Runtime exited with error")
+      + strcontains(@message, "Process exited before completing request")) as unhandledRecords
   by @log"""
 HOURLY_QUERY = """filter @type = "REPORT"
 | stats count(*) as n by @log, bin(1h) as hour"""
@@ -182,14 +198,20 @@ def stats_from_insights(report_rows: Sequence[dict[str, str]],
                                 "max": _mb(_num(row, "mmax"))},
             init_ms={"p50": r2("i50"), "p95": r2("i95")},
             timeouts=timeouts, out_of_memory=_int(row, "outOfMemory"),
-            # Status: error covers out-of-memory; a timeout says Status: timeout (facts.md §2.1)
-            errors=_int(row, "errorReports"),
+            # Status: error covers out-of-memory; a timeout says Status: timeout (facts.md §2.1). Older runtimes
+            # write no Status: their unhandled-error records count instead, one per failed invocation.
+            errors=max(_int(row, "errorReports"), _int(more, "unhandledRecords")),
             error_lines_in_success=0, invocations_with_error_lines=0,
             log_bytes=_int(more, "bytes"),
             first=first.isoformat(timespec="milliseconds") + "Z" if first else None,
             last=last.isoformat(timespec="milliseconds") + "Z" if last else None,
             timeout_seconds_seen=None, partial=0, versions=(),
             span_seconds=(last - first).total_seconds() if first and last else None,
+            # Insights aggregates all REPORTs together: the successful ones are all but the failed, and their peak,
+            # billed mean and median are taken as the whole's (an approximation the local path does not need)
+            successes=max(0, n - timeouts - max(_int(row, "errorReports"), _int(more, "unhandledRecords"))),
+            success_peak_mb=_mb(_num(row, "mmax")), success_billed_ms_mean=r2("billedMean"),
+            success_p50_ms=r2("d50"),
         ))
     return sorted(out, key=lambda s: s.function)
 

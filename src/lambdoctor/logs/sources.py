@@ -71,6 +71,7 @@ STREAM_NAME = r"\d{4}/\d{2}/\d{2}/\[[^\]]*\][0-9a-f]{32}"
 ISO_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)?"
 STREAMS_LINE = rf"^(?:({ISO_TIME}) ({STREAM_NAME})|({STREAM_NAME}) ({ISO_TIME})) (.*)$"
 _STREAMS_LINE = re.compile(STREAMS_LINE.encode())
+_LOG_GROUP = re.compile(rb'"logGroup": ?"/aws/lambda/([^"/]+)"')
 
 
 def _head(path: Path, compressed: bool) -> bytes:
@@ -163,6 +164,7 @@ def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFi
             if given.is_dir() and not inside_export and not path.name.endswith(_LOG_SUFFIXES):
                 continue
             name, version = _function_from_path(Path(given.name) / rel if given.is_dir() else given)
+            from_name = name is None
             if function:
                 name = function
             elif name is None:
@@ -181,6 +183,10 @@ def discover(paths: list[Path], function: str | None = None) -> tuple[list[LogFi
             if bomb:
                 problems.append(Problem(str(path), 1, 1, bomb))
                 continue
+            if layout == "subscription" and not function and from_name:
+                # a subscription payload names its log group
+                m = _LOG_GROUP.search(_head(path, compressed))
+                name = m.group(1).decode() if m else name
             # an empty file is kept as such, for a note (engine.analyze_logs): nothing to read, nothing wrong
             files.append(LogFile(path, name, "empty" if empty else layout, compressed, version, str(path)))
     return files, problems

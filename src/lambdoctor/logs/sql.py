@@ -265,7 +265,8 @@ facts AS (
     CASE WHEN kind = 3 THEN {_FAILURE} END AS failure,
     CASE WHEN kind = 4 THEN {_INIT} END AS init,
     -- Lambda's own records: a START's and a REPORT's bytes (without an export's timestamp), and the log format
-    CASE WHEN kind IN (1, 2) THEN strlen(line) + 1 - CASE WHEN starts_with(line, $lead) THEN $prefix ELSE 0 END
+    CASE WHEN kind IN (1, 2) THEN strlen(line) + (NOT ends_with(line, chr(10)))::INT
+           - CASE WHEN starts_with(line, $lead) THEN $prefix ELSE 0 END
          END AS line_len,
     CASE WHEN kind = 1 THEN j IS NOT NULL END AS json_report
   FROM (
@@ -428,7 +429,8 @@ WITH kept AS (__KEPT__), facts AS (
     CASE WHEN kind = 2 THEN {_START} END AS start,
     CASE WHEN kind = 3 THEN {_FAILURE} END AS failure,
     CASE WHEN kind = 3 THEN nullif(regexp_extract(line, '{_UUID}', 1), '') END AS line_rid,
-    CASE WHEN kind IN (1, 2) THEN strlen(line) + 1 END AS line_len, j IS NOT NULL AS json_report
+    CASE WHEN kind IN (1, 2) THEN strlen(line) + (NOT ends_with(line, chr(10)))::INT END AS line_len,
+    j IS NOT NULL AS json_report
   FROM (
     SELECT *, false AS fast, NULL::VARCHAR[] AS tabs, NULL::BIGINT AS tab,
       CASE WHEN kind = 1 AND contains(line, '"type":"platform.report"') THEN {_JSON_REPORT} END AS j

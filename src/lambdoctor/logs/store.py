@@ -26,11 +26,11 @@ import os
 import shutil
 import tempfile
 import threading
-from datetime import timezone
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,11 +39,11 @@ from lambdoctor.logs.sources import STREAMS_LINE, LogFile
 from lambdoctor.logs.sql import (
     COLUMNS,
     CONCURRENT,
-    IS_CONCURRENT,
     COUNTS,
     COUNTS_MANY,
     DEDUPE,
     DEDUPE_MANY,
+    IS_CONCURRENT,
     KEPT_FROM_EVENTS,
     KEPT_FROM_PARTS,
     KEPT_FROM_STREAMS,
@@ -357,17 +357,18 @@ class LogStore:
         cursor.execute(sql, params)
 
     def request_lines(self, files: Sequence[LogFile], request_id: str) -> list[tuple[str, str]]:
-        """(file, line) of one invocation, in order: the lines of its segment (START … REPORT within one stream),
-        plus any line elsewhere that names its request ID."""
+        """(file, line) of one invocation, in order: the lines of its segment (START … REPORT within one stream:
+        the segment whose START or REPORT names it, so that a timeout line printed after the REPORT does not bring
+        the next invocation along), plus any line elsewhere that names its request ID."""
         import duckdb
 
         out: list[tuple[str, str]] = []
         for src, f in enumerate(files):
-            if f.layout == "events":
-                source = events_source(f.path)
+            if f.layout in ("events", "subscription"):
+                source = (subscription_source if f.layout == "subscription" else events_source)(f.path, f.compressed)
                 sql = f"""
                     WITH l AS (
-                      SELECT stream, seq, line, sum(is_report) OVER w - is_report AS seg FROM (
+                      SELECT stream, seq, line, is_report, sum(is_report) OVER w - is_report AS seg FROM (
                         SELECT coalesce(e.logStreamName, '') AS stream, e.message AS line,
                                CASE WHEN contains(e.message, 'REPORT RequestId: ')
                                          OR contains(e.message, '"type":"platform.report"') THEN 1 ELSE 0 END
@@ -377,7 +378,7 @@ class LogStore:
                       WINDOW w AS (PARTITION BY stream ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND
                                    CURRENT ROW))
                     SELECT line FROM l WHERE (stream, seg) IN (SELECT (stream, seg) FROM l
-                                                                WHERE contains(line, $rid))
+                                                                WHERE contains(line, $rid) AND {_NAMES_REQUEST})
                        OR contains(line, $rid)
                     ORDER BY stream, seq"""
                 try:
@@ -387,13 +388,14 @@ class LogStore:
             else:
                 sql = f"""
                     WITH l AS (
-                      SELECT line, row_number() OVER w AS n, sum(is_report) OVER w - is_report AS seg FROM (
+                      SELECT line, is_report, row_number() OVER w AS n, sum(is_report) OVER w - is_report AS seg
+                      FROM (
                         SELECT line, CASE WHEN contains(line, 'REPORT RequestId: ')
                                            OR contains(line, '"type":"platform.report"') THEN 1 ELSE 0 END
                                      AS is_report
                         FROM {READ_TEXT})
                       WINDOW w AS (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
-                    SELECT line FROM l WHERE seg IN (SELECT seg FROM l WHERE contains(line, $rid))
+                    SELECT line FROM l WHERE seg IN (SELECT seg FROM l WHERE contains(line, $rid) AND {_NAMES_REQUEST})
                        OR contains(line, $rid)
                     ORDER BY n"""
                 try:
@@ -603,15 +605,17 @@ class LogStore:
                                       "errors": int(errors), "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
                                       "peak_memory_mb": _f(peak), "billed_ms_mean": _f(billed)})
         rows = self.con.execute(f"""
-            SELECT function, quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.75]), max(coalesce(init_ms, restore_ms)),
+            SELECT function, quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.75]),
+              max(coalesce(init_ms, restore_ms)),
               count(*) FILTER (WHERE max_memory_used_mb >= memory_mb)
             FROM invocations WHERE {counted} GROUP BY function""").fetchall()
         for fn, q, imax, at_limit in rows:
             entry = slot(fn)
             entry["init"] = {"p50": _f(q[0]) if q else None, "p75": _f(q[1]) if q else None, "max": _f(imax)}
             entry["at_memory_limit"] = int(at_limit)
-        for key, where, order in (("top_billed", counted, "billed_ms DESC NULLS LAST, duration_ms DESC"),
-                                  ("last_errors", f"{counted} AND status <> 'success'", "time DESC NULLS LAST, seg DESC")):
+        failed = f"{counted} AND status <> 'success'"
+        for key, where, order in (("top_billed", counted, "billed_ms DESC NULLS LAST, duration_ms DESC, request_id"),
+                                  ("last_errors", failed, "time DESC NULLS LAST, seg DESC, request_id")):
             rows = self.con.execute(f"""
                 SELECT function, request_id, time, billed_ms, duration_ms, status, error_type FROM (
                   SELECT *, row_number() OVER (PARTITION BY function ORDER BY {order}) AS k
@@ -677,6 +681,10 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
         successes=int(ok_n), success_peak_mb=_f(ok_peak), success_billed_ms_mean=_f(ok_billed),
         success_p50_ms=_f(ok_p50), platform_bytes=platform_bytes, json_format=bool(json_format),
     )
+
+
+_NAMES_REQUEST = ("(is_report = 1 OR contains(line, 'START RequestId: ') "
+                  "OR contains(line, '\"type\":\"platform.start\"'))")
 
 
 def _lead(prefix: int) -> str:

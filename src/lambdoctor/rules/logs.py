@@ -119,23 +119,45 @@ def _pct(part: float, whole: float) -> str:
 class MemoryOverprovisioned(LogRule):
     """
     ## What it does
-    Flags a function whose peak memory use (Max Memory Used on every REPORT line) stays far below its memory
-    size, recommends a size with headroom (never below 128 MB) and gives the monthly saving at the observed rate.
+    Flags a function whose peak memory use (Max Memory Used on the REPORT lines of its successful invocations, at
+    least 10 of them) stays far below its memory size, recommends a size with headroom (never below 128 MB), and
+    gives the saving at the observed rate if the duration stays as it is, with what it may become instead.
 
     ## Why is this bad?
     Lambda bills memory size × billed duration, whatever the function uses: 512 MB for a function that peaks at
-    15 MB costs four times what 128 MB would. CPU is allocated in proportion to memory (1,769 MB is one vCPU), so
-    a CPU-bound function may run longer at a smaller size: re-measure duration after the change (AWS Lambda
-    Power Tuning does this).
+    15 MB costs four times what 128 MB would. But CPU is allocated in proportion to memory (1,769 MB is one
+    vCPU): a CPU-bound function runs up to size/target times longer at the smaller size, which saves nothing.
+    The finding says both, and its confidence is medium when the cut takes away more than half the CPU share
+    (low below 50 invocations, Compute Optimizer's minimum). Timed-out and killed invocations are left out: their
+    peak says nothing about what the work needs. Re-measure duration after the change (AWS Lambda Power Tuning
+    does this).
 
     ## Example
     ```text
     REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be4	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be5	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be6	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be7	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be8	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be9	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7bea	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7beb	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7bec	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 512 MB	Max Memory Used: 15 MB
     ```
 
     ## Use instead
     ```text
     REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be4	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be5	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be6	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be7	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be8	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be9	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7bea	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7beb	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
+    REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7bec	Duration: 702.16 ms	Billed Duration: 800 ms	Memory Size: 128 MB	Max Memory Used: 15 MB
     ```
 
     ## References
