@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timezone
@@ -94,6 +94,7 @@ class _Finished:
     unparsed: int
     partial: int
     stats: FunctionStats | None  # None: not asked for, or no invocation at all
+    reports: dict[str, Any] | None = None
 
 
 class _Work:
@@ -487,18 +488,19 @@ class LogStore:
             duplicates = 0
             if cursor.execute(SEEN_TWICE + " LIMIT 1", params).fetchone():
                 duplicates = len(cursor.execute(DEDUPE, params).fetchall())
-            stats = None
+            stats, reports = None, None
             if work.statistics:
                 rows = cursor.execute(STATS, params).fetchall()
                 unparsed, partial = sum(int(r[-1]) for r in rows), sum(int(r[2] or 0) for r in rows)
                 stats = _function_stats(function, rows, cursor.execute(SIZES, params).fetchall())
+                reports = function_reports(cursor, "function = $fn", params).get(function)
             else:
                 row = cursor.execute(COUNTS, params).fetchone()
                 unparsed, partial = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
         except duckdb.Error as exc:  # e.g. out of memory: reported with the file that completed the function
             work.failed(shown, f"could not take the statistics of {function}: {_duckdb_reason(exc)}")
             return
-        work.add_finished(_Finished(function, duplicates, unparsed, partial, stats))
+        work.add_finished(_Finished(function, duplicates, unparsed, partial, stats, reports))
 
     def _finish_many(self, cursor: duckdb.DuckDBPyConnection, src: int, f: LogFile, work: _Work) -> None:
         """``_finish`` for the functions of small files read together: the same statements, grouped by function,
@@ -513,7 +515,9 @@ class LogStore:
                     removed[fn] = removed.get(fn, 0) + 1
             rows: dict[str, list[tuple[Any, ...]]] = {}
             sizes: dict[str, list[tuple[Any, ...]]] = {}
+            reports: dict[str, dict[str, Any]] = {}
             if work.statistics:
+                reports = function_reports(cursor, "src = $src", params)
                 for row in cursor.execute(STATS_MANY, params).fetchall():
                     rows.setdefault(row[0], []).append(row[1:])
                 for row in cursor.execute(SIZES_MANY, params).fetchall():
@@ -532,7 +536,7 @@ class LogStore:
             else:
                 unparsed, partial = mine[0] if mine else (0, 0)
                 stats = None
-            work.add_finished(_Finished(fn, removed.get(fn, 0), unparsed, partial, stats))
+            work.add_finished(_Finished(fn, removed.get(fn, 0), unparsed, partial, stats, reports.get(fn)))
 
     def report(self) -> IngestReport:
         """What the ingest skipped, found twice (and counted once) or found cut off."""
@@ -556,76 +560,9 @@ class LogStore:
             GROUP BY function""", {"fn": function} if function else {}).fetchall()
         return {fn: [float(x) for x in values] for fn, values in rows}
 
-    def reports(self, top: int = 5) -> dict[str, dict[str, Any]]:
-        """Per function, the reports of Logs Insights' documented Lambda queries and the Lumigo CLI, from the
-        invocations table, a few small aggregates over all functions at once:
-
-        - over_time: invocations, cold-start share and duration p50/p99 per bin; the bin is chosen from the
-          function's span (5 minutes up to 6 hours, an hour up to 7 days, a day up to 90, else a week);
-        - by_version and by_memory: invocations, cold starts, errors, duration p50/p99, peak memory, mean billed;
-        - init: p50, p75 and max of the init (or restore) duration over cold starts;
-        - top_billed: the invocations billed longest; last_errors: the last failed invocations;
-        - at_memory_limit: invocations whose peak memory reached their memory size."""
-        counted = "NOT partial AND NOT unparsed"
-        out: dict[str, dict[str, Any]] = {}
-
-        def slot(fn: str) -> dict[str, Any]:
-            return out.setdefault(fn, {"over_time": {"bin_seconds": None, "bins": []}, "by_version": [],
-                                       "by_memory": [], "init": {}, "top_billed": [], "last_errors": [],
-                                       "at_memory_limit": 0})
-
-        rows = self.con.execute(f"""
-            WITH span AS (
-              SELECT function, CASE WHEN epoch(max(time) - min(time)) <= 6 * 3600 THEN 300
-                                    WHEN epoch(max(time) - min(time)) <= 7 * 86400 THEN 3600
-                                    WHEN epoch(max(time) - min(time)) <= 90 * 86400 THEN 86400
-                                    ELSE 604800 END AS width
-              FROM invocations WHERE {counted} AND time IS NOT NULL GROUP BY function)
-            SELECT function, width, to_timestamp(floor(epoch(time) / width) * width) AS bin, count(*),
-              count(*) FILTER (WHERE cold_start), quantile_cont(duration_ms, [0.5, 0.99]),
-              count(*) FILTER (WHERE status <> 'success')
-            FROM invocations JOIN span USING (function) WHERE {counted} AND time IS NOT NULL
-            GROUP BY ALL ORDER BY function, bin""").fetchall()
-        for fn, width, start, n, cold, d, errors in rows:
-            entry = slot(fn)["over_time"]
-            entry["bin_seconds"] = int(width)
-            entry["bins"].append({"start": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                  "invocations": int(n), "cold_start_share": round(cold / n, 4) if n else None,
-                                  "p50_ms": _f(d[0]), "p99_ms": _f(d[1]), "errors": int(errors)})
-        for key, column in (("by_version", "coalesce(version, '')"), ("by_memory", "memory_mb")):
-            rows = self.con.execute(f"""
-                SELECT function, {column} AS k, count(*), count(*) FILTER (WHERE cold_start),
-                  count(*) FILTER (WHERE status <> 'success'), quantile_cont(duration_ms, [0.5, 0.99]),
-                  max(max_memory_used_mb), avg(billed_ms)
-                FROM invocations WHERE {counted} GROUP BY ALL ORDER BY function, k""").fetchall()
-            for fn, k, n, cold, errors, d, peak, billed in rows:
-                name = "version" if key == "by_version" else "memory_mb"
-                value = (k or None) if key == "by_version" else (int(k) if k is not None else None)
-                slot(fn)[key].append({name: value, "invocations": int(n), "cold_starts": int(cold),
-                                      "errors": int(errors), "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
-                                      "peak_memory_mb": _f(peak), "billed_ms_mean": _f(billed)})
-        rows = self.con.execute(f"""
-            SELECT function, quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.75]),
-              max(coalesce(init_ms, restore_ms)),
-              count(*) FILTER (WHERE max_memory_used_mb >= memory_mb)
-            FROM invocations WHERE {counted} GROUP BY function""").fetchall()
-        for fn, q, imax, at_limit in rows:
-            entry = slot(fn)
-            entry["init"] = {"p50": _f(q[0]) if q else None, "p75": _f(q[1]) if q else None, "max": _f(imax)}
-            entry["at_memory_limit"] = int(at_limit)
-        failed = f"{counted} AND status <> 'success'"
-        for key, where, order in (("top_billed", counted, "billed_ms DESC NULLS LAST, duration_ms DESC, request_id"),
-                                  ("last_errors", failed, "time DESC NULLS LAST, seg DESC, request_id")):
-            rows = self.con.execute(f"""
-                SELECT function, request_id, time, billed_ms, duration_ms, status, error_type FROM (
-                  SELECT *, row_number() OVER (PARTITION BY function ORDER BY {order}) AS k
-                  FROM invocations WHERE {where}) WHERE k <= {int(top)} ORDER BY function, k""").fetchall()
-            for fn, rid, time, billed, duration, status, error_type in rows:
-                slot(fn)[key].append({
-                    "request_id": rid, "time": time.isoformat(timespec="milliseconds") + "Z" if time else None,
-                    "billed_ms": _f(billed), "duration_ms": _f(duration), "status": status,
-                    "error_type": error_type})
-        return out
+    def reports(self) -> dict[str, dict[str, Any]]:
+        """Per function, the reports taken as its invocations were all in (``function_reports``)."""
+        return {f.function: f.reports for f in self._finished.values() if f.reports}
 
     def hourly_counts(self) -> dict[str, list[int]]:
         """Invocations per hour and function, every hour between the first and the last (empty hours are 0)."""
@@ -713,3 +650,81 @@ def _duckdb_reason(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:300]
 
+
+def function_reports(cursor: duckdb.DuckDBPyConnection, scope: str, params: Mapping[str, object], top: int = 5
+                     ) -> dict[str, dict[str, Any]]:
+    """Per function, the reports of Logs Insights' documented Lambda queries and the Lumigo CLI, from the
+    invocations table, a few small aggregates over the functions in ``scope`` (a WHERE clause on ``params``),
+    run by the thread that completes them, while the other reads on:
+
+    - over_time: invocations, cold-start share and duration p50/p99 per bin; the bin is chosen from the
+      function's span (5 minutes up to 6 hours, an hour up to 7 days, a day up to 90, else a week);
+    - by_version and by_memory: invocations, cold starts, errors, duration p50/p99, peak memory, mean billed;
+    - init: p50, p75 and max of the init (or restore) duration over cold starts;
+    - top_billed: the invocations billed longest; last_errors: the last failed invocations;
+    - at_memory_limit: invocations whose peak memory reached their memory size."""
+    counted = f"{scope} AND NOT partial AND NOT unparsed"
+    out: dict[str, dict[str, Any]] = {}
+
+    def slot(fn: str) -> dict[str, Any]:
+        return out.setdefault(fn, {"over_time": {"bin_seconds": None, "bins": []}, "by_version": [],
+                                   "by_memory": [], "init": {}, "top_billed": [], "last_errors": [],
+                                   "at_memory_limit": 0})
+
+    rows = cursor.execute(f"""
+        WITH span AS (
+          SELECT function, CASE WHEN epoch(max(time) - min(time)) <= 6 * 3600 THEN 300
+                                WHEN epoch(max(time) - min(time)) <= 7 * 86400 THEN 3600
+                                WHEN epoch(max(time) - min(time)) <= 90 * 86400 THEN 86400
+                                ELSE 604800 END AS width
+          FROM invocations WHERE {counted} AND time IS NOT NULL GROUP BY function)
+        SELECT function, width, to_timestamp(floor(epoch(time) / width) * width) AS bin, count(*),
+          count(*) FILTER (WHERE cold_start), quantile_cont(duration_ms, [0.5, 0.99]),
+          count(*) FILTER (WHERE status <> 'success')
+        FROM invocations JOIN span USING (function) WHERE {counted} AND time IS NOT NULL
+        GROUP BY ALL ORDER BY function, bin""", params).fetchall()
+    for fn, width, start, n, cold, d, errors in rows:
+        entry = slot(fn)["over_time"]
+        entry["bin_seconds"] = int(width)
+        entry["bins"].append({"start": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "invocations": int(n), "cold_start_share": round(cold / n, 4) if n else None,
+                              "p50_ms": _f(d[0]), "p99_ms": _f(d[1]), "errors": int(errors)})
+    for key, column in (("by_version", "coalesce(version, '')"), ("by_memory", "memory_mb")):
+        rows = cursor.execute(f"""
+            SELECT function, {column} AS k, count(*), count(*) FILTER (WHERE cold_start),
+              count(*) FILTER (WHERE status <> 'success'), quantile_cont(duration_ms, [0.5, 0.99]),
+              max(max_memory_used_mb), avg(billed_ms)
+            FROM invocations WHERE {counted} GROUP BY ALL ORDER BY function, k""", params).fetchall()
+        for fn, k, n, cold, errors, d, peak, billed in rows:
+            name = "version" if key == "by_version" else "memory_mb"
+            value = (k or None) if key == "by_version" else (int(k) if k is not None else None)
+            slot(fn)[key].append({name: value, "invocations": int(n), "cold_starts": int(cold),
+                                  "errors": int(errors), "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
+                                  "peak_memory_mb": _f(peak), "billed_ms_mean": _f(billed)})
+    rows = cursor.execute(f"""
+        SELECT function, quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.75]),
+          max(coalesce(init_ms, restore_ms)),
+          count(*) FILTER (WHERE max_memory_used_mb >= memory_mb)
+        FROM invocations WHERE {counted} GROUP BY function""", params).fetchall()
+    for fn, q, imax, at_limit in rows:
+        entry = slot(fn)
+        entry["init"] = {"p50": _f(q[0]) if q else None, "p75": _f(q[1]) if q else None, "max": _f(imax)}
+        entry["at_memory_limit"] = int(at_limit)
+    # the top few per function by max_by(…, n): a hash aggregate, where a window would sort every invocation;
+    # ties are broken by the request ID, so that the same invocations come out however the files were read
+    failed = f"{counted} AND status <> 'success'"
+    item = "struct_pack(request_id, time, billed_ms, duration_ms, status, error_type)"
+    for key, where, order in (("top_billed", counted, "coalesce(billed_ms, -1), coalesce(duration_ms, -1), request_id"),
+                              ("last_errors", failed, "coalesce(time, TIMESTAMP '1970-01-01'), seg, request_id")):
+        rows = cursor.execute(f"""
+            SELECT function, max_by({item}, ({order}), {int(top)}) FROM invocations WHERE {where}
+            GROUP BY function""", params).fetchall()
+        for fn, items in rows:
+            for it in items:
+                time = it["time"]
+                slot(fn)[key].append({
+                    "request_id": it["request_id"],
+                    "time": time.isoformat(timespec="milliseconds") + "Z" if time else None,
+                    "billed_ms": _f(it["billed_ms"]), "duration_ms": _f(it["duration_ms"]), "status": it["status"],
+                    "error_type": it["error_type"]})
+    return out
