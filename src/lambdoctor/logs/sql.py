@@ -176,12 +176,10 @@ _ERROR_TYPE = r"CASE WHEN contains(line, 'Error Type: ') THEN regexp_extract(lin
 
 
 def _cut(field: int, label: str, unit: str) -> str:
-    """The number in `tabs[field]` = `<label>: <number> <unit>`; when spaces follow the unit (the guide's own
-    captures have `Billed Duration: 27 ms \t` and two spaces after a value), the number up to the first space.
-    DuckDB's coalesce evaluates its second argument only for the rows where the first is NULL."""
+    """The number in `tabs[field]` = `<label>: <number> <unit>` (one space after the unit is trimmed by the cast;
+    a REPORT with two spaces anywhere takes the slow path: the guide's own captures have them)."""
     head, tail = len(label) + 2, len(unit) + 1
-    return (f"coalesce(try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE), "
-            f"try_cast(split_part(ltrim(substr(tabs[{field}], {head + 1})), ' ', 1) AS DOUBLE))")
+    return f"try_cast(substr(tabs[{field}], {head + 1}, strlen(tabs[{field}]) - {head + tail}) AS DOUBLE)"
 
 
 def _report(rid: str, numbers: Sequence[str], status: str, error_type: str) -> str:
@@ -271,7 +269,7 @@ facts AS (
     CASE WHEN kind = 1 THEN j IS NOT NULL END AS json_report
   FROM (
     SELECT *, CASE WHEN kind = 1 THEN starts_with(tabs[2], 'Duration: ') AND starts_with(tabs[5], 'Max Memory Used: ')
-                   AND substr(line, tab - 1, 1) <> ' ' END AS fast
+                   AND substr(line, tab - 1, 1) <> ' ' AND NOT contains(line, '  ') END AS fast
     FROM (
       SELECT *, CASE WHEN kind = 1 THEN string_split(line, chr(9)) END AS tabs,
         CASE WHEN kind = 1 THEN strpos(line, chr(9)) END AS tab,
@@ -296,11 +294,11 @@ facts AS (
     count(*) FILTER (WHERE failure.exited AND NOT trail) OVER w AS exits,
     count(*) FILTER (WHERE failure.raised IS NOT NULL) OVER w AS raises,
     count(*) FILTER (WHERE failure.timeout_s IS NOT NULL AND NOT trail) OVER w AS timeouts,
-    count(*) FILTER (WHERE trail AND failure.unhandled) OVER w AS late_unhandled,
-    count(*) FILTER (WHERE trail AND failure.killed) OVER w AS late_killed,
-    count(*) FILTER (WHERE trail AND failure.exited) OVER w AS late_exits,
-    count(*) FILTER (WHERE trail AND failure.timeout_s IS NOT NULL) OVER w AS late_timeouts,
+    -- a trailing line's facts travel as one struct (at most one trails a REPORT: the window carries one value)
     count(*) FILTER (WHERE trail) OVER w AS trails,
+    last_value(CASE WHEN trail THEN struct_pack(bytes := pos - prev_row_pos, unhandled := failure.unhandled,
+      killed := failure.killed, exited := failure.exited, timeout_s := failure.timeout_s) END IGNORE NULLS) OVER w
+      AS trail_facts,
     count(*) FILTER (WHERE init.phase = 'invoke' AND init.ms IS NOT NULL) OVER w AS invoke_inits,
     count(*) FILTER (WHERE {_INIT_FAILED}) OVER w AS failed_inits,
     count(*) FILTER (WHERE init.status = 'timeout') OVER w AS timed_out_inits,
@@ -309,7 +307,6 @@ facts AS (
     last_value(failure.raised IGNORE NULLS) OVER w AS raised,
     last_value(failure.timeout_s IGNORE NULLS) OVER w AS timeout_s,
     last_value(CASE WHEN kind = 2 THEN line_len END IGNORE NULLS) OVER w AS start_len,
-    last_value(CASE WHEN trail THEN pos - prev_row_pos END IGNORE NULLS) OVER w AS trail_bytes,
     last_value(CASE WHEN init.phase = 'invoke' THEN init.ms END IGNORE NULLS) OVER w AS invoke_init_ms,
     last_value(CASE WHEN {_INIT_FAILED} THEN coalesce(init.error_type, CASE WHEN init.status = 'timeout'
       THEN 'Sandbox.Timedout' ELSE 'Runtime.Unknown' END) END IGNORE NULLS) OVER w AS init_error,
@@ -333,24 +330,20 @@ facts AS (
     lag(timed_out_inits, 1, 0) OVER o AS prev_timed_out_inits,
     lag(invoke_init_failures, 1, 0) OVER o AS prev_invoke_init_failures,
     -- what trails the next segment's start belongs to this invocation
-    lead(late_unhandled, 1, late_unhandled) OVER o > late_unhandled AS late_unhandled_here,
-    lead(late_killed, 1, late_killed) OVER o > late_killed AS late_killed_here,
-    lead(late_exits, 1, late_exits) OVER o > late_exits AS late_exit_here,
-    lead(late_timeouts, 1, late_timeouts) OVER o > late_timeouts AS late_timeout_here,
-    lead(timeout_s) OVER o AS next_timeout_s,
-    CASE WHEN lead(trails, 1, trails) OVER o > trails THEN lead(trail_bytes) OVER o ELSE 0 END AS trailing_bytes
+    -- (a lead whose default is a column is not streamed: the defaults are applied after)
+    lead(trails) OVER o AS next_trails,
+    lead(trail_facts) OVER o AS next_trail_facts
   FROM running WHERE kind = 1 OR next_kind IS NULL
   WINDOW o AS (__PARTITION__)
 ), invocation AS (
   SELECT stream__CARRY__, reports - (kind = 1)::BIGINT + __SEG_OFFSET__ AS seg, (kind = 1)::BIGINT AS reports,
     greatest(starts - prev_starts - 1, 0) AS lost_starts,
     error_lines - prev_error_lines AS error_lines,
-    unhandled > prev_unhandled OR late_unhandled_here AS unhandled,
+    unhandled > prev_unhandled OR coalesce(late.unhandled, false) AS unhandled,
     CASE WHEN raises > prev_raises THEN raised END AS unhandled_type,
-    killed > prev_killed OR late_killed_here AS killed,
-    exits > prev_exits OR late_exit_here AS exited,
-    CASE WHEN timeouts > prev_timeouts THEN timeout_s WHEN late_timeout_here THEN next_timeout_s END
-      AS timed_out_after_s,
+    killed > prev_killed OR coalesce(late.killed, false) AS killed,
+    exits > prev_exits OR coalesce(late.exited, false) AS exited,
+    CASE WHEN timeouts > prev_timeouts THEN timeout_s ELSE late.timeout_s END AS timed_out_after_s,
     -- the START's request ID matters only when no REPORT names the invocation
     coalesce(report.rid, CASE WHEN kind <> 1 AND starts > prev_starts THEN start_rid END) AS request_id,
     coalesce(nullif(CASE WHEN starts > prev_starts THEN version END, ''), CAST($file_version AS VARCHAR)) AS version,
@@ -368,13 +361,13 @@ facts AS (
     timed_out_inits - prev_timed_out_inits AS init_timeouts,
     CASE WHEN invoke_init_failures > prev_invoke_init_failures THEN init_error END AS init_error,
     nullif(report.status, '') AS reported_status, nullif(report.error_type, '') AS reported_error_type,
-    greatest(0, pos - prev_pos - CASE WHEN trails > prev_trails THEN coalesce(trail_bytes, 0) ELSE 0 END
-             + coalesce(trailing_bytes, 0)) AS log_bytes,
+    greatest(0, pos - prev_pos - CASE WHEN trails > prev_trails THEN coalesce(trail_facts.bytes, 0) ELSE 0 END
+             + coalesce(late.bytes, 0)) AS log_bytes,
     report.rid IS NULL AS report_unparsed,
     CASE WHEN kind = 1 THEN coalesce(line_len, 0) ELSE 0 END
       + CASE WHEN starts > prev_starts THEN coalesce(start_len, 0) ELSE 0 END AS platform_bytes,
     coalesce(json_report, false) AS json_format
-  FROM ends
+  FROM (SELECT *, CASE WHEN next_trails > trails THEN next_trail_facts END AS late FROM ends)
 )"""
 
 
