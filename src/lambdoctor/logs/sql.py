@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # The kind of a line, from substring tests only (cheap on every line); regular expressions run on kept lines.
-# Application lines (most of a log) fail four tests and are dropped. INIT_*/RESTORE_* lines and platform records
-# other than start/report say nothing an invocation row holds, so they are dropped too. One test per WHEN: an OR
+# Application lines (most of a log) fail six tests and are dropped. INIT_REPORT/RESTORE_REPORT lines and their
+# platform records are kept (4), and so is a separate `XRAY TraceId:` line (5), whose bytes belong to the REPORT
+# before it; other platform records say nothing an invocation row holds and are dropped (on the generated 1 GB set
+# the two more tests cost nothing measurable: docs/benchmarks.md). One test per WHEN: an OR
 # of two tests costs more than two WHENs. A needle longer than 8 bytes is found by memchr on its first byte, so it
 # starts with a byte that is rare in log text: `k timed out`, not `Task timed out`, since every exported line has a
 # `T` in its timestamp (on the generated log that test alone runs 35 % faster, the whole read 3.7 %). A line it
@@ -48,7 +50,8 @@ READ_TEXT = r"""read_csv($path, columns={'line': 'VARCHAR', 'padding': 'VARCHAR'
   compression=$compression)"""
 
 # -- reading: the lines that matter, in order, with their byte position ---------------------------------------------
-# Only REPORT (1), START (2) and the lines that may say an invocation failed (3) pass the filter, stored as they are.
+# Only REPORT (1), START (2), the lines that may say an invocation failed (3), INIT_REPORT/RESTORE_REPORT (4) and
+# XRAY lines (5) pass the filter, stored as they are.
 # The byte position is a running sum over all lines, which DuckDB streams in file order. Columns: pos, kind, line (the
 # stream, the order within it and the time are added when read back). Every expression after the filter runs on
 # chunks the filter left a quarter full: cutting a plain START down to its request ID here cost more than storing the
