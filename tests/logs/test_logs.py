@@ -333,7 +333,7 @@ def test_the_last_files_are_read_before_ready_pieces_are_assembled() -> None:
     work = _Work(list(files), eager=1)
 
     def piece(src: int) -> _Piece:
-        return _Piece(src, files[src][1], f"kept_{src}", -1, None, 0, 0, 0)
+        return _Piece(src, files[src][1], f"kept_{src}", -1, None, 0, 0, 0, 0)
 
     assert work.take() == files[0]
     assert work.read_done("fn", [piece(0)]) is False

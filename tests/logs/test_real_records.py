@@ -170,6 +170,27 @@ def test_truncated_gzip_keeps_its_complete_invocations(tmp_path: Path) -> None:
         "the gzip stream is cut off"]
 
 
+def test_reports_of_one_version_and_size_are_the_function_totals(tmp_path: Path) -> None:
+    # One size and one version: the groupings come from the statistics' pass (store.function_reports), and must
+    # read as the query over the invocations would: 4 invocations of 100..400 ms, one timed out, one cold.
+    lines = []
+    for i in range(4):
+        rid = f"{i:08x}-0000-4000-8000-000000000000"
+        init = "\tInit Duration: 80.00 ms" if i == 0 else ""
+        status = "\tStatus: timeout" if i == 3 else ""
+        lines += [f"START RequestId: {rid} Version: 7\n",
+                  f"REPORT RequestId: {rid}\tDuration: {100 * (i + 1)}.00 ms\tBilled Duration: {100 * (i + 1)} ms"
+                  f"\tMemory Size: 256 MB\tMax Memory Used: {60 + i} MB{init}{status}\t\n"]
+    (tmp_path / "fn.log").write_text("".join(lines))
+    _, doc = run(str(tmp_path / "fn.log"))
+    reports = doc["functions"][0]["reports"]
+    expected = {"invocations": 4, "cold_starts": 1, "errors": 1, "p50_ms": 250.0, "p99_ms": 397.0,
+                "peak_memory_mb": 63.0, "billed_ms_mean": 250.0}
+    assert reports["by_version"] == [{"version": "7", **expected}]
+    assert reports["by_memory"] == [{"memory_mb": 256, **expected}]
+    assert reports["init"] == {"p50": 80.0, "p75": 80.0, "max": 80.0}
+
+
 def test_reports_per_version_and_memory(tmp_path: Path) -> None:
     events = []
     for i in range(6):

@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,7 @@ class _Piece:
     start_pos: int  # the byte position where the piece starts (the end of the REPORT before it)
     seg_offset: int  # REPORTs before the piece
     prefix: int
+    last: int  # the rowid of the piece's last row: it ends the piece's last invocation, REPORT or not
     functions: str = ""  # the table of each file's function, for files of several functions read together
 
 
@@ -326,8 +327,8 @@ class LogStore:
         # table's rowid is its insertion order, which is the file's order (one thread wrote it, and one thread scans
         # it back in that order). A running count is a streaming window; row_number() OVER (ORDER BY rowid) sorted
         # the REPORTs (23 ms against 2 ms on 280 k of them).
-        row = cursor.execute(f"SELECT count(*) FROM {kept} WHERE kind = 1").fetchone()
-        reports = int(row[0]) if row else 0
+        row = cursor.execute(f"SELECT count(*) FILTER (WHERE kind = 1), max(rowid) FROM {kept}").fetchone()
+        reports, last = (int(row[0]), int(row[1] if row[1] is not None else -1)) if row else (0, -1)
         per = -(-reports // max(1, round(reports / max(1, self.piece_rows // 2))))  # REPORTs per piece, rounded up
         # A cut never falls just before a line that trails its REPORT (kinds 3 and 5: sql.py), which belongs to
         # the invocation before the cut: the cut moves to the next REPORT that is not followed by one.
@@ -344,12 +345,14 @@ class LogStore:
         pieces = []
         for i, (after, start_pos, seg_offset) in enumerate(bounds):
             until = bounds[i + 1][0] if i + 1 < len(bounds) else None
-            pieces.append(_Piece(src, f, kept, after, until, start_pos, seg_offset, prefix, functions))
+            pieces.append(_Piece(src, f, kept, after, until, start_pos, seg_offset, prefix,
+                                 until if until is not None else last, functions))
         return pieces
 
     def _assemble_piece(self, cursor: duckdb.DuckDBPyConnection, piece: _Piece) -> None:
         where = f"rowid > {piece.after}" + (f" AND rowid <= {piece.until}" if piece.until is not None else "")
-        sql = ingest_sql(f"SELECT '' AS stream, 0 AS ord, NULL::TIMESTAMP AS ts, * FROM {piece.table} WHERE {where}",
+        sql = ingest_sql(f"SELECT '' AS stream, 0 AS ord, NULL::TIMESTAMP AS ts, *, rowid = {piece.last} AS last_row "
+                         f"FROM {piece.table} WHERE {where}",
                           "", piece.start_pos, piece.seg_offset, piece.functions)
         params: dict[str, object] = {"src": piece.src, "file_version": piece.file.version, "prefix": piece.prefix,
                                      "lead": _lead(piece.prefix)}
@@ -490,10 +493,16 @@ class LogStore:
                 duplicates = len(cursor.execute(DEDUPE, params).fetchall())
             stats, reports = None, None
             if work.statistics:
-                rows = cursor.execute(STATS, params).fetchall()
+                result = cursor.execute(STATS, params)
+                names = [d[0] for d in result.description]
+                rows = result.fetchall()
                 unparsed, partial = sum(int(r[-1]) for r in rows), sum(int(r[2] or 0) for r in rows)
-                stats = _function_stats(function, rows, cursor.execute(SIZES, params).fetchall())
-                reports = function_reports(cursor, "function = $fn", params).get(function)
+                sizes = cursor.execute(SIZES, params).fetchall()
+                stats = _function_stats(function, rows, sizes)
+                counted = [dict(zip(names, r, strict=True)) for r in rows if r[0]]
+                summaries = {function: counted[0]} if counted else {}
+                groups = {function: {(memory, version or "") for memory, version, _ in sizes}}
+                reports = function_reports(cursor, "function = $fn", params, summaries, groups).get(function)
             else:
                 row = cursor.execute(COUNTS, params).fetchone()
                 unparsed, partial = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
@@ -517,11 +526,17 @@ class LogStore:
             sizes: dict[str, list[tuple[Any, ...]]] = {}
             reports: dict[str, dict[str, Any]] = {}
             if work.statistics:
-                reports = function_reports(cursor, "src = $src", params)
-                for row in cursor.execute(STATS_MANY, params).fetchall():
+                result = cursor.execute(STATS_MANY, params)
+                names = [d[0] for d in result.description][1:]
+                summaries: dict[str, dict[str, Any]] = {}
+                for row in result.fetchall():
                     rows.setdefault(row[0], []).append(row[1:])
+                    if row[1]:
+                        summaries[row[0]] = dict(zip(names, row[1:], strict=True))
                 for row in cursor.execute(SIZES_MANY, params).fetchall():
                     sizes.setdefault(row[0], []).append(row[1:])
+                groups = {fn: {(memory, version or "") for memory, version, _ in mine} for fn, mine in sizes.items()}
+                reports = function_reports(cursor, "src = $src", params, summaries, groups)
             else:
                 for fn, unparsed, partial in cursor.execute(COUNTS_MANY, params).fetchall():
                     rows[fn] = [(int(unparsed), int(partial or 0))]
@@ -588,7 +603,7 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
             return None
         return replace(_empty(fn, log_bytes, partial), init_failures=failed,
                        init_timeouts=sum(int(r[-2] or 0) for r in rows))
-    (_, _, _, n, cold, d, dmax, billed_total, billed_mean, m, mmax, i, timeouts, oom, errors, err_lines, err_inv,
+    (_, _, _, n, cold, d, dmax, billed_total, billed_mean, m, mmax, i, _, _, timeouts, oom, errors, err_lines, err_inv,
      first, last, timeout_s, ok_peak, ok_n, ok_billed, ok_p50, _, json_format, _, _, _) = counted[0]
     platform_bytes = sum(int(r[-5] or 0) for r in rows)
     init_failures = sum(int(r[-3] or 0) for r in rows)  # failed inits precede invocations, or no invocation at all
@@ -605,7 +620,7 @@ def _function_stats(fn: str, rows: Sequence[tuple[Any, ...]], sizes: Sequence[tu
         memory_mb=max(per_size, key=lambda size: (per_size[size], size)) if per_size else None,
         memory_sizes=tuple(sorted(per_size)),
         max_memory_used_mb=_q(("p50", "p99"), m) | {"max": _f(mmax)},
-        init_ms=_q(("p50", "p95"), i),
+        init_ms=_q(("p50", "p95"), [i[0], i[2]] if i else None),
         timeouts=int(timeouts), out_of_memory=int(oom), errors=int(errors),
         error_lines_in_success=int(err_lines or 0), invocations_with_error_lines=int(err_inv),
         log_bytes=log_bytes,
@@ -651,80 +666,107 @@ def _duckdb_reason(exc: Exception) -> str:
     return text[:300]
 
 
-def function_reports(cursor: duckdb.DuckDBPyConnection, scope: str, params: Mapping[str, object], top: int = 5
+def bin_seconds(first: datetime | None, last: datetime | None) -> int | None:
+    """The width of a report's time bins, from the function's span: 5 minutes up to 6 hours, an hour up to 7
+    days, a day up to 90, else a week (at most about 2,000 bins); None for logs without times."""
+    if first is None or last is None:
+        return None
+    span = (last - first).total_seconds()
+    for limit, width in ((6 * 3600, 300), (7 * 86400, 3600), (90 * 86400, 86400)):
+        if span <= limit:
+            return width
+    return 604800
+
+
+def function_reports(cursor: duckdb.DuckDBPyConnection, scope: str, params: Mapping[str, object],
+                     summaries: Mapping[str, Mapping[str, Any]],
+                     groups: Mapping[str, set[tuple[Any, Any]]] | None = None, top: int = 5
                      ) -> dict[str, dict[str, Any]]:
     """Per function, the reports of Logs Insights' documented Lambda queries and the Lumigo CLI, from the
-    invocations table, a few small aggregates over the functions in ``scope`` (a WHERE clause on ``params``),
-    run by the thread that completes them, while the other reads on:
+    invocations table, run by the thread that completes the functions in ``scope`` (a WHERE clause on ``params``)
+    while the other reads on. ``summaries`` holds, per function, what the statistics' own pass (``STATS``) took:
+    first, last, i (init quantiles 0.5/0.75/0.95), imax, at_limit. So three more passes, not six:
 
-    - over_time: invocations, cold-start share and duration p50/p99 per bin; the bin is chosen from the
-      function's span (5 minutes up to 6 hours, an hour up to 7 days, a day up to 90, else a week);
-    - by_version and by_memory: invocations, cold starts, errors, duration p50/p99, peak memory, mean billed;
+    - over_time: invocations, cold-start share, errors and duration p50/p99 per bin (``bin_seconds``);
+    - by_version and by_memory (one pass, two grouping sets): invocations, cold starts, errors, duration p50/p99,
+      peak memory, mean billed;
     - init: p50, p75 and max of the init (or restore) duration over cold starts;
     - top_billed: the invocations billed longest; last_errors: the last failed invocations;
     - at_memory_limit: invocations whose peak memory reached their memory size."""
     counted = f"{scope} AND NOT partial AND NOT unparsed"
+    groups = groups or {}
     out: dict[str, dict[str, Any]] = {}
-
-    def slot(fn: str) -> dict[str, Any]:
-        return out.setdefault(fn, {"over_time": {"bin_seconds": None, "bins": []}, "by_version": [],
-                                   "by_memory": [], "init": {}, "top_billed": [], "last_errors": [],
-                                   "at_memory_limit": 0})
-
+    for fn, summary in summaries.items():
+        q, imax = summary.get("i"), summary.get("imax")
+        out[fn] = {"over_time": {"bin_seconds": bin_seconds(summary.get("first"), summary.get("last")), "bins": []},
+                   "by_version": [], "by_memory": [],
+                   "init": {"p50": _f(q[0]) if q else None, "p75": _f(q[1]) if q else None, "max": _f(imax)},
+                   "top_billed": [], "last_errors": [], "at_memory_limit": int(summary.get("at_limit") or 0)}
+    if not out:
+        return out
+    timed = [fn for fn in out if out[fn]["over_time"]["bin_seconds"]]
+    widths = {**params, "report_fns": timed, "report_widths": [out[fn]["over_time"]["bin_seconds"] for fn in timed]}
     rows = cursor.execute(f"""
-        WITH span AS (
-          SELECT function, CASE WHEN epoch(max(time) - min(time)) <= 6 * 3600 THEN 300
-                                WHEN epoch(max(time) - min(time)) <= 7 * 86400 THEN 3600
-                                WHEN epoch(max(time) - min(time)) <= 90 * 86400 THEN 86400
-                                ELSE 604800 END AS width
-          FROM invocations WHERE {counted} AND time IS NOT NULL GROUP BY function)
-        SELECT function, width, to_timestamp(floor(epoch(time) / width) * width) AS bin, count(*),
+        SELECT function, to_timestamp(floor(epoch(time) / width) * width) AS bin, count(*),
           count(*) FILTER (WHERE cold_start), quantile_cont(duration_ms, [0.5, 0.99]),
           count(*) FILTER (WHERE status <> 'success')
-        FROM invocations JOIN span USING (function) WHERE {counted} AND time IS NOT NULL
-        GROUP BY ALL ORDER BY function, bin""", params).fetchall()
-    for fn, width, start, n, cold, d, errors in rows:
-        entry = slot(fn)["over_time"]
-        entry["bin_seconds"] = int(width)
-        entry["bins"].append({"start": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                              "invocations": int(n), "cold_start_share": round(cold / n, 4) if n else None,
-                              "p50_ms": _f(d[0]), "p99_ms": _f(d[1]), "errors": int(errors)})
-    for key, column in (("by_version", "coalesce(version, '')"), ("by_memory", "memory_mb")):
-        rows = cursor.execute(f"""
-            SELECT function, {column} AS k, count(*), count(*) FILTER (WHERE cold_start),
-              count(*) FILTER (WHERE status <> 'success'), quantile_cont(duration_ms, [0.5, 0.99]),
-              max(max_memory_used_mb), avg(billed_ms)
-            FROM invocations WHERE {counted} GROUP BY ALL ORDER BY function, k""", params).fetchall()
-        for fn, k, n, cold, errors, d, peak, billed in rows:
-            name = "version" if key == "by_version" else "memory_mb"
-            value = (k or None) if key == "by_version" else (int(k) if k is not None else None)
-            slot(fn)[key].append({name: value, "invocations": int(n), "cold_starts": int(cold),
-                                  "errors": int(errors), "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
-                                  "peak_memory_mb": _f(peak), "billed_ms_mean": _f(billed)})
-    rows = cursor.execute(f"""
-        SELECT function, quantile_cont(coalesce(init_ms, restore_ms), [0.5, 0.75]),
-          max(coalesce(init_ms, restore_ms)),
-          count(*) FILTER (WHERE max_memory_used_mb >= memory_mb)
-        FROM invocations WHERE {counted} GROUP BY function""", params).fetchall()
-    for fn, q, imax, at_limit in rows:
-        entry = slot(fn)
-        entry["init"] = {"p50": _f(q[0]) if q else None, "p75": _f(q[1]) if q else None, "max": _f(imax)}
-        entry["at_memory_limit"] = int(at_limit)
-    # the top few per function by max_by(…, n): a hash aggregate, where a window would sort every invocation;
-    # ties are broken by the request ID, so that the same invocations come out however the files were read
+        FROM invocations JOIN (SELECT unnest($report_fns) AS function, unnest($report_widths) AS width) USING (function)
+        WHERE {counted} AND time IS NOT NULL
+        GROUP BY ALL ORDER BY function, bin""", widths).fetchall()
+    for fn, start, n, cold, d, errors in rows:
+        out[fn]["over_time"]["bins"].append({
+            "start": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "invocations": int(n),
+            "cold_start_share": round(cold / n, 4) if n else None, "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
+            "errors": int(errors)})
+    # One memory size and one version (most functions; ``groups`` from SIZES): each grouping is the whole
+    # function, whose figures the statistics hold already; else one pass with two grouping sets.
+    def group(summary: Mapping[str, Any]) -> dict[str, Any]:
+        d = summary["d"] or [None, None, None]
+        return {"invocations": int(summary["invocations"]), "cold_starts": int(summary["cold_starts"]),
+                "errors": int(summary["errors"]) + int(summary["timeouts"]), "p50_ms": _f(d[0]), "p99_ms": _f(d[2]),
+                "peak_memory_mb": _f(summary["mmax"]), "billed_ms_mean": _f(summary["billed_mean"])}
+    single = {fn: next(iter(groups[fn])) for fn in out if len(groups.get(fn, ())) == 1}
+    for fn, (memory, version) in single.items():
+        out[fn]["by_version"].append({"version": version or None, **group(summaries[fn])})
+        out[fn]["by_memory"].append({"memory_mb": int(memory) if memory is not None else None,
+                                     **group(summaries[fn])})
+    rows = [] if len(single) == len(out) else cursor.execute(f"""
+        SELECT function, coalesce(version, '') AS v, memory_mb AS m, grouping(m) = 0 AS by_memory, count(*),
+          count(*) FILTER (WHERE cold_start), count(*) FILTER (WHERE status <> 'success'),
+          quantile_cont(duration_ms, [0.5, 0.99]), max(max_memory_used_mb), avg(billed_ms)
+        FROM invocations WHERE {counted} GROUP BY GROUPING SETS ((function, v), (function, m))
+        ORDER BY function, by_memory, v, m""", params).fetchall()
+    for fn, version, memory, by_memory, n, cold, errors, d, peak, billed in rows:
+        if fn in single:
+            continue
+        named = ({"memory_mb": int(memory) if memory is not None else None} if by_memory
+                 else {"version": version or None})
+        out[fn]["by_memory" if by_memory else "by_version"].append({
+            **named, "invocations": int(n), "cold_starts": int(cold), "errors": int(errors), "p50_ms": _f(d[0]),
+            "p99_ms": _f(d[1]), "peak_memory_mb": _f(peak), "billed_ms_mean": _f(billed)})
+    # The top few: for one function a Top-N (a heap: no sort, the row built for the few kept only); for the
+    # functions of small files read together, max_by(…, n) per function. Ties are broken by the request ID, so
+    # that the same invocations come out however the files were read.
     failed = f"{counted} AND status <> 'success'"
-    item = "struct_pack(request_id, time, billed_ms, duration_ms, status, error_type)"
-    for key, where, order in (("top_billed", counted, "coalesce(billed_ms, -1), coalesce(duration_ms, -1), request_id"),
-                              ("last_errors", failed, "coalesce(time, TIMESTAMP '1970-01-01'), seg, request_id")):
-        rows = cursor.execute(f"""
-            SELECT function, max_by({item}, ({order}), {int(top)}) FROM invocations WHERE {where}
-            GROUP BY function""", params).fetchall()
-        for fn, items in rows:
-            for it in items:
-                time = it["time"]
-                slot(fn)[key].append({
-                    "request_id": it["request_id"],
-                    "time": time.isoformat(timespec="milliseconds") + "Z" if time else None,
-                    "billed_ms": _f(it["billed_ms"]), "duration_ms": _f(it["duration_ms"]), "status": it["status"],
-                    "error_type": it["error_type"]})
+    columns = "request_id, time, billed_ms, duration_ms, status, error_type"
+    ranked = (("top_billed", counted, ("coalesce(billed_ms, -1)", "coalesce(duration_ms, -1)", "request_id")),
+              ("last_errors", failed, ("coalesce(time, TIMESTAMP '1970-01-01')", "seg", "request_id")))
+    for key, where, keys in ranked:
+        order = ", ".join(keys)
+        if len(out) == 1:
+            fn = next(iter(out))
+            found = [(fn, row) for row in cursor.execute(
+                f"SELECT {columns} FROM invocations WHERE {where} ORDER BY "
+                + ", ".join(f"{k} DESC" for k in keys) + f" LIMIT {int(top)}", params).fetchall()]
+        else:
+            found = [(fn, (it["request_id"], it["time"], it["billed_ms"], it["duration_ms"], it["status"],
+                           it["error_type"]))
+                     for fn, items in cursor.execute(f"""
+                         SELECT function, max_by(struct_pack({columns}), ({order}), {int(top)}) FROM invocations
+                         WHERE {where} GROUP BY function""", params).fetchall()
+                     for it in items]
+        for fn, (request_id, time, billed, duration, status, error_type) in found:
+            out[fn][key].append({
+                "request_id": request_id, "time": time.isoformat(timespec="milliseconds") + "Z" if time else None,
+                "billed_ms": _f(billed), "duration_ms": _f(duration), "status": status, "error_type": error_type})
     return out
