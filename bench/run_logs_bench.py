@@ -48,10 +48,12 @@ def main() -> None:
         "python line loop": [PY, "-c", LOOP, str(folder)],
         "duckdb one query": [PY, str(ROOT / "bench" / "logs_one_query.py"), str(folder)],
     }
-    results = {}
-    for name, cmd in tools.items():
-        times, peaks = [], []
-        for _ in range(runs):
+    # Round-robin: each round runs every tool once, so that a machine whose speed drifts over minutes (a shared
+    # virtual machine's does, by 30 % and more) slows all tools alike and the ratios stay comparable.
+    times: dict[str, list[float]] = {name: [] for name in tools}
+    peaks: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(runs):
+        for name, cmd in tools.items():
             # Peak RSS of children is a high-water mark across runs: measure each tool in a fresh interpreter.
             probe = subprocess.run([PY, "-c", (
                 "import resource,subprocess,sys,time,json;t=time.perf_counter();"
@@ -59,10 +61,13 @@ def main() -> None:
                 "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)"),
                 json.dumps(cmd)], check=True, capture_output=True, text=True)
             seconds, peak = (float(x) for x in probe.stdout.split())
-            times.append(seconds)
-            peaks.append(peak)
-        med = statistics.median(times)
-        results[name] = {"median_s": round(med, 2), "mb_per_s": round(total / 1e6 / med), "peak_mb": round(max(peaks))}
+            times[name].append(seconds)
+            peaks[name].append(peak)
+    results = {}
+    for name in tools:
+        med = statistics.median(times[name])
+        results[name] = {"median_s": round(med, 2), "mb_per_s": round(total / 1e6 / med),
+                         "peak_mb": round(max(peaks[name])), "runs_s": [round(t, 2) for t in times[name]]}
     base = results["lambdoctor logs"]["median_s"]
     for r in results.values():
         r["ratio_vs_lambdoctor"] = round(r["median_s"] / base, 2)
