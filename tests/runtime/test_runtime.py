@@ -45,7 +45,7 @@ def handler(event, context):
     elif action == "set":
         return {1, 2}
     elif action == "exit":
-        sys.exit(3)
+        sys.exit(*event.get("args", [3]))
     elif action == "binary":
         sys.stdout.buffer.write(bytes(range(256)) + b"\\n")
     elif action == "big":
@@ -179,6 +179,26 @@ def test_failures_are_reported_as_lambda_reports_them(project: Path, event: dict
         assert "[ERROR] KeyError: 'action'\rTraceback (most recent call last):\r" in out.stderr
     if error_type == "Runtime.MarshalError":
         assert payload["errorMessage"] == "Unable to marshal response: Object of type set is not JSON serializable"
+
+
+@pytest.mark.parametrize(("args", "reason", "printed"), [
+    ([], "Runtime exited without providing a reason", None),
+    ([0], "Runtime exited without providing a reason", None),
+    ([3], "Runtime exited with error: exit status 3", None),
+    (["bye"], "Runtime exited with error: exit status 1", "bye"),
+])
+def test_sys_exit_ends_the_runtime_with_lambdas_words(project: Path, args: list[Any], reason: str,
+                                                      printed: str | None) -> None:
+    """Python's sys.exit: no argument or 0 is status 0, a string is printed and is status 1. The runtime client
+    lets SystemExit end the process (awslambdaric/bootstrap.py at 46e4c6a catches Exception only), and Lambda says
+    why (Runtime Interface Emulator at 4fa2157, internal/lambda/rapid/handlers.go 236-240)."""
+    out = invoke(project, "--event", "-", event={"action": "exit", "args": args})
+    assert out.returncode == 1
+    payload = json.loads(out.stdout)
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert payload["errorMessage"].endswith(f"Error: {reason}")
+    if printed:
+        assert f"\n{printed}\n" in out.stderr
 
 
 def test_binary_output_and_payload_limits(project: Path) -> None:

@@ -475,9 +475,8 @@ class ExecutionEnvironment:
         if message is None or message["type"] == "exit":
             code = self._process.poll() if self._process is not None else None
             self._kill()
-            reason = f"exit status {message['code'] if message else code}"
             error = {"errorType": "Runtime.ExitError",
-                     "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: {reason}"}
+                     "errorMessage": f"RequestId: {rid} Error: {exit_reason(message['code'] if message else code)}"}
             return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms, peak,
                                 runtime_failure=True, ended=ended)
         if message["type"] == "error":
@@ -527,3 +526,29 @@ class ExecutionEnvironment:
         self._line(end_and_report(self.spec, done, runtime_failure))
         self._extra_ms = 0.0
         return done
+
+
+def exit_status(code: object) -> int:
+    """The status a Python process exits with for ``SystemExit(code)``: None is 0, an integer is itself (modulo 256,
+    as the kernel keeps it), anything else is printed and is 1 (Python's documentation of sys.exit)."""
+    if code is None:
+        return 0
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code & 0xFF
+    return 1
+
+
+# Go's names of the signals a runtime dies of (syscall.Signal.String), which Lambda's message quotes
+_SIGNALS = {6: "aborted", 9: "killed", 11: "segmentation fault", 15: "terminated", 7: "bus error"}
+
+
+def exit_reason(code: object) -> str:
+    """Lambda's words for a runtime that exited during an invocation (the Runtime Interface Emulator at 4fa2157,
+    internal/lambda/rapid/handlers.go lines 236-240, and supervisor/model/model.go ProcessTermination.String): a
+    status of 0 gives no reason, another status or a signal (``code`` < 0, as ``Popen.poll`` gives it) is an error."""
+    if isinstance(code, int) and not isinstance(code, bool) and code < 0:
+        return f"Runtime exited with error: signal: {_SIGNALS.get(-code, f'signal {-code}')}"
+    status = exit_status(code)
+    if status == 0:
+        return "Runtime exited without providing a reason"
+    return f"Runtime exited with error: exit status {status}"

@@ -43,6 +43,7 @@ from lambdoctor.runtime.environment import (
     FunctionSpec,
     Invocation,
     end_and_report,
+    exit_reason,
     finished,
     lambda_environment,
     timed_out,
@@ -347,8 +348,10 @@ class InProcessEnvironment:
                 error_type = "Sandbox.Timedout"
             except SystemExit as exc:
                 self._module = self._handler = None  # the runtime exited: the next invocation is a cold start
+                if not (exc.code is None or isinstance(exc.code, int)):
+                    sys.stderr.write(f"{exc.code}\n")  # Python prints a non-integer exit code
                 exited = {"errorType": "Runtime.ExitError",
-                          "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: exit status {exc.code}"}
+                          "errorMessage": f"RequestId: {rid} Error: {exit_reason(exc.code)}"}
                 return self._finish(rid, "error", json.dumps(exited), "Runtime.ExitError",
                                     (time.perf_counter() - started) * 1000, init_ms, runtime_failure=True)
             except Exception as exc:

@@ -290,8 +290,15 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
                        "observed": _observe(module) if spec.get("observe") else None})
             continue
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, (int, str)) or exc.code is None else str(exc.code)
-            conn.send({"type": "exit", "code": code})
+            # the process ends as Python ends it: sys.exit("bye") prints bye and exits with status 1
+            code = exc.code
+            if code is None or (isinstance(code, int) and not isinstance(code, bool)):
+                status = 0 if code is None else code & 0xFF
+            else:
+                sys.stderr.write(f"{code}\n")
+                status = 1
+            sys.stderr.flush()
+            conn.send({"type": "exit", "code": status})
             return
         try:
             body = json.dumps(result)
