@@ -3,6 +3,7 @@ list, with the test for each, is docs/conformance.md). Each drives real handlers
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,19 @@ Resources:
   Echo:
     Type: AWS::Serverless::Function
     Properties: {Handler: app.echo, Timeout: 10}
+  Shapes:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.shapes}
+  Subscriber:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.subscriber}
+  Decoder:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.decoder}
 """
 
 APP = '''\
-import json, os
+import base64, json, os
 import boto3
 
 LAMBDA = boto3.client("lambda")
@@ -60,6 +70,36 @@ def callee(event, context):
 
 def echo(event, context):
     return event
+
+
+# One partial batch response per documented shape (the message body names it; batch_size 1).
+SHAPES = {
+    "none": None, "empty": {}, "empty-list": {"batchItemFailures": []}, "null-list": {"batchItemFailures": None},
+    "empty-id": {"batchItemFailures": [{"itemIdentifier": ""}]},
+    "null-id": {"batchItemFailures": [{"itemIdentifier": None}]},
+    "bad-key": {"batchItemFailures": [{"itemId": "{id}"}]},
+    "unknown-id": {"batchItemFailures": [{"itemIdentifier": "not-in-this-batch"}]},
+    "not-an-object": "ok", "own-id": {"batchItemFailures": [{"itemIdentifier": "{id}"}]},
+}
+
+
+def subscriber(event, context):
+    # fails unless the event is the SNS notification record (DG "Invoking Lambda functions with Amazon SNS")
+    [record] = event["Records"]
+    assert record["EventSource"] == "aws:sns" and record["Sns"]["Type"] == "Notification"
+    assert record["Sns"]["TopicArn"].endswith(":alerts")
+    return json.loads(record["Sns"]["Message"])
+
+
+def decoder(event, context):
+    # DG "Using Lambda with Kinesis", sample event: `data` is base64 of the record's bytes
+    return [json.loads(base64.b64decode(r["kinesis"]["data"]))["order"] for r in event["Records"]]
+
+
+def shapes(event, context):
+    record = event["Records"][0]
+    answer = json.dumps(SHAPES[json.loads(record["body"])["shape"]]).replace("{id}", record["messageId"])
+    return json.loads(answer)
 '''
 
 
@@ -153,9 +193,11 @@ def test_reserved_concurrency_is_a_limit_and_other_functions_share_the_rest(proj
     doc = {"function": "Echo", "trigger": {"type": "api"}, "traffic": {"count": 8, "rate": 0},
            "faults": {"slow": {"from": 0, "to": 60, "extra_ms": 1000}}, "concurrency": {"reserved": 3}}
     r = _run(project, doc)
-    assert r["responses"] == {"200": 3, "429": 5}
+    # Echo returns the event, not a proxy response: API Gateway answers 502 for each call that ran (DG "Using
+    # Lambda with API Gateway", "Handling errors"), and 500 for each call Lambda throttled
+    assert r["responses"] == {"502": 3, "500": 5}
     doc["concurrency"] = {"account": 6, "reserved": None}
-    assert _run(project, doc)["responses"] == {"200": 6, "429": 2}
+    assert _run(project, doc)["responses"] == {"502": 6, "500": 2}
 
 
 def test_scaling_is_limited_to_1000_new_environments_per_10_seconds(project: Path) -> None:
@@ -163,7 +205,7 @@ def test_scaling_is_limited_to_1000_new_environments_per_10_seconds(project: Pat
     doc = {"function": "Echo", "trigger": {"type": "api"}, "traffic": {"count": 1500, "rate": 0},
            "faults": {"slow": {"from": 0, "to": 60, "extra_ms": 5000}}, "concurrency": {"account": 5000}}
     r = _run(project, doc)
-    assert r["responses"] == {"200": 1000, "429": 500} and r["cold_starts"] == 1000
+    assert r["responses"] == {"502": 1000, "500": 500} and r["cold_starts"] == 1000
 
 
 def test_calls_the_simulator_does_not_answer_fail_in_the_handler_and_never_reach_aws(project: Path,
@@ -192,3 +234,36 @@ def test_provisioned_capacity_bills_for_the_traffic_not_for_the_queue_retention(
     assert r["succeeded"] == 10 and r["cold_starts"] == 0
     # 1 environment × its GB × ~10 s at $0.0000041667/GB-s rounds to 0.00; four days of it would be cents
     assert r["cost_usd"] == "0.00"
+
+
+@pytest.mark.parametrize(("shape", "outcome"), [
+    ("none", "deleted"), ("empty", "deleted"), ("empty-list", "deleted"), ("null-list", "deleted"),
+    ("empty-id", "returned"), ("null-id", "returned"), ("bad-key", "returned"), ("unknown-id", "returned"),
+    ("not-an-object", "returned"), ("own-id", "returned")])
+def test_partial_batch_responses_are_read_as_the_guide_lists_them(project: Path, shape: str, outcome: str) -> None:
+    """DG "Handling errors for an SQS event source in Lambda", "Success and failure conditions"
+    (awsdocs/aws-lambda-developer-guide doc_source/with-sqs.md at 38e9014): an empty or null list or response is a
+    complete success; an empty, null, badly keyed or unknown itemIdentifier is a complete failure. Returned: the
+    message is received again and, with maxReceiveCount 1, dead-lettered on its second receive."""
+    doc = {"function": "Shapes", "trigger": {"type": "sqs", "batch_size": 1, "max_receive_count": 1,
+                                             "report_batch_item_failures": True},
+           "traffic": {"count": 1, "rate": 0, "body": json.dumps({"shape": shape})}}
+    r = _run(project, doc)
+    if outcome == "deleted":
+        assert (r["attempts"], r["succeeded"], r["dead_lettered"]) == (1, 1, 0)
+    else:
+        assert (r["attempts"], r["succeeded"], r["dead_lettered"]) == (1, 0, 1)
+
+
+def test_an_sns_subscription_delivers_the_notification_record_not_the_bare_message(project: Path) -> None:
+    """DG "Invoking Lambda functions with Amazon SNS notifications": the function gets {"Records": [{"EventSource":
+    "aws:sns", "Sns": {"Type": "Notification", "TopicArn", "Message": <the message as a string>, …}}]}."""
+    r = _run(project, {"function": "Subscriber", "trigger": {"type": "async", "topic": "alerts"},
+                       "traffic": {"count": 2, "rate": 0, "body": {"order": 7}}})
+    assert (r["attempts"], r["succeeded"], r["failed"]) == (2, 2, 0)
+
+
+def test_kinesis_data_is_base64_of_the_bytes_put_json_for_a_mapping(project: Path) -> None:
+    r = _run(project, {"function": "Decoder", "trigger": {"type": "kinesis", "batch_size": 2},
+                       "traffic": {"count": 2, "rate": 0, "body": {"order": 7}}})
+    assert (r["attempts"], r["succeeded"]) == (1, 2)

@@ -79,6 +79,27 @@ def test_async_retries_twice_one_then_two_minutes_later_then_the_destination(tmp
     assert (r["attempts"], r["retried"], r["dead_lettered"], r["succeeded"]) == (3, 1, 1, 0)
 
 
+def test_a_function_dead_letter_queue_gets_the_event_as_it_was_with_three_attributes(tmp_path: Path) -> None:
+    """DG "Asynchronous invocation", "Dead-letter queues" (doc_source/invocation-async.md at 38e9014): "Lambda
+    sends the event to the dead-letter queue as-is, with additional information in attributes": RequestID,
+    ErrorCode (the HTTP status code), ErrorMessage (the first 1 KB) — not the destination's invocation record."""
+    path = _variant(tmp_path, {"trigger": {"type": "async", "dead_letter": True}, "traffic": {"count": 1, "rate": 1,
+                                                                                             "body": {"order": 42}},
+                               "faults": {"fail_records": [1]}})
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key in ("batch_size", "visibility_timeout", "max_receive_count", "report_batch_item_failures"):
+        doc["trigger"].pop(key)
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    code, r, _ = _simulate(path)
+    assert code == 0
+    [message] = r["dlq"]
+    assert json.loads(message["body"]) == {"order": 42}
+    attributes = message["attributes"]
+    assert set(attributes) == {"RequestID", "ErrorCode", "ErrorMessage"} and attributes["ErrorCode"] == 200
+    assert len(attributes["RequestID"]) == 36 and attributes["ErrorMessage"] == "'Records'"  # the KeyError's
+    assert r["dead_lettered"] == 1
+
+
 def test_a_low_reserved_concurrency_throttles_sqs_batches(tmp_path: Path) -> None:
     path = _variant(tmp_path, {"traffic": {"count": 100, "rate": 0}, "faults": {"fail_records": []},
                                "concurrency": {"limit": 1}, "trigger": {"batch_size": 1, "max_receive_count": 5}})
@@ -141,9 +162,15 @@ def test_retry_limit_bisect_and_on_failure_keep_the_shard_moving(tmp_path: Path)
     assert [(e["records"], e["outcome"]) for e in r["timeline"]] == [
         ([1, 2, 3, 4], "error"), ([1, 2], "success"), ([3, 4], "error"), ([3], "error"), ([3], "error"),
         ([3], "error"), ([4], "success"), ([5, 6, 7, 8], "success")]
-    assert r["dlq"] == [{"requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3},
-                         "KinesisBatchInfo": {"shardId": "shardId-000000000000", "startSequenceNumber": "3",
-                                              "endSequenceNumber": "3", "batchSize": 1}}]
+    # the on-failure record's shape: DG "Using Lambda with Kinesis" (awsdocs/aws-lambda-developer-guide
+    # doc_source/with-kinesis.md at 38e9014), with the sequence number record 3 was delivered with
+    [record] = r["dlq"]
+    assert record.pop("timestamp").endswith("Z") and record.pop("version") == "1.0"
+    third = "49590338271490256608559692538361571095921575989136588901"  # as record 3 was delivered
+    assert record == {"requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3},
+                      "KinesisBatchInfo": {"shardId": "shardId-000000000000", "startSequenceNumber": third,
+                                           "endSequenceNumber": third, "batchSize": 1,
+                                           "streamArn": "arn:aws:kinesis:us-east-1:123456789012:stream/stream"}}
     assert (r["succeeded"], r["dead_lettered"], r["lost"]) == (7, 1, 0)
 
 
@@ -163,8 +190,8 @@ def test_api_gateway_gives_up_at_29_seconds_while_the_function_runs_on(tmp_path:
     code, r, _ = _simulate(scenario)
     assert code == 0
     # calls 1-5 (t = 0-4 s) are slow (40 s): the clients get 504s at 29 s, but the invocations hold all 5
-    # environments until just after t = 40-44: calls at t = 5-40 are refused (429); one environment is free for
-    # each call from t = 41 on (call 45 fails: a 502)
-    assert r["responses"] == {"504": 5, "429": 36, "200": 8, "502": 1}
+    # environments until just after t = 40-44: calls at t = 5-40 are refused (Lambda's 429, API Gateway's 500);
+    # one environment is free for each call from t = 41 on (call 45 fails: a 502)
+    assert r["responses"] == {"504": 5, "500": 36, "200": 8, "502": 1}
     assert r["throttled"] == 36 and max(n for _, n in r["concurrency"]) == 5
     assert r["billed_ms"] >= 5 * 40000  # the 504'd invocations ran (and billed) to their end

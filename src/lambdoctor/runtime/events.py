@@ -52,12 +52,14 @@ def s3(bucket: str = "bucket", key: str = "uploads/image.jpg", size: int = 1024,
                "object": {"key": key, "size": size, "eTag": uuid.uuid4().hex, "sequencer": "0A1B2C3D4E5F678901"}}}]}
 
 
-def sns(message: str = "hello from SNS", topic: str = "topic", at: datetime | None = None) -> dict[str, Any]:
+def sns(message: str = "hello from SNS", topic: str = "topic", at: datetime | None = None,
+        message_id: str | None = None) -> dict[str, Any]:
     at = at or datetime.now(timezone.utc)
     arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}"
     return {"Records": [{
         "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{arn}:{uuid.uuid4()}",
-        "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": arn, "Subject": None,
+        "Sns": {"Type": "Notification", "MessageId": message_id or str(uuid.uuid4()), "TopicArn": arn,
+                "Subject": None,
                 "Message": message, "Timestamp": _iso(at), "SignatureVersion": "1", "Signature": "EXAMPLE",
                 "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
                 "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
@@ -111,10 +113,19 @@ def schedule(at: datetime | None = None) -> dict[str, Any]:
     return event
 
 
+def kinesis_sequence(n: int) -> str:
+    """The sequence number of the n-th record of a shard (Kinesis's are 56-digit decimals that grow)."""
+    return f"{49590338271490256608559692538361571095921575989136588898 + n}"
+
+
+def dynamodb_sequence(n: int) -> str:
+    return f"{100000000000000000000 + n}"
+
+
 def kinesis(data: str = "hello from Kinesis", partition_key: str = "1", sequence: int = 1,
             stream: str = "stream", at: datetime | None = None) -> dict[str, Any]:
     at = at or datetime.now(timezone.utc)
-    seq = f"{49590338271490256608559692538361571095921575989136588898 + sequence}"
+    seq = kinesis_sequence(sequence)
     return {"Records": [{
         "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": partition_key, "sequenceNumber": seq,
                     "data": base64.b64encode(data.encode()).decode(), "approximateArrivalTimestamp": at.timestamp()},
@@ -131,7 +142,7 @@ def dynamodb(keys: dict[str, Any] | None = None, new_image: dict[str, Any] | Non
         "eventID": uuid.uuid4().hex, "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
         "awsRegion": REGION,
         "dynamodb": {"ApproximateCreationDateTime": int(at.timestamp()), "Keys": keys,
-                     "NewImage": new_image or dict(keys), "SequenceNumber": f"{100000000000000000000 + sequence}",
+                     "NewImage": new_image or dict(keys), "SequenceNumber": dynamodb_sequence(sequence),
                      "SizeBytes": 26, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}/stream/2026-01-01T00:00:00.000"}]}
 

@@ -1,5 +1,10 @@
-"""API Gateway (synchronous): a throttled call is a 429 for the client, a handler error a 502, and a call still running
-at the 29 s integration timeout a 504 — while the function keeps running (and billing) to its own end.
+"""API Gateway (synchronous, a REST API's Lambda proxy integration). DG "Using Lambda with API Gateway", "Handling
+errors" (awsdocs/aws-lambda-developer-guide doc_source/services-apigateway.md at 38e9014, line 210): "If the Lambda
+API rejects the invocation request, API Gateway returns a 500 error code. If the function runs but returns an
+error, or returns a response in the wrong format, API Gateway returns a 502." So a throttled call is a 500 (the
+client never sees Lambda's 429), a handler error or a proxy response without an integer ``statusCode`` a 502, and a
+call still running at the 29 s integration timeout a 504 — while the function keeps running (and billing) to its own
+end.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ class ApiGateway(Core):
 
         state = self._start_invocation(self.entry)
         if state is None:
-            answer("429")
+            answer("500")  # Lambda's 429 (TooManyRequestsException) becomes an internal error
             item.state = "lost"
             return
         item.deliveries += 1
@@ -36,9 +41,15 @@ class ApiGateway(Core):
             answer("502")
             item.state = "lost"
         else:
-            body = json.loads(inv.response or "null")
-            code = body.get("statusCode", 200) if isinstance(body, dict) else 200
-            answer(str(code))
+            try:
+                body = json.loads(inv.response or "null")
+            except ValueError:
+                body = None
+            code = body.get("statusCode") if isinstance(body, dict) else None
+            if isinstance(code, bool) or not isinstance(code, int):
+                answer("502")  # "Malformed Lambda proxy response"
+            else:
+                answer(str(code))
             item.state = "done"
         self.at(self.now + duration / 1000, "api_done", (item, outcome, self._billed(inv, duration)))
 

@@ -7,6 +7,8 @@ DLQ with its record, or is lost.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+from typing import Any
 
 from lambdoctor.runtime.environment import Invocation
 from lambdoctor.runtime.simulate.core import Core, Fn, Item
@@ -73,19 +75,37 @@ class AsyncInvocation(Core):
 
     def _async_give_up(self, item: Item, condition: str, inv: Invocation | None = None) -> None:
         fn, t = self._async_fn(item)
-        if not t.on_failure:
+        if not t.on_failure and not t.dead_letter:
             item.state = "lost"
             return
         item.state = "dlq"
         self.report.dead_lettered += 1
         spec = fn.spec
-        # The on-failure destination's record (DG "Capturing records of asynchronous invocations").
-        self.report.dlq.append({
-            "version": "1.0", "requestContext": {
-                "requestId": inv.request_id if inv else None,
-                "functionArn": f"arn:aws:lambda:{spec.region}:{spec.account}:function:{spec.name}:{spec.version}",
-                "condition": condition, "approximateInvokeCount": item.attempts},
-            "requestPayload": item.payload,
-            "responseContext": {"statusCode": 200, "executedVersion": spec.version,
-                                "functionError": "Unhandled"},
-            "responsePayload": json.loads(inv.response) if inv and inv.response else None})
+        request_id = inv.request_id if inv else None
+        response = json.loads(inv.response) if inv and inv.response else None
+        if t.on_failure:
+            # The on-failure destination's invocation record (DG "Asynchronous invocation", "Example invocation
+            # record": doc_source/invocation-async.md at 38e9014, lines 126-152).
+            self.report.dlq.append({
+                "version": "1.0",
+                "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "requestContext": {
+                    "requestId": request_id,
+                    "functionArn": f"arn:aws:lambda:{spec.region}:{spec.account}:function:{spec.name}:{spec.version}",
+                    "condition": condition, "approximateInvokeCount": item.attempts},
+                "requestPayload": item.payload,
+                "responseContext": {"statusCode": 200, "executedVersion": spec.version,
+                                    "functionError": "Unhandled"},
+                "responsePayload": response})
+        if t.dead_letter:
+            # A dead-letter queue gets the event as it was, with three message attributes (same page, "Dead-letter
+            # queues", lines 257-262): RequestID, ErrorCode (the HTTP status code: 200 for a function error, which
+            # Invoke returns with X-Amz-Function-Error) and the first 1 KB of the error message. An event that never
+            # ran (too old, a stopped loop) has no status code of its own: the guide is silent; none is given.
+            message = response.get("errorMessage") if isinstance(response, dict) else None
+            attributes: dict[str, Any] = {"RequestID": request_id}
+            if inv is not None:
+                attributes["ErrorCode"] = 200
+            attributes["ErrorMessage"] = str(message if message is not None else condition).encode()[:1024].decode(
+                "utf-8", "ignore")
+            self.report.dlq.append({"body": json.dumps(item.payload), "attributes": attributes})

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdoctor.runtime import aws_capture, local_aws
 from lambdoctor.runtime.environment import Environment, ExecutionEnvironment, FunctionSpec, Invocation
+from lambdoctor.runtime.simulate.batch_response import reported_failures
 from lambdoctor.runtime.simulate.limits import (
     RECURSION_LIMIT,
     SCALING_ENVIRONMENTS,
@@ -249,12 +250,9 @@ class Core:
             return "error", duration, inv, set()
         reported: set[str] = set(fail_ids)
         if batch_failures:
-            try:
-                body = json.loads(inv.response or "null")
-                listed = body.get("batchItemFailures", []) if isinstance(body, dict) else []
-                reported |= {str(x.get("itemIdentifier")) for x in listed if isinstance(x, dict)}
-            except ValueError:
-                pass
+            # an invalid response is a complete failure: every message of the batch returns (batch_response.py)
+            found = reported_failures(inv.response, {i.id for i in items})
+            reported |= {i.id for i in items} if isinstance(found, str) else found
         return "success", duration, inv, reported
 
     def _connections(self) -> int:

@@ -24,7 +24,8 @@ class Trigger:
     retention: float = 345600.0
     maximum_retry_attempts: int | None = None  # async: 2 by default; streams: -1 (until the records expire)
     maximum_event_age: float = 21600.0
-    on_failure: bool = False  # async and streams: a DLQ or on-failure destination exists
+    on_failure: bool = False  # async and streams: an on-failure destination exists (it gets an invocation record)
+    dead_letter: bool = False  # async: the function's DeadLetterConfig (it gets the event as it was, with attributes)
     shards: int = 1
     maximum_record_age: float = -1  # streams: -1 is the stream's retention
     bisect_on_error: bool = False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import heapq
+import json
 from typing import Any
 
+from lambdoctor.runtime import events
 from lambdoctor.runtime.environment import FunctionSpec
 from lambdoctor.runtime.simulate.api import ApiGateway
 from lambdoctor.runtime.simulate.async_invoke import AsyncInvocation
@@ -20,8 +22,20 @@ class Simulator(SqsMapping, StreamMapping, AsyncInvocation, ApiGateway):
     def _on_sent(self, data: tuple[Any, int]) -> None:
         """A message the handler sent to its own trigger arrives."""
         body, depth = data
-        item = Item(len(self.items) + 1, self._uuid(), body, self.now, visible_at=self.now, depth=depth)
+        item_id = self._uuid()
+        item = Item(len(self.items) + 1, item_id, self._delivered(body, item_id), self.now, visible_at=self.now,
+                    depth=depth)
         self._admit(item)
+
+    def _delivered(self, body: Any, item_id: str) -> Any:
+        """What the function receives for a message: through an SNS topic, the notification record that wraps it
+        (DG "Invoking Lambda functions with Amazon SNS notifications": `{"Records": [{"EventSource": "aws:sns",
+        "Sns": {"Message": "<the message, a string>", …}}]}`), not the bare message."""
+        t = self.s.trigger
+        if t.type == "async" and t.topic:
+            message = body if isinstance(body, str) else json.dumps(body)
+            return events.sns(message, topic=t.topic, message_id=item_id)
+        return body
 
     # -- arrivals ---------------------------------------------------------------------------------------------
     def _on_arrive(self, n: int) -> None:
@@ -29,7 +43,8 @@ class Simulator(SqsMapping, StreamMapping, AsyncInvocation, ApiGateway):
         body = self.s.body
         if body is None:
             body = f"message {n}" if t.type == "sqs" else {"record": n}
-        self._admit(Item(n, self._uuid(), body, self.now, visible_at=self.now))
+        item_id = self._uuid()
+        self._admit(Item(n, item_id, self._delivered(body, item_id), self.now, visible_at=self.now))
 
     def _admit(self, item: Item) -> None:
         t = self.s.trigger

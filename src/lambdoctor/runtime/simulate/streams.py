@@ -8,6 +8,8 @@ between stream retries: here 1 s, doubling to at most 60 s.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from typing import Any
 
 from lambdoctor.runtime import events
@@ -24,7 +26,9 @@ class StreamMapping(Core):
         records = []
         for item in batch:
             if self.s.trigger.type == "kinesis":
-                record = events.kinesis(str(item.payload), sequence=item.n)["Records"][0]
+                # `data` is base64 of the bytes put on the stream: a mapping was put as JSON
+                data = item.payload if isinstance(item.payload, str) else json.dumps(item.payload)
+                record = events.kinesis(data, sequence=item.n)["Records"][0]
                 record["eventID"] = f"shardId-{shard_no:012d}:{record['kinesis']['sequenceNumber']}"
             else:
                 record = events.dynamodb({"pk": {"S": str(item.n)}}, sequence=item.n)["Records"][0]
@@ -111,10 +115,20 @@ class StreamMapping(Core):
             item.state = "dlq" if sent else "lost"
         if sent:
             self.report.dead_lettered += len(batch)
-            key = "KinesisBatchInfo" if t.type == "kinesis" else "DDBStreamBatchInfo"
-            self.report.dlq.append({"requestContext": {"condition": condition,
-                                                       "approximateInvokeCount": max(1, shard["retries"])},
-                                    key: {"shardId": f"shardId-{self.shards.index(shard):012d}",
-                                          "startSequenceNumber": str(batch[0].n), "endSequenceNumber": str(batch[-1].n),
-                                          "batchSize": len(batch)}})
+            # The on-failure record (DG "Using Lambda with Kinesis", "Configuring destinations for event source
+            # mapping invocations"): the batch's first and last sequence numbers, as the records carried them.
+            kinesis = t.type == "kinesis"
+            sequence = events.kinesis_sequence if kinesis else events.dynamodb_sequence
+            self.report.dlq.append({
+                "requestContext": {"condition": condition, "approximateInvokeCount": max(1, shard["retries"])},
+                "version": "1.0", "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
+                "KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo": {
+                    "shardId": f"shardId-{self.shards.index(shard):012d}",
+                    "startSequenceNumber": sequence(batch[0].n), "endSequenceNumber": sequence(batch[-1].n),
+                    "batchSize": len(batch),
+                    "streamArn": (
+                        f"arn:aws:kinesis:{events.REGION}:{events.ACCOUNT}:stream/stream" if kinesis else
+                        f"arn:aws:dynamodb:{events.REGION}:{events.ACCOUNT}:table/table/stream/"
+                        "2026-01-01T00:00:00.000")}})
         self._advance(shard, len(batch))
