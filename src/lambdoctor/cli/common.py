@@ -157,6 +157,10 @@ def local_spec(path: str, function: str, variables: tuple[str, ...], env: tuple[
         click.echo(f"lambdoctor: warning: the handler's AWS calls go to AWS with profile {aws_profile}: real calls "
                    "with real effects, with that profile's permissions", err=True)
         spec = dataclasses.replace(spec, capture_aws=False, aws_profile=aws_profile)
+    from lambdoctor.runtime.interpreter import find, sdk
+
+    found = find(spec.runtime)
+    notes = [*notes, *(note for note in (found.note, sdk(found)[1]) if note)]
     if not sandbox_prefix():
         notes = [*notes, "no PID namespace here (util-linux unshare missing or not permitted): the handler can see "
                          "this machine's other processes, and the kill at a timeout follows its process tree"]

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TextIO
 
+from lambdoctor.runtime import interpreter
 from lambdoctor.runtime.wire import Channel, ChannelError
 
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (synchronous)"
@@ -214,8 +215,13 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
     """The variables Lambda sets for the function (its own on top), and what its context object says."""
     stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
     arn = f"arn:aws:lambda:{s.region}:{s.account}:function:{s.name}"
+    # DG "Using Lambda environment variables", "Defined runtime environment variables": the runtime's folders are
+    # Lambda's paths (there is no /var/runtime here: the variables say what a handler reading them would get).
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+        "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+        "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{s.code_dir}:{s.code_dir}/lib:/opt/lib",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if s.provisioned_concurrency > 0 else "on-demand",
         "AWS_REGION": s.region, "AWS_DEFAULT_REGION": s.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{s.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": s.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": s.version, "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{s.name}",
@@ -310,7 +316,9 @@ class ExecutionEnvironment:
         # HOME: botocore and other libraries read ~/.aws, ~/.netrc, ...: an empty folder of the environment's
         # own, never the developer's (without HOME, Python takes it from the password database).
         env.setdefault("HOME", home)
-        return {**context, "environment": env, "fallback_tmp": tmp}
+        sdk, _ = interpreter.sdk(interpreter.find(self.spec.runtime))
+        return {**context, "environment": env, "fallback_tmp": tmp, "isolated": True,
+                "sdk_dir": str(sdk) if sdk else None}
 
     def _start(self, limit_s: float) -> tuple[str, Any, float]:
         """Start a worker and wait for its init: ("ready"|"init_error"|"timeout", error payload, init ms)."""
@@ -320,12 +328,14 @@ class ExecutionEnvironment:
         # A fresh interpreter (not a fork of this one: nothing of lambdoctor's state leaks into the handler's
         # world), started with an environment of two variables, in its own session, and where the machine allows
         # it as init of its own PID namespace.
-        self._process = subprocess.Popen([*prefix, sys.executable, "-m", "lambdoctor.runtime.worker",
-                                          str(child_sock.fileno())],
+        # On the interpreter of the function's Runtime, isolated, with Lambda's sys.path (runtime/interpreter.py):
+        # neither lambdoctor nor its virtualenv is importable by the handler.
+        bootstrap = interpreter.bundle() / "bootstrap.py"
+        self._process = subprocess.Popen([*prefix, interpreter.find(self.spec.runtime).path, "-I", "-S",
+                                          str(bootstrap), str(child_sock.fileno())],
                                          pass_fds=(child_sock.fileno(),), start_new_session=True,
                                          stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-                                         env={"PATH": os.environ.get("PATH", ""),
-                                              "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+                                         env={"PATH": os.environ.get("PATH", "")})
         self._sandboxed = bool(prefix)
         child_sock.close()
         parent = self._conn = Channel(parent_sock)

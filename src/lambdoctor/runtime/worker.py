@@ -235,6 +235,13 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
     sys.stdout = sys.stderr
     os.environ.clear()
     os.environ.update(spec["environment"])
+    # Started isolated (runtime/interpreter.py: `python -I -S bootstrap.py`), sys.path holds the bundle and the
+    # standard library; it becomes Lambda's: the code (below), the runtime's SDK, the runtime, the standard
+    # library. Set before /tmp is replaced, so that a bundle under /tmp is rerouted with the rest.
+    if spec.get("isolated"):
+        bundle = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        sdk = [spec["sdk_dir"]] if spec.get("sdk_dir") else []
+        sys.path[:] = [*sdk, bundle, *(p for p in sys.path if p and p != bundle)]
     # The code folder is entered before /tmp is replaced: it may itself live under /tmp.
     os.chdir(spec["code_dir"])
     tmp_enforced = _private_tmp(int(spec["ephemeral_mb"]))
@@ -312,6 +319,11 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
         conn.send({"type": "result", "body": body, "observed": _observe(module) if spec.get("observe") else None})
 
 
-if __name__ == "__main__":  # python -m lambdoctor.runtime.worker FD: FD is one end of a socket pair
-    _conn = Channel.from_fd(int(sys.argv[1]))
-    main(_conn, _conn.recv())
+def run_from_fd(fd: int) -> None:
+    """FD is one end of a socket pair; the first message is the environment's spec."""
+    conn = Channel.from_fd(fd)
+    main(conn, conn.recv())
+
+
+if __name__ == "__main__":  # python -m lambdoctor.runtime.worker FD (--in-process tests; see interpreter.py)
+    run_from_fd(int(sys.argv[1]))

@@ -1,0 +1,215 @@
+"""The interpreter a handler runs on, and the files of the runtime around it, as Lambda's Python runtime has them.
+
+Lambda runs a ``pythonX.Y`` function on Python X.Y with a ``sys.path`` of its own (DG "Working with layers", "Layer
+paths for each Lambda runtime", and "Building Lambda functions with Python"): the function's code (``/var/task``),
+the layers (``/opt/python/lib/pythonX.Y/site-packages``, ``/opt/python``), the runtime's own packages (the AWS SDK:
+boto3, botocore and what they need) and the standard library, nothing else. A worker started on lambdoctor's own
+interpreter with its virtualenv would import ``requests``, ``yaml`` or ``pydantic`` the package lacks, and say "works"
+where Lambda fails with ``Runtime.ImportModuleError``.
+
+So the worker is started as ``<pythonX.Y> -I -S <bundle>/bootstrap.py``: isolated (no ``PYTHON*`` variables, no
+user site, not the script's folder) and without ``site`` (no site-packages at all). The bundle holds a copy of the
+worker's three modules under a package name of their own (``_lambdoctor_runtime``, as Lambda's runtime client lives
+in ``/var/runtime``: lambdoctor itself is never importable in there) and an ``sdk`` folder with links to the
+installed boto3, botocore, s3transfer, jmespath, dateutil, urllib3 and six.
+
+The interpreter is found by version: pyenv's versions, uv's managed Pythons, then ``pythonX.Y`` on PATH; each is
+asked for its version. When none has the version, lambdoctor's own runs the handler and says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# What Lambda's Python runtimes ship besides the standard library: the AWS SDK and its dependencies (the runtime
+# images' /var/lang/lib/pythonX.Y/site-packages). The installed versions are linked, not Lambda's exact ones.
+SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+_BUNDLED = ("worker", "wire", "aws_capture")
+PACKAGE = "_lambdoctor_runtime"
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    version: tuple[int, int]
+    exact: bool  # the version the function's Runtime names
+    note: str | None = None  # said to the user when the version is not the runtime's
+
+
+def wanted_version(runtime: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"python(\d+)\.(\d+)", runtime)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _candidates(version: tuple[int, int]) -> list[str]:
+    major, minor = version
+    name = f"python{major}.{minor}"
+    found: list[str] = []
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    uv = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path.home() / ".local" / "share" / "uv" / "python")
+
+    def patch(p: Path) -> tuple[int, ...]:
+        return tuple(int(x) for x in re.findall(r"\d+", p.name)[2:3] or [0])
+
+    for root, pattern in ((pyenv, f"{major}.{minor}.*"), (uv, f"cpython-{major}.{minor}.*")):
+        if root.is_dir():
+            for folder in sorted(root.glob(pattern), key=patch, reverse=True):
+                if (folder / "bin" / name).is_file():
+                    found.append(str(folder / "bin" / name))
+    on_path = shutil.which(name)
+    if on_path and "/shims/" not in on_path:  # a pyenv shim answers for the version pyenv selects, not this one
+        found.append(on_path)
+    return found
+
+
+@functools.cache
+def _version_of(path: str) -> tuple[int, int] | None:
+    try:
+        done = subprocess.run([path, "-I", "-S", "-c", "import sys; print(*sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL,
+                              env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = done.stdout.split()
+    return (int(parts[0]), int(parts[1])) if done.returncode == 0 and len(parts) == 2 else None
+
+
+@functools.cache
+def find(runtime: str) -> Interpreter:
+    """The interpreter for a function's ``Runtime``; lambdoctor's own, with a note, when the machine has none."""
+    own = (sys.version_info.major, sys.version_info.minor)
+    version = wanted_version(runtime)
+    if version is None:
+        return Interpreter(sys.executable, own, False, f"{runtime or 'this runtime'} is not a Python runtime: "
+                           f"the handler ran on Python {own[0]}.{own[1]}")
+    if version == own:
+        return Interpreter(sys.executable, own, True)
+    for path in _candidates(version):
+        if _version_of(path) == version:
+            return Interpreter(path, version, True)
+    return Interpreter(sys.executable, own, False,
+                       f"no Python {version[0]}.{version[1]} on this machine (pyenv, uv or python{version[0]}."
+                       f"{version[1]} on PATH) for Runtime {runtime}: the handler ran on Python {own[0]}.{own[1]}")
+
+
+def _sources() -> dict[str, str]:
+    """The bundled modules' text, their imports of each other renamed to the bundle's package."""
+    here = Path(__file__).parent
+    out = {}
+    for name in _BUNDLED:
+        text = (here / f"{name}.py").read_text(encoding="utf-8")
+        out[name] = text.replace("from lambdoctor.runtime import ", f"from {PACKAGE} import ").replace(
+            "from lambdoctor.runtime.", f"from {PACKAGE}.")
+    return out
+
+
+_BOOTSTRAP = f"""\
+# Started as `python -I -S bootstrap.py FD` (runtime/interpreter.py): the bundle's folder is not on sys.path yet.
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from {PACKAGE} import worker
+worker.run_from_fd(int(sys.argv[1]))
+"""
+
+
+def _sdk_paths() -> dict[str, str]:
+    """Each SDK package's folder (or module file) as installed beside lambdoctor, found without importing it."""
+    import importlib.util
+
+    paths = {}
+    for name in SDK_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        paths[name] = str(origin.parent if origin.name == "__init__.py" else origin)
+    return paths
+
+
+@functools.lru_cache(maxsize=1)
+def bundle() -> Path:
+    """The bundle's folder, made once per content (in the user's cache, else a temporary folder): bootstrap.py,
+    the package and ``sdk``."""
+    sources, packages = _sources(), _sdk_paths()
+    digest = hashlib.sha256(repr((sorted(sources.items()), sorted(packages.items()), _BOOTSTRAP)).encode()
+                            ).hexdigest()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambdoctor" / "runtime"
+    for root in (cache, Path(tempfile.gettempdir()) / f"lambdoctor-runtime-{os.getuid()}"):
+        target = root / digest[:16]
+        if (target / "bootstrap.py").is_file():
+            return target
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            building = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+            (building / PACKAGE).mkdir()
+            (building / PACKAGE / "__init__.py").write_text("", encoding="utf-8")
+            for name, text in sources.items():
+                (building / PACKAGE / f"{name}.py").write_text(text, encoding="utf-8")
+            (building / "sdk").mkdir()
+            for path in packages.values():
+                os.symlink(path, building / "sdk" / Path(path).name)
+            (building / "bootstrap.py").write_text(_BOOTSTRAP, encoding="utf-8")  # last: marks it complete
+            try:
+                os.rename(building, target)
+            except OSError:  # another process made it meanwhile
+                shutil.rmtree(building, ignore_errors=True)
+            if (target / "bootstrap.py").is_file():
+                return target
+        except OSError:
+            continue
+    raise OSError("lambdoctor could not write its runtime bundle (the cache folder and the temporary folder "
+                  "are not writable)")
+
+
+def _imports_sdk(python: str, folder: Path) -> bool:
+    try:
+        done = subprocess.run([python, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(folder)!r}); "
+                               "import boto3, botocore.session"], capture_output=True, timeout=60,
+                              stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+@functools.cache
+def sdk(found: Interpreter) -> tuple[Path | None, str | None]:
+    """The SDK folder for this interpreter, and a note when there is none. The installed SDK (linked in the bundle)
+    serves when it imports there; an older Python may need older releases (urllib3 2 needs 3.10 on recent
+    releases; Lambda's python3.9 runtime ships urllib3 1.26): they are installed once into the cache with that
+    interpreter's pip (``pip install --target``, from PyPI)."""
+    linked = bundle() / "sdk"
+    if found.path == sys.executable or _imports_sdk(found.path, linked):
+        return linked, None
+    own = bundle() / f"sdk-{found.version[0]}.{found.version[1]}"
+    if (own / ".complete").is_file():
+        return own, None
+    building = Path(tempfile.mkdtemp(prefix=".sdk-", dir=bundle()))
+    try:
+        done = subprocess.run([found.path, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                               "--no-input", "--target", str(building), "boto3"], capture_output=True, text=True,
+                              timeout=600, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        done = subprocess.CompletedProcess([], 1, "", str(exc))
+    if done.returncode == 0 and _imports_sdk(found.path, building):
+        (building / ".complete").write_text("", encoding="utf-8")
+        try:
+            os.rename(building, own)
+        except OSError:  # made meanwhile by another run
+            shutil.rmtree(building, ignore_errors=True)
+        return own, None
+    shutil.rmtree(building, ignore_errors=True)
+    last = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["no output"]
+    return None, (f"the AWS SDK (boto3) does not import on Python {found.version[0]}.{found.version[1]} and could "
+                  f"not be installed for it ({last[0][:200]}): the handler runs without boto3")

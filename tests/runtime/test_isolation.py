@@ -1,0 +1,129 @@
+"""The handler runs in Lambda's world, not lambdoctor's: the interpreter of its Runtime and Lambda's sys.path.
+
+Sources: DG "Building Lambda functions with Python" ("Runtime dependencies in Python": the runtime includes the AWS
+SDK for Python, anything else must be in the deployment package or a layer) and "Working with layers" ("Layer paths
+for each Lambda runtime": /opt/python and /opt/python/lib/pythonX.Y/site-packages). The failure a missing dependency
+gives is the Python runtime client's: awslambdaric/bootstrap.py at 46e4c6a raises Runtime.ImportModuleError with
+"Unable to import module '<module>': No module named '<name>'".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdoctor.runtime import interpreter
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: src/, Handler: {handler}, Runtime: {runtime}}}
+"""
+
+PROBE = '''
+import sys
+def handler(event, context):
+    out = {"version": list(sys.version_info[:2]), "path": sys.path,
+           "modules": sorted(m for m in sys.modules if m.split(".")[0] in ("lambdoctor", "yaml", "duckdb", "click"))}
+    for name in ("yaml", "requests", "duckdb", "click", "lambdoctor", "boto3"):
+        try:
+            __import__(name)
+            out[name] = True
+        except ImportError:
+            out[name] = False
+    return out
+'''
+
+
+def _project(tmp_path: Path, files: dict[str, str], handler: str = "app.handler", runtime: str = "python3.12"
+             ) -> Path:
+    for name, text in files.items():
+        (tmp_path / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "template.yaml").write_text(TEMPLATE.format(handler=handler, runtime=runtime), encoding="utf-8")
+    return tmp_path
+
+
+def _invoke(project: Path) -> tuple[int, Any, str]:
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(project), "Fn"], capture_output=True,
+                         text=True, timeout=120, cwd=project, input="")
+    return out.returncode, json.loads(out.stdout) if out.stdout.strip() else None, out.stderr
+
+
+@pytest.mark.parametrize("runtime", ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"])
+def test_the_handler_runs_on_its_runtimes_python_with_only_the_sdk_beside_its_code(tmp_path: Path,
+                                                                                 runtime: str) -> None:
+    found = interpreter.find(runtime)
+    if not found.exact:
+        pytest.skip(f"this machine has no {runtime} (pyenv, uv or on PATH)")
+    code, out, err = _invoke(_project(tmp_path, {"app.py": PROBE}, runtime=runtime))
+    assert code == 0, err
+    assert out["version"] == [int(x) for x in runtime[len("python"):].split(".")]
+    # lambdoctor's own dependencies (yaml, duckdb, click) and lambdoctor itself are not there; the SDK is (when
+    # it imports on that Python, or could be installed for it: interpreter.sdk says why not)
+    sdk, why_not = interpreter.sdk(found)
+    assert (out["yaml"], out["duckdb"], out["click"], out["lambdoctor"], out["boto3"]) == (
+        False, False, False, False, sdk is not None), why_not
+    assert out["modules"] == []
+    assert out["path"][0] in ("/proc/self/cwd", str(tmp_path / "src"))
+    assert not any("site-packages" in p for p in out["path"])  # the venv's, the user's: none
+
+
+def test_a_dependency_the_package_lacks_fails_as_on_lambda_and_a_vendored_one_works(tmp_path: Path) -> None:
+    app = "import yaml\n\ndef handler(event, context):\n    return yaml.safe_dump({'a': 1})\n"
+    code, out, err = _invoke(_project(tmp_path / "bare", {"app.py": app}))
+    assert code == 1
+    assert out["errorType"] == "Runtime.ImportModuleError"
+    assert out["errorMessage"] == "Unable to import module 'app': No module named 'yaml'"
+    # vendored into the package (pip install -t src/): found first, as in /var/task
+    vendored = {"app.py": app, "yaml/__init__.py": "def safe_dump(data):\n    return 'vendored: %r' % (data,)\n"}
+    code, out, err = _invoke(_project(tmp_path / "vendored", vendored))
+    assert (code, out) == (0, "vendored: {'a': 1}"), err
+
+
+def test_a_nested_package_with_relative_imports(tmp_path: Path) -> None:
+    files = {"orders/__init__.py": "", "orders/handlers/__init__.py": "",
+             "orders/handlers/api.py": "from ..model import total\n\ndef handler(event, context):\n"
+                                       "    return {'total': total([1, 2, 3])}\n",
+             "orders/model.py": "def total(xs):\n    return sum(xs)\n"}
+    code, out, err = _invoke(_project(tmp_path, files, handler="orders/handlers/api.handler"))
+    assert (code, out) == (0, {"total": 6}), err
+
+
+def test_a_runtime_this_machine_lacks_runs_on_lambdoctors_python_and_says_so() -> None:
+    found = interpreter.find("python3.99")
+    assert not found.exact and found.path == sys.executable
+    assert found.note == (f"no Python 3.99 on this machine (pyenv, uv or python3.99 on PATH) for Runtime python3.99: "
+                          f"the handler ran on Python {sys.version_info[0]}.{sys.version_info[1]}")
+
+
+def test_the_bundle_holds_no_lambdoctor_import() -> None:
+    folder = interpreter.bundle()
+    for module in (folder / interpreter.PACKAGE).glob("*.py"):
+        assert "lambdoctor." not in "\n".join(line for line in module.read_text(encoding="utf-8").splitlines()
+                                               if line.lstrip().startswith(("import ", "from ")))
+    assert {p.name for p in (folder / "sdk").iterdir()} >= {"boto3", "botocore"}
+
+
+def test_lambdas_defined_variables(tmp_path: Path) -> None:
+    """DG "Using Lambda environment variables", "Defined runtime environment variables" (doc_source/
+    configuration-envvars.md at 38e9014, lines 177-204)."""
+    app = ("import os\n\ndef handler(event, context):\n    return {k: os.environ.get(k) for k in ("
+           "'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_RUNTIME_DIR', 'LD_LIBRARY_PATH', "
+           "'PATH', 'TZ', 'LANG', 'AWS_EXECUTION_ENV', 'LAMBDA_TASK_ROOT', 'PYTHONPATH')}\n")
+    project = _project(tmp_path, {"app.py": app})
+    code, out, err = _invoke(project)
+    assert code == 0, err
+    root = out["LAMBDA_TASK_ROOT"]
+    assert out == {"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+                   "LAMBDA_RUNTIME_DIR": "/var/runtime",
+                   "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{root}:{root}/lib:/opt/lib",
+                   "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "TZ": ":UTC", "LANG": "en_US.UTF-8",
+                   "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": root, "PYTHONPATH": None}
