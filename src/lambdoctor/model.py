@@ -243,6 +243,10 @@ class Resource:
     name: str | Unknown | None = None
     stream_enabled: bool = False  # DynamoDB tables
     symbolic_name: str | None = None  # the name with deploy-time parts as ${X} (Resolver.symbolic), when not literal
+    # a layer version's content as a local folder (SAM ContentUri, a packaged Content path), relative to the current
+    # directory, and whether SAM builds it from that folder (Metadata BuildMethod pythonX.Y: the folder is python/)
+    content_path: str | None = None
+    content_built: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,3 +127,58 @@ def test_lambdas_defined_variables(tmp_path: Path) -> None:
                    "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{root}:{root}/lib:/opt/lib",
                    "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "TZ": ":UTC", "LANG": "en_US.UTF-8",
                    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": root, "PYTHONPATH": None}
+
+
+LAYERED = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Layers:
+        - !Ref Shared
+        - !Ref Built
+        - !Ref Plain
+        - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/shared/}
+  Built:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/built/}
+    Metadata: {BuildMethod: python3.12}
+  Plain:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: layers/plain/}
+"""
+
+
+def test_layers_are_on_the_path_where_lambda_extracts_them(tmp_path: Path) -> None:
+    """DG "Working with layers" ("Layer paths for each Lambda runtime": /opt/python and
+    /opt/python/lib/python3.12/site-packages), SAM's AWS::Serverless::LayerVersion ContentUri and BuildMethod, and
+    CloudFormation's AWS::Lambda::LayerVersion Content as `aws cloudformation package` takes a local folder. A
+    layer later in the list overwrites an earlier one's files; a layer that is only an ARN is a note."""
+    files = {
+        "src/app.py": ("import common, helpers, plain\n\ndef handler(event, context):\n"
+                       "    return [common.WHO, helpers.WHO, plain.WHO]\n"),
+        "layers/shared/python/common.py": "WHO = 'shared'\n",
+        "layers/shared/python/lib/python3.12/site-packages/plain.py": "WHO = 'shared site-packages'\n",
+        "layers/built/helpers.py": "WHO = 'built'\n",
+        "layers/plain/python/plain.py": "WHO = 'plain, the later layer'\n",
+        "layers/plain/python/common.py": "WHO = 'plain overwrites shared'\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "template.yaml").write_text(LAYERED, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "Fn"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, input="")
+    assert out.returncode == 0, out.stderr
+    # site-packages comes before python/ within the merged /opt; the later layer's plain.py is in python/ though:
+    # Lambda's /opt/python/lib/python3.12/site-packages/plain.py (from Shared) is found first, as here
+    assert json.loads(out.stdout) == ["plain overwrites shared", "built", "shared site-packages"]
+    assert ("layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7 is "
+            "not a local folder of this template: not mounted") in out.stderr

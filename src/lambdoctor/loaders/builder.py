@@ -88,6 +88,8 @@ _PLAIN_RESOURCE_TYPES = frozenset(
         "AWS::EC2::Subnet",
         "AWS::EC2::NatGateway",
         "AWS::MSK::Cluster",
+        "AWS::Serverless::LayerVersion",
+        "AWS::Lambda::LayerVersion",
         *DATABASE_TYPES,
     }
 )
@@ -314,7 +316,15 @@ class ApplicationBuilder:
                     "AWS::DynamoDB::Table": "TableName", "AWS::Kinesis::Stream": "Name"}.get(rtype)
         name = self.r.str_value(props.get(name_key)) if name_key else None
         symbolic = self.r.symbolic(props.get(name_key)) if name_key and not isinstance(name, str) else None
-        self.plain[lid] = Resource(lid, rtype, self.at(res), name, stream, symbolic)
+        content, built = None, False
+        if rtype in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
+            # a local folder: SAM's ContentUri, or Content as `aws cloudformation package` takes it
+            raw = props.get("ContentUri" if rtype == "AWS::Serverless::LayerVersion" else "Content")
+            content = code_location(self.file, res, raw, True) if isinstance(raw, str) else None
+            meta = res.get("Metadata")
+            method = meta.get("BuildMethod") if isinstance(meta, dict) else None
+            built = isinstance(method, str) and method.startswith("python")
+        self.plain[lid] = Resource(lid, rtype, self.at(res), name, stream, symbolic, content, built)
         if rtype == "AWS::S3::Bucket":
             self._bucket_notifications(lid, props)
         elif rtype == "AWS::SNS::Topic":

@@ -72,6 +72,8 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     provisioned_concurrency: int = 0
     recursive_loop: str = "Terminate"  # Lambda's default: a loop is stopped after 16 invocations
+    # each layer's folder that Lambda would extract into /opt (its python/ inside), in the function's order
+    layers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -244,6 +246,7 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
     context = {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
                "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
                "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "observe": s.observe,
+               "layers": list(s.layers), "python": s.runtime[len("python"):] if s.runtime.startswith("python") else "",
                "capture_aws": s.capture_aws}
     return env, context
 

@@ -54,6 +54,24 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
             notes.append(f"{var.name} is set from another resource in the template: empty here (--env "
                          f"{var.name}=... gives it a value)")
     environment.update(env)
+    layers = []
+    for target in fn.layers:
+        layer = app.resources.get(target.ref) if target.ref else None
+        if layer is None or layer.content_path is None:
+            notes.append(f"layer {target.display} is not a local folder of this template: not mounted (its "
+                         "modules are missing here, unlike on Lambda)")
+            continue
+        # the folder Lambda's /opt/python would be: python/ inside the layer, or the folder itself when SAM
+        # builds it (Metadata BuildMethod: pythonX.Y puts the folder's files and requirements there)
+        folder = Path(layer.content_path)
+        python = folder if layer.content_built else folder / "python"
+        if not python.is_dir():
+            notes.append(f"layer {target.display}: {python} is not a folder (a layer's Python code goes in "
+                         "python/, or SAM builds it with Metadata BuildMethod): not mounted")
+            continue
+        if layer.content_built and (folder / "requirements.txt").is_file():
+            notes.append(f"layer {target.display}: requirements.txt is not installed here (sam build does it)")
+        layers.append(str(python.resolve()))
     timeout = fn.timeout.value if isinstance(fn.timeout.value, int) else 3
     if isinstance(fn.timeout.value, Unknown):
         notes.append("the timeout is not known from the template: Lambda's default of 3 s is used")
@@ -64,4 +82,5 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         reserved_concurrency=known_int(fn.reserved_concurrency),
         provisioned_concurrency=known_int(fn.provisioned_concurrency) or 0,
         recursive_loop=fn.recursive_loop if isinstance(fn.recursive_loop, str) else "Terminate",
+        layers=tuple(layers),
     ), notes

@@ -242,6 +242,12 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
         bundle = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         sdk = [spec["sdk_dir"]] if spec.get("sdk_dir") else []
         sys.path[:] = [*sdk, bundle, *(p for p in sys.path if p and p != bundle)]
+    # The layers, where Lambda extracts them into /opt: /opt/python/lib/pythonX.Y/site-packages before /opt/python
+    # (DG "Working with layers", "Layer paths for each Lambda runtime"); a later layer's files overwrite an earlier
+    # one's, so the later layer comes first. Put before /tmp is replaced, so that a folder under /tmp is rerouted.
+    layers = list(reversed(spec.get("layers") or []))
+    opt = [os.path.join(folder, "lib", f"python{spec.get('python')}", "site-packages") for folder in layers]
+    sys.path[:0] = [*opt, *layers]
     # The code folder is entered before /tmp is replaced: it may itself live under /tmp.
     os.chdir(spec["code_dir"])
     tmp_enforced = _private_tmp(int(spec["ephemeral_mb"]))
