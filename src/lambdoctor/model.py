@@ -169,6 +169,8 @@ class EnvVar:
     # parameter, a Cognito user-pool client's ClientSecret (what it is, for the message)
     secret_source: str | None = None
     parameter: str | None = None  # the template parameter a Ref names
+    # the intrinsic as written (JSON), for the local runtime to give the value CloudFormation would (runtime/cfn_values)
+    expression: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,7 @@ class Queue:
     fifo: bool = False
     # SQS keeps a message 4 days unless MessageRetentionPeriod says otherwise; retries end there at the latest.
     retention_period: Value[int] = field(default_factory=lambda: Value(345600, "platform-default"))
+    name: str | None = None  # QueueName, when literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +411,8 @@ class Application:
     code_missing: Mapping[str, str] = field(default_factory=dict)  # function logical ID → why no code was read
     code_suppressions: Mapping[str, tuple[Suppression, ...]] = field(default_factory=dict)  # by .py file
     account: AccountFacts | None = None  # only for an application read from a live account
+    # template parameters with a known value (a default, or --var)
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def _sources_by_function(self) -> dict[str, list[EventSource]]:

@@ -182,3 +182,89 @@ def test_layers_are_on_the_path_where_lambda_extracts_them(tmp_path: Path) -> No
     assert json.loads(out.stdout) == ["plain overwrites shared", "built", "shared site-packages"]
     assert ("layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7 is "
             "not a local folder of this template: not mounted") in out.stderr
+
+
+VALUES = """\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String, Default: dev}
+  Secret: {Type: String, NoEcho: true}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref Jobs
+          QUEUE_ARN: !GetAtt Jobs.Arn
+          QUEUE_NAME: !GetAtt Jobs.QueueName
+          NAMED_QUEUE_URL: !Ref Named
+          BUCKET: !Ref Uploads
+          BUCKET_ARN: !GetAtt Uploads.Arn
+          TABLE: !Ref Orders
+          TABLE_ARN: !GetAtt Orders.Arn
+          TOPIC: !Ref Alerts
+          PEER_ARN: !GetAtt Peer.Arn
+          STAGE: !Ref Stage
+          REGION: !Ref AWS::Region
+          PREFIX: !Sub "${AWS::StackName}-${Stage}-${AWS::AccountId}"
+          TABLE_IN_SUB: !Sub "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Orders}"
+          STREAM: !GetAtt Orders.StreamArn
+          SECRET: !Ref Secret
+  Jobs:
+    Type: AWS::SQS::Queue
+  Named:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: jobs-named}
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: my-uploads}
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties: {TableName: orders-table}
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: alerts}
+  Peer:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12, FunctionName: peer-fn}
+"""
+
+
+def test_environment_values_are_what_cloudformation_would_give(tmp_path: Path) -> None:
+    """CloudFormation User Guide, each resource's "Return values": AWS::SQS::Queue Ref = the URL, Arn, QueueName;
+    AWS::S3::Bucket Ref = the name, Arn = arn:aws:s3:::name; AWS::DynamoDB::Table Ref = the name, Arn;
+    AWS::SNS::Topic Ref = the ARN; AWS::Lambda::Function Arn; parameters, pseudo parameters and Fn::Sub."""
+    app = "import os\n\ndef handler(event, context):\n    return dict(sorted(os.environ.items()))\n"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(app, encoding="utf-8")
+    (tmp_path / "template.yaml").write_text(VALUES, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "Fn"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, input="")
+    assert out.returncode == 0, out.stderr
+    env = json.loads(out.stdout)
+    account, region = "123456789012", "us-east-1"
+    assert {k: env[k] for k in ("QUEUE_URL", "QUEUE_ARN", "QUEUE_NAME", "NAMED_QUEUE_URL", "BUCKET", "BUCKET_ARN",
+                                "TABLE", "TABLE_ARN", "TOPIC", "PEER_ARN", "STAGE", "REGION", "PREFIX",
+                                "TABLE_IN_SUB", "STREAM", "SECRET")} == {
+        "QUEUE_URL": f"https://sqs.{region}.amazonaws.com/{account}/Jobs",
+        "QUEUE_ARN": f"arn:aws:sqs:{region}:{account}:Jobs", "QUEUE_NAME": "Jobs",
+        "NAMED_QUEUE_URL": f"https://sqs.{region}.amazonaws.com/{account}/jobs-named",
+        "BUCKET": "my-uploads", "BUCKET_ARN": "arn:aws:s3:::my-uploads",
+        "TABLE": "orders-table", "TABLE_ARN": f"arn:aws:dynamodb:{region}:{account}:table/orders-table",
+        "TOPIC": f"arn:aws:sns:{region}:{account}:alerts",
+        "PEER_ARN": f"arn:aws:lambda:{region}:{account}:function:peer-fn",
+        "STAGE": "dev", "REGION": region, "PREFIX": f"local-dev-{account}",
+        "TABLE_IN_SUB": f"arn:aws:dynamodb:{region}:{account}:table/orders-table",
+        # a NoEcho parameter without a value is a placeholder, and its value is masked in what invoke prints
+        "STREAM": "<unknown: GetAtt Orders.StreamArn>", "SECRET": "**** Ref Secret>"}
+    assert ("Jobs has no name in the template: it is named Jobs here (CloudFormation generates local-Jobs-<random>)"
+            in out.stderr)
+    assert "STREAM: GetAtt Orders.StreamArn cannot be known locally" in out.stderr
+    # --var gives a parameter its value
+    again = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "Fn", "--var",
+                            "Stage=prod"], capture_output=True, text=True, timeout=120, cwd=tmp_path, input="")
+    assert json.loads(again.stdout)["STAGE"] == "prod", again.stderr

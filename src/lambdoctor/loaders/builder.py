@@ -13,6 +13,7 @@ without one is kept as a plain resource when rules need it (``_PLAIN_RESOURCE_TY
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from typing import Any
 
@@ -99,6 +100,16 @@ def _parameter_of(raw: Any, parameters: Any) -> str | None:
     name = raw.get("Ref") if isinstance(raw, dict) else None
     return name if isinstance(name, str) and isinstance(parameters, dict) and name in parameters else None
 
+
+
+def _expression(raw: Any) -> str | None:
+    """An intrinsic as JSON text (YAML's short forms are already the long ones), None for a plain value."""
+    if not isinstance(raw, (dict, list)):
+        return None
+    try:
+        return json.dumps(raw, default=str)
+    except (TypeError, ValueError):
+        return None
 
 
 def _ignored_rules(resource: Any) -> frozenset[str]:
@@ -287,6 +298,8 @@ class ApplicationBuilder:
             vpc_endpoints=tuple(self.endpoints),
             ignored=self.ignored,
             types={k: str(v.get("Type")) for k, v in items},
+            parameters={k: str(v) for k, v in self.r.params.items()
+                        if isinstance(v, (str, int, float)) and not isinstance(v, bool)},
         )
 
     def _dedupe_sources(self) -> list[EventSource]:
@@ -532,7 +545,8 @@ class ApplicationBuilder:
                 is_ref = True
             out.append(EnvVar(str(name), literal if not is_ref else None, dynamic, is_ref, at,
                               frozenset(self.r.refs_in(raw)) if isinstance(raw, dict) else frozenset(),
-                              self._secret_source(raw), _parameter_of(raw, self.data.get("Parameters"))))
+                              self._secret_source(raw), _parameter_of(raw, self.data.get("Parameters")),
+                              _expression(raw)))
         return tuple(out)
 
     def _secret_source(self, raw: Any) -> str | None:
@@ -736,8 +750,10 @@ class ApplicationBuilder:
             dlq = Target(unresolved=True)
         vis = self.int_setting(props, "VisibilityTimeout", 30) or Value(30, "platform-default")
         retention = self.int_setting(props, "MessageRetentionPeriod", 345600) or Value(345600, "platform-default")
+        name = self.r.value(props.get("QueueName"))
         self.queues[lid] = Queue(lid, self.at(res), vis, dlq, max_receive,
-                                 fifo=self.r.bool_value(props.get("FifoQueue")), retention_period=retention)
+                                 fifo=self.r.bool_value(props.get("FifoQueue")), retention_period=retention,
+                                 name=name if isinstance(name, str) else None)
 
     def _bucket_notifications(self, lid: str, props: dict[str, Any]) -> None:
         conf = props.get("NotificationConfiguration")

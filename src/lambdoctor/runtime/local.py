@@ -8,29 +8,12 @@ import os
 from pathlib import Path
 
 from lambdoctor.model import Application, Function, Unknown, known_int
+from lambdoctor.runtime.cfn_values import LocalStack
 from lambdoctor.runtime.environment import FunctionSpec
 
 
 class FunctionNotFound(Exception):
     pass
-
-
-def local_value(app: Application, logical_id: str, region: str = "us-east-1", account: str = "123456789012"
-                ) -> str | None:
-    """What a Ref/GetAtt to a resource of the same application gives, for the resources ``simulate`` answers
-    calls to: a queue's URL, a topic's ARN, a function's name; None for anything else."""
-    # every loader records CloudFormation type names (Terraform's aws_sqs_queue is AWS::SQS::Queue there too)
-    fn = app.functions.get(logical_id)
-    if fn is not None:
-        return fn.name if isinstance(fn.name, str) else logical_id
-    kind = app.types.get(logical_id, "")
-    if kind == "AWS::SQS::Queue":
-        return f"https://sqs.{region}.amazonaws.com/{account}/{logical_id}"
-    if kind == "AWS::SNS::Topic":
-        return f"arn:aws:sns:{region}:{account}:{logical_id}"
-    if kind in ("AWS::DynamoDB::Table", "AWS::S3::Bucket"):
-        return logical_id
-    return None
 
 
 def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[FunctionSpec, list[str]]:
@@ -45,14 +28,23 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
     if fn.code_uri is None or not os.path.isdir(fn.code_uri):
         raise FunctionNotFound(f"{fn.id}: its code folder {fn.code_uri or '(inline code)'} was not found")
     environment: dict[str, str] = {}
+    deployed = LocalStack(app)
     for var in fn.environment:
-        value = var.literal
-        if value is None and len(var.refs) == 1:
-            value = local_value(app, next(iter(var.refs)))
-        environment[var.name] = value if value is not None else ""
-        if value is None and var.name not in env:
-            notes.append(f"{var.name} is set from another resource in the template: empty here (--env "
-                         f"{var.name}=... gives it a value)")
+        if var.name in env:
+            continue  # --env gives it
+        if var.dynamic_reference:
+            environment[var.name] = f"<unknown: {var.dynamic_reference}>"
+            notes.append(f"{var.name} is {var.dynamic_reference}, resolved by CloudFormation at deploy time: a "
+                         f"placeholder here (--env {var.name}=... gives it a value)")
+        elif var.literal is not None:
+            environment[var.name] = var.literal
+        elif var.expression is not None:
+            before = len(deployed.notes)
+            environment[var.name] = deployed.expression(var.expression)
+            notes.extend(f"{var.name}: {note}" for note in deployed.notes[before:])
+        else:
+            environment[var.name] = ""
+            notes.append(f"{var.name} has no value locally: empty here (--env {var.name}=... gives it one)")
     environment.update(env)
     layers = []
     for target in fn.layers:
