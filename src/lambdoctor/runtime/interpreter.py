@@ -10,8 +10,8 @@ where Lambda fails with ``Runtime.ImportModuleError``.
 So the worker is started as ``<pythonX.Y> -I -S <bundle>/bootstrap.py``: isolated (no ``PYTHON*`` variables, no
 user site, not the script's folder) and without ``site`` (no site-packages at all). The bundle holds a copy of the
 worker's three modules under a package name of their own (``_lambdoctor_runtime``, as Lambda's runtime client lives
-in ``/var/runtime``: lambdoctor itself is never importable in there) and an ``sdk`` folder with links to the
-installed boto3, botocore, s3transfer, jmespath, dateutil, urllib3 and six.
+in ``/var/runtime``: lambdoctor itself is never importable in there) and an ``sdk`` folder with a copy (hard links
+where possible) of the installed boto3, botocore, s3transfer, jmespath, dateutil, urllib3 and six.
 
 The interpreter is found by version: pyenv's versions, uv's managed Pythons, then ``pythonX.Y`` on PATH; each is
 asked for its version. When none has the version, lambdoctor's own runs the handler and says so.
@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # What Lambda's Python runtimes ship besides the standard library: the AWS SDK and its dependencies (the runtime
-# images' /var/lang/lib/pythonX.Y/site-packages). The installed versions are linked, not Lambda's exact ones.
+# images' /var/lang/lib/pythonX.Y/site-packages). The installed versions are copied, not Lambda's exact ones.
 SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 _BUNDLED = ("worker", "wire", "aws_capture")
 PACKAGE = "_lambdoctor_runtime"
+_LAYOUT = 2  # the bundle's layout: a new number makes a new bundle (2: the SDK copied, no longer linked)
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,20 @@ def _sdk_paths() -> dict[str, str]:
     return paths
 
 
+def _link_or_copy(source: str, target: str) -> str:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
+
+
 @functools.lru_cache(maxsize=1)
 def bundle() -> Path:
     """The bundle's folder, made once per content (in the user's cache, else a temporary folder): bootstrap.py,
     the package and ``sdk``."""
     sources, packages = _sources(), _sdk_paths()
-    digest = hashlib.sha256(repr((sorted(sources.items()), sorted(packages.items()), _BOOTSTRAP)).encode()
+    digest = hashlib.sha256(repr((_LAYOUT, sorted(sources.items()), sorted(packages.items()), _BOOTSTRAP)).encode()
                             ).hexdigest()
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambdoctor" / "runtime"
     for root in (cache, Path(tempfile.gettempdir()) / f"lambdoctor-runtime-{os.getuid()}"):
@@ -159,7 +168,14 @@ def bundle() -> Path:
                 (building / PACKAGE / f"{name}.py").write_text(text, encoding="utf-8")
             (building / "sdk").mkdir()
             for path in packages.values():
-                os.symlink(path, building / "sdk" / Path(path).name)
+                # copies (hard links where the file system allows), not symbolic links: a virtualenv under /tmp
+                # is hidden from the worker once it has its own /tmp, and a link into it would lead nowhere
+                target_path = building / "sdk" / Path(path).name
+                if os.path.isdir(path):
+                    shutil.copytree(path, target_path, copy_function=_link_or_copy,
+                                    ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    _link_or_copy(path, str(target_path))
             (building / "bootstrap.py").write_text(_BOOTSTRAP, encoding="utf-8")  # last: marks it complete
             try:
                 os.rename(building, target)
@@ -185,13 +201,13 @@ def _imports_sdk(python: str, folder: Path) -> bool:
 
 @functools.cache
 def sdk(found: Interpreter) -> tuple[Path | None, str | None]:
-    """The SDK folder for this interpreter, and a note when there is none. The installed SDK (linked in the bundle)
+    """The SDK folder for this interpreter, and a note when there is none. The installed SDK (copied in the bundle)
     serves when it imports there; an older Python may need older releases (urllib3 2 needs 3.10 on recent
     releases; Lambda's python3.9 runtime ships urllib3 1.26): they are installed once into the cache with that
     interpreter's pip (``pip install --target``, from PyPI)."""
-    linked = bundle() / "sdk"
-    if found.path == sys.executable or _imports_sdk(found.path, linked):
-        return linked, None
+    copied = bundle() / "sdk"
+    if found.path == sys.executable or _imports_sdk(found.path, copied):
+        return copied, None
     own = bundle() / f"sdk-{found.version[0]}.{found.version[1]}"
     if (own / ".complete").is_file():
         return own, None
