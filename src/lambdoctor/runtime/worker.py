@@ -74,11 +74,14 @@ def _setup_logging() -> RequestIdFilter:
 
 def error_payload(exc: BaseException, error_type: str | None = None, request_id: str | None = None,
                   task_root: str = "", runtime_files: tuple[str, ...] = (__file__,)) -> dict[str, Any]:
-    """Lambda's error payload; the stack starts at the handler (the runtime's own frames are not shown)."""
+    """Lambda's error payload; the stack starts at the handler (the runtime's own frames are not shown), and a
+    file of the code folder is shown where Lambda has it, under /var/task (LAMBDA_TASK_ROOT)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename not in runtime_files]
     for f in frames:
-        if task_root and f.filename.startswith("/proc/self/cwd/"):
-            f.filename = os.path.join(task_root, f.filename[len("/proc/self/cwd/"):])
+        for root in ("/proc/self/cwd", task_root.rstrip("/")):
+            if root and f.filename.startswith(root + "/"):
+                f.filename = "/var/task/" + f.filename[len(root) + 1:]
+                break
     payload: dict[str, Any] = {"errorMessage": str(exc), "errorType": error_type or type(exc).__name__}
     if request_id:
         payload["requestId"] = request_id
