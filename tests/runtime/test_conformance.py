@@ -41,6 +41,9 @@ Resources:
   Decoder:
     Type: AWS::Serverless::Function
     Properties: {Handler: app.decoder}
+  Checkpointed:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.checkpointed}
 """
 
 APP = '''\
@@ -94,6 +97,20 @@ def subscriber(event, context):
 def decoder(event, context):
     # DG "Using Lambda with Kinesis", sample event: `data` is base64 of the record's bytes
     return [json.loads(base64.b64decode(r["kinesis"]["data"]))["order"] for r in event["Records"]]
+
+
+SEEN = set()
+
+
+def checkpointed(event, context):
+    # record 3 fails the first time it is seen, and is reported by its sequence number
+    failures = []
+    for r in event["Records"]:
+        n = json.loads(base64.b64decode(r["kinesis"]["data"]))["record"]
+        if n == 3 and n not in SEEN:
+            SEEN.add(n)
+            failures.append({"itemIdentifier": r["kinesis"]["sequenceNumber"]})
+    return {"batchItemFailures": failures}
 
 
 def shapes(event, context):
@@ -267,3 +284,19 @@ def test_kinesis_data_is_base64_of_the_bytes_put_json_for_a_mapping(project: Pat
     r = _run(project, {"function": "Decoder", "trigger": {"type": "kinesis", "batch_size": 2},
                        "traffic": {"count": 2, "rate": 0, "body": {"order": 7}}})
     assert (r["attempts"], r["succeeded"]) == (1, 2)
+
+
+def test_a_stream_checkpoints_at_the_reported_sequence_number_and_retries_from_there(project: Path) -> None:
+    """DG "Using Lambda with Kinesis", "Reporting batch item failures" (doc_source/with-kinesis.md at 38e9014):
+    Lambda checkpoints before the lowest sequence number reported and retries all records from there."""
+    doc = {"function": "Checkpointed", "trigger": {"type": "kinesis", "batch_size": 5,
+                                                   "report_batch_item_failures": True},
+           "traffic": {"count": 5, "rate": 0}}
+    r = _run(project, doc)
+    assert [(e["records"], e["outcome"]) for e in r["timeline"]] == [([1, 2, 3, 4, 5], "partial"),
+                                                                     ([3, 4, 5], "success")]
+    assert r["timeline"][0]["failed_from"] == 3 and r["attempts"] == 2
+    # without the setting the response is ignored: one successful batch
+    doc["trigger"]["report_batch_item_failures"] = False
+    r = _run(project, doc)
+    assert [(e["records"], e["outcome"]) for e in r["timeline"]] == [([1, 2, 3, 4, 5], "success")]

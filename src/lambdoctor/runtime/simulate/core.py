@@ -35,6 +35,7 @@ import json
 import math
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -214,8 +215,11 @@ class Core:
         return fn.real[fn.nesting]
 
     def _execute(self, fn: Fn, event: Any, items: list[Item], fail_ids: set[str], cold: bool,
-                 depth: int) -> tuple[str, float, Invocation, set[str]]:
-        """Run the real handler; (outcome, virtual duration ms, invocation, ids the response reports failed)."""
+                 depth: int, identifier: Callable[[Item], str] | None = None
+                 ) -> tuple[str, float, Invocation, set[str]]:
+        """Run the real handler; (outcome, virtual duration ms, invocation, ids the response reports failed).
+        ``identifier``: what the response names a record by (SQS: its message ID, the item's id; a stream: its
+        sequence number)."""
         self.report.max_chain = max(self.report.max_chain, depth)
         if cold and self.s.connections is not None and self._connections() > self.s.connections:
             # The new environment's init cannot open its connection: the invocation fails, the environment is
@@ -226,7 +230,8 @@ class Core:
             return "refused", 1.0, Invocation(self._uuid(), "error", json.dumps(error), "OperationalError",
                                               1.0, 1, None, 0), set()
         self.connections_peak = max(self.connections_peak, self._connections())
-        batch_failures = self.s.trigger.type == "sqs" and self.s.trigger.report_batch_item_failures and (
+        batch_failures = self.s.trigger.type in ("sqs", "kinesis", "dynamodb") and (
+            self.s.trigger.report_batch_item_failures) and (
             fn is self.entry)
         inject = None
         if fail_ids and not batch_failures:
@@ -251,8 +256,9 @@ class Core:
         reported: set[str] = set(fail_ids)
         if batch_failures:
             # an invalid response is a complete failure: every message of the batch returns (batch_response.py)
-            found = reported_failures(inv.response, {i.id for i in items})
-            reported |= {i.id for i in items} if isinstance(found, str) else found
+            named = {(identifier or (lambda i: i.id))(i): i.id for i in items}
+            found = reported_failures(inv.response, named)
+            reported |= {i.id for i in items} if isinstance(found, str) else {named[x] for x in found}
         return "success", duration, inv, reported
 
     def _connections(self) -> int:
