@@ -263,6 +263,24 @@ def test_an_init_that_hangs_is_retried_then_times_out(project: Path) -> None:
     assert "Phase: init\tStatus: timeout" in text and "Status: timeout" in text.splitlines()[-1]
 
 
+def test_the_init_rerun_after_an_init_timeout_counts_against_the_functions_timeout(project: Path) -> None:
+    """DG "Lambda execution environment", "Init phase": after an init timeout Lambda runs the init again with the
+    first invocation, and that init counts against the invocation's timeout. Scaled down: a 1 s init limit, a
+    1.2 s init, a 3 s timeout and a handler of 2.5 s: 1.2 + 2.5 s exceed the 3 s, so the invocation times out."""
+    (project / "src" / "slowinit.py").write_text(
+        "import time\ntime.sleep(1.2)\ndef handler(e, c):\n    time.sleep(2.5)\n    return 1\n", encoding="utf-8")
+    spec = FunctionSpec("worker", "slowinit.handler", str(project / "src"), timeout_s=3, init_limit_s=1)
+    started = time.monotonic()
+    with open(project / "log.txt", "w", encoding="utf-8") as log, ExecutionEnvironment(spec, log) as env:
+        result = env.invoke("{}")
+    elapsed = time.monotonic() - started
+    assert result.status == "timeout", result
+    assert result.duration_ms == pytest.approx(3000, abs=1)  # the timeout, re-init included
+    assert elapsed < 1 + 3 + 1.5  # the first init's 1 s, then 3 s in all for the re-init and the handler
+    text = (project / "log.txt").read_text(encoding="utf-8")
+    assert "Phase: init\tStatus: timeout" in text and "Init Duration" not in text.splitlines()[-1]
+
+
 def test_unknown_function_and_bad_events_are_usage_errors(project: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(project), "nope"], capture_output=True,
                          text=True, timeout=60)
