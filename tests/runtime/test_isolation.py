@@ -268,3 +268,24 @@ def test_environment_values_are_what_cloudformation_would_give(tmp_path: Path) -
     again = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "Fn", "--var",
                             "Stage=prod"], capture_output=True, text=True, timeout=120, cwd=tmp_path, input="")
     assert json.loads(again.stdout)["STAGE"] == "prod", again.stderr
+
+
+def test_active_tracing_gives_each_invocation_its_trace_header(tmp_path: Path) -> None:
+    """DG "Defined runtime environment variables": _X_AMZN_TRACE_ID, the X-Ray tracing header, set by the runtime
+    client per invocation (awslambdaric/bootstrap.py at 46e4c6a, update_xray_env_variable); with Tracing: Active
+    every invocation is sampled. Without it, no header here (nothing upstream sent one)."""
+    import re
+
+    app = "import os\n\ndef handler(event, context):\n    return os.environ.get('_X_AMZN_TRACE_ID')\n"
+    project = _project(tmp_path, {"app.py": app})
+    text = (project / "template.yaml").read_text(encoding="utf-8")
+    active = text.replace("Runtime: python3.12}", "Runtime: python3.12, Tracing: Active}")
+    (project / "template.yaml").write_text(active, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(project), "Fn", "--repeat", "2"],
+                         capture_output=True, text=True, timeout=120, cwd=project, input="")
+    assert out.returncode == 0, out.stderr
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    pattern = r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=1"
+    assert re.fullmatch(pattern, first) and re.fullmatch(pattern, second) and first != second
+    code, plain, err = _invoke(_project(tmp_path / "plain", {"app.py": app}))
+    assert (code, plain) == (0, None), err

@@ -74,6 +74,7 @@ class FunctionSpec:
     recursive_loop: str = "Terminate"  # Lambda's default: a loop is stopped after 16 invocations
     # each layer's folder that Lambda would extract into /opt (its python/ inside), in the function's order
     layers: tuple[str, ...] = ()
+    tracing: str = "PassThrough"  # TracingConfig Mode: Active samples every invocation (_X_AMZN_TRACE_ID)
 
 
 @dataclass
@@ -213,6 +214,12 @@ def timed_out(s: FunctionSpec, rid: str) -> tuple[str, str]:
     return line, json.dumps(error)
 
 
+def trace_header() -> str:
+    """An X-Ray trace header as Lambda passes it with active tracing (X-Ray Developer Guide, "Tracing header":
+    ``Root=1-<8 hex digits of the epoch second>-<24 hex digits>;Parent=<16 hex digits>;Sampled=1``)."""
+    return (f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=1")
+
+
 def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]:
     """The variables Lambda sets for the function (its own on top), and what its context object says."""
     stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
@@ -224,6 +231,9 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
         "LAMBDA_RUNTIME_DIR": "/var/runtime", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
         "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{s.code_dir}:{s.code_dir}/lib:/opt/lib",
         "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if s.provisioned_concurrency > 0 else "on-demand",
+        # with active tracing, for the X-Ray SDK (DG "Defined runtime environment variables")
+        **({"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000"}
+           if s.tracing == "Active" else {}),
         "AWS_REGION": s.region, "AWS_DEFAULT_REGION": s.region, "AWS_EXECUTION_ENV": f"AWS_Lambda_{s.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": s.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(s.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": s.version, "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{s.name}",
@@ -452,7 +462,7 @@ class ExecutionEnvironment:
         conn = self._conn
         assert conn is not None
         conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
-                   "inject_error": inject_error})
+                   "inject_error": inject_error, "trace_id": trace_header() if s.tracing == "Active" else None})
         peak = 0
         polls = -1
         self._pids = []

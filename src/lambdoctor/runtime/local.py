@@ -75,4 +75,5 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         provisioned_concurrency=known_int(fn.provisioned_concurrency) or 0,
         recursive_loop=fn.recursive_loop if isinstance(fn.recursive_loop, str) else "Terminate",
         layers=tuple(layers),
+        tracing=fn.tracing if isinstance(fn.tracing, str) else "PassThrough",
     ), notes

@@ -292,6 +292,12 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
         except EOFError:
             return
         request_id = message["request_id"]
+        # the runtime client sets the trace header of each invocation, and removes one it does not get
+        # (awslambdaric/bootstrap.py at 46e4c6a, update_xray_env_variable)
+        if isinstance(message.get("trace_id"), str):
+            os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         ids.request_id = request_id
         context = LambdaContext(spec, request_id, message["deadline_ms"])
         try:
