@@ -220,6 +220,8 @@ class Function:
     log_group: Target | None = None
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel or a LOG_LEVEL-like variable
     log_level_ref: SourceRef | None = None
+    log_format: str | None = None  # LoggingConfig.LogFormat (Text or JSON), when literal
+    application_log_level: str | None = None  # LoggingConfig.ApplicationLogLevel, when literal
     ignored_rules: frozenset[str] = frozenset()
 
 

@@ -289,3 +289,42 @@ def test_active_tracing_gives_each_invocation_its_trace_header(tmp_path: Path) -
     assert re.fullmatch(pattern, first) and re.fullmatch(pattern, second) and first != second
     code, plain, err = _invoke(_project(tmp_path / "plain", {"app.py": app}))
     assert (code, plain) == (0, None), err
+
+
+def test_json_log_format_writes_lambdas_json_records_that_lambdoctor_logs_reads(tmp_path: Path) -> None:
+    """LoggingConfig.LogFormat JSON (facts.md §2.2, from real captures; the Python runtime client's JsonFormatter
+    and log_error at 46e4c6a): platform.initStart/start/report records, application records at INFO by default
+    with timestamp, level, message, logger and requestId, the unhandled error with log_level."""
+    app = ("import logging\nlogger = logging.getLogger()\n\ndef handler(event, context):\n"
+           "    logger.info('charged %s', event.get('order'), extra={'order': event.get('order')})\n"
+           "    if event.get('fail'):\n        raise KeyError('order_id')\n    return 'ok'\n")
+    project = _project(tmp_path, {"app.py": app})
+    text = (project / "template.yaml").read_text(encoding="utf-8")
+    json_format = text.replace("Runtime: python3.12}", "Runtime: python3.12, LoggingConfig: {LogFormat: JSON}}")
+    (project / "template.yaml").write_text(json_format, encoding="utf-8")
+    ok = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(project), "Fn", "--event", "-"],
+                        capture_output=True, text=True, timeout=120, cwd=project, input='{"order": 7}')
+    failed = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(project), "Fn", "--event", "-"],
+                            capture_output=True, text=True, timeout=120, cwd=project, input='{"fail": true}')
+    assert ok.returncode == 0 and failed.returncode == 1, ok.stderr + failed.stderr
+    records = [json.loads(line) for line in (ok.stderr + failed.stderr).splitlines() if line.startswith("{")]
+    kinds = [r.get("type") or r.get("level") or r.get("log_level") for r in records]
+    assert kinds == ["platform.initStart", "platform.start", "INFO", "platform.report",
+                     "platform.initStart", "platform.start", "INFO", "ERROR", "platform.report"]
+    info = records[2]
+    assert {k: info[k] for k in ("level", "message", "logger", "order")} == {
+        "level": "INFO", "message": "charged 7", "logger": "root", "order": 7}
+    assert info["requestId"] == records[1]["record"]["requestId"] and info["timestamp"].endswith("Z")
+    error = records[7]
+    assert (error["errorType"], error["errorMessage"]) == ("KeyError", "'order_id'")
+    assert error["stackTrace"][0].startswith('  File "/var/task/app.py"')
+    report = records[8]["record"]
+    assert report["status"] == "error" and report["errorType"] == "KeyError"
+    assert set(report["metrics"]) == {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB",
+                                      "initDurationMs"}
+    # what lambdoctor logs reads from the same records: 2 invocations, 1 error, 2 cold starts
+    (tmp_path / "fn.log").write_text(ok.stderr + failed.stderr, encoding="utf-8")
+    logs = subprocess.run([sys.executable, "-m", "lambdoctor", "logs", str(tmp_path / "fn.log"), "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    [stats] = json.loads(logs.stdout)["functions"]
+    assert (stats["invocations"], stats["errors"], stats["cold_starts"]) == (2, 1, 2)

@@ -102,6 +102,14 @@ def _parameter_of(raw: Any, parameters: Any) -> str | None:
 
 
 
+def _upper(value: Any) -> str | None:
+    return value.upper() if isinstance(value, str) else None
+
+
+def _log_format(value: Any) -> str | None:
+    return {"json": "JSON", "text": "Text"}.get(value.lower()) if isinstance(value, str) else None
+
+
 def _expression(raw: Any) -> str | None:
     """An intrinsic as JSON text (YAML's short forms are already the long ones), None for a plain value."""
     if not isinstance(raw, (dict, list)):
@@ -405,6 +413,9 @@ class ApplicationBuilder:
                        else None),
             log_level=log_level,
             log_level_ref=log_level_ref,
+            log_format=_log_format(r.str_value(logging.get("LogFormat")) if isinstance(logging, dict) else None),
+            application_log_level=_upper(r.str_value(logging.get("ApplicationLogLevel"))
+                                         if isinstance(logging, dict) else None),
             ignored_rules=_ignored_rules(res),
         )
         if sam:

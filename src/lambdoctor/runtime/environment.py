@@ -75,6 +75,8 @@ class FunctionSpec:
     # each layer's folder that Lambda would extract into /opt (its python/ inside), in the function's order
     layers: tuple[str, ...] = ()
     tracing: str = "PassThrough"  # TracingConfig Mode: Active samples every invocation (_X_AMZN_TRACE_ID)
+    log_format: str = "Text"  # LoggingConfig.LogFormat: JSON gives JSON platform and application records
+    log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only; INFO by default there)
 
 
 @dataclass
@@ -206,6 +208,34 @@ def end_and_report(s: FunctionSpec, inv: Invocation, runtime_failure: bool) -> s
     return report
 
 
+def _initialization_type(s: FunctionSpec) -> str:
+    return "provisioned-concurrency" if s.provisioned_concurrency > 0 else "on-demand"
+
+
+def _json_line(kind: str, **record: Any) -> str:
+    """A platform record in Lambda's JSON log format: ``{"time", "type": "platform.<kind>", "record"}``, compact, as
+    the real captures of facts.md §2.2 are."""
+    return json.dumps({"time": _now_iso(), "type": f"platform.{kind}", "record": record}, separators=(",", ":"))
+
+
+def report_record(s: FunctionSpec, inv: Invocation, runtime_failure: bool) -> dict[str, Any]:
+    """The platform.report record of an invocation: the REPORT line's numbers as ReportMetrics (facts.md §2.2)."""
+    metrics: dict[str, Any] = {"durationMs": round(inv.duration_ms, 3), "billedDurationMs": inv.billed_ms,
+                               "memorySizeMB": s.memory_mb, "maxMemoryUsedMB": min(inv.max_memory_mb, s.memory_mb)}
+    if inv.init_ms is not None:
+        metrics["initDurationMs"] = round(inv.init_ms, 3)
+    record: dict[str, Any] = {"requestId": inv.request_id, "metrics": metrics}
+    if inv.status == "timeout":
+        record["status"] = "timeout"
+    elif inv.status == "error":
+        record["status"] = "error"
+        if inv.error_type:
+            record["errorType"] = inv.error_type
+    else:
+        record["status"] = "success"
+    return record
+
+
 def timed_out(s: FunctionSpec, rid: str) -> tuple[str, str]:
     """The log line Lambda writes when an invocation times out, and the error payload the caller gets."""
     line = f"{_now_iso()} {rid} Task timed out after {s.timeout_s:.2f} seconds"
@@ -230,7 +260,10 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
         "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
         "LAMBDA_RUNTIME_DIR": "/var/runtime", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
         "LD_LIBRARY_PATH": f"/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{s.code_dir}:{s.code_dir}/lib:/opt/lib",
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if s.provisioned_concurrency > 0 else "on-demand",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": _initialization_type(s),
+        # the runtime client formats the application's records by these (awslambdaric/bootstrap.py at 46e4c6a)
+        **({"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": s.log_level or "INFO"}
+           if s.log_format == "JSON" else {}),
         # with active tracing, for the X-Ray SDK (DG "Defined runtime environment variables")
         **({"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000"}
            if s.tracing == "Active" else {}),
@@ -417,6 +450,15 @@ class ExecutionEnvironment:
         self.log.write(text + "\n")
         self.log.flush()
 
+    def _platform(self, kind: str, text: str, **record: Any) -> None:
+        """A platform record: its text line, or with LogFormat JSON its JSON record (facts.md §2.2)."""
+        self._line(_json_line(kind, **record) if self.spec.log_format == "JSON" else text)
+
+    def _start_line(self, rid: str) -> None:
+        s = self.spec
+        self._platform("start", f"START RequestId: {rid} Version: {s.version}", requestId=rid,
+                       functionArn=f"arn:aws:lambda:{s.region}:{s.account}:function:{s.name}", version=s.version)
+
     def invoke(self, event: str, request_id: str | None = None, asynchronous: bool = False,
                inject_error: str | None = None) -> Invocation:
         """Run one invocation of ``event`` (JSON text). ``inject_error``: fail it after the handler ran."""
@@ -434,26 +476,33 @@ class ExecutionEnvironment:
         reinit_started: float | None = None
         if self._process is None:
             self.cold_starts += 1
-            self._line(f"INIT_START Runtime Version: {s.runtime.replace('python', 'python:')}.lambdoctor\t"
-                       f"Runtime Version ARN: local")
+            self._platform("initStart", f"INIT_START Runtime Version: {s.runtime.replace('python', 'python:')}"
+                           ".lambdoctor\tRuntime Version ARN: local",
+                           initializationType=_initialization_type(s), phase="init",
+                           runtimeVersion=f"{s.runtime.replace('python', 'python:')}.lambdoctor",
+                           runtimeVersionArn="local", functionName=s.name, functionVersion=s.version)
             state, error, init_ms = self._start(s.init_limit_s)
             if state == "timeout":
-                self._line(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: timeout")
+                self._platform("initReport", f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\t"
+                               "Status: timeout", initializationType=_initialization_type(s), phase="init",
+                               status="timeout", metrics={"durationMs": round(init_ms, 3)})
                 # Lambda tries the init again in the invoke phase, within the function's timeout: the re-run
                 # init and the handler together get the timeout, and the re-init is part of the Duration
                 # (DG "Lambda execution environment", "Init phase"; suppressed init).
                 reinit_started = time.perf_counter()
                 state, error, init_ms = self._start(s.timeout_s)
                 if state == "timeout":
-                    self._line(f"START RequestId: {rid} Version: {s.version}")
+                    self._start_line(rid)
                     return self._finish_timeout(rid, started, init_ms, 0)
             if state == "init_error":
-                self._line(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
-                           f"Error Type: {error['errorType']}")
-                self._line(f"START RequestId: {rid} Version: {s.version}")
+                self._platform("initReport", f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\t"
+                               f"Status: error\tError Type: {error['errorType']}",
+                               initializationType=_initialization_type(s), phase="init", status="error",
+                               errorType=error["errorType"], metrics={"durationMs": round(init_ms, 3)})
+                self._start_line(rid)
                 return self._finish(rid, "error", json.dumps(error), error["errorType"], started, init_ms, 0,
                                     runtime_failure=True)
-        self._line(f"START RequestId: {rid} Version: {s.version}")
+        self._start_line(rid)
         invoke_start = time.perf_counter()
         if reinit_started is not None:
             invoke_start, init_ms = reinit_started, None  # in the Duration, not billed twice as an Init Duration
@@ -543,7 +592,8 @@ class ExecutionEnvironment:
     def _finish_timeout(self, rid: str, started: float, init_ms: float | None, peak: int) -> Invocation:
         self._kill()
         line, error = timed_out(self.spec, rid)
-        self._line(line)
+        if self.spec.log_format != "JSON":  # in JSON, the report's status says it (facts.md §2.2)
+            self._line(line)
         return self._finish(rid, "timeout", error, "Sandbox.Timedout", started, init_ms, peak, runtime_failure=True)
 
     def _finish(self, rid: str, status: str, response: str, error_type: str | None, started: float,
@@ -552,7 +602,10 @@ class ExecutionEnvironment:
         done = finished(self.spec, rid, status, response, error_type,
                         ((ended or time.perf_counter()) - started) * 1000,
                         self._extra_ms, init_ms, peak_mb)
-        self._line(end_and_report(self.spec, done, runtime_failure))
+        if self.spec.log_format == "JSON":
+            self._line(_json_line("report", **report_record(self.spec, done, runtime_failure)))
+        else:
+            self._line(end_and_report(self.spec, done, runtime_failure))
         self._extra_ms = 0.0
         return done
 

@@ -76,4 +76,5 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         recursive_loop=fn.recursive_loop if isinstance(fn.recursive_loop, str) else "Terminate",
         layers=tuple(layers),
         tracing=fn.tracing if isinstance(fn.tracing, str) else "PassThrough",
+        log_format=fn.log_format or "Text", log_level=fn.application_log_level,
     ), notes

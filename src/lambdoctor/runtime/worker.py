@@ -64,11 +64,47 @@ def lambda_log_handler(stream: Any) -> tuple[logging.Handler, RequestIdFilter]:
     return handler, ids
 
 
+# LogRecord attributes that are not extra fields of the application's (the runtime client's JSON records merge the
+# others in: awslambdaric/lambda_runtime_log_utils.py at 46e4c6a)
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime",
+                                                                                     "aws_request_id"}
+
+
+class JsonRecords(logging.Formatter):
+    """The Python runtime's JSON application records (LogFormat JSON): timestamp, level, message, logger,
+    requestId, and with an exception its stackTrace, errorType, errorMessage and location; the record's extra
+    attributes; no null values. The level is rounded down to a standard one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = min(50, max(0, record.levelno)) // 10 * 10
+        exc = record.exc_info
+        out: dict[str, Any] = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": logging.getLevelName(level), "message": record.getMessage(), "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc and exc[0] else None, "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None) or None,
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc else None,
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and key not in out:
+                out[key] = value
+        return json.dumps({k: v for k, v in out.items() if v is not None}, ensure_ascii=False, default=str) + "\n"
+
+
 def _setup_logging() -> RequestIdFilter:
     handler, ids = lambda_log_handler(sys.stderr)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)  # the Python runtime's default level
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        # LoggingConfig.LogFormat JSON: JSON records, at ApplicationLogLevel (INFO by default; TRACE is DEBUG)
+        handler.setFormatter(JsonRecords())
+        level = {"TRACE": "DEBUG"}.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(),
+                                       os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper())
+        known = isinstance(logging.getLevelName(level), int)  # a level's name gives its number (3.9 too)
+        root.setLevel(level if known else logging.INFO)
+    else:
+        root.setLevel(logging.WARNING)  # the Python runtime's default level
     return ids
 
 
@@ -90,7 +126,13 @@ def error_payload(exc: BaseException, error_type: str | None = None, request_id:
 
 
 def log_error(payload: dict[str, Any]) -> None:
-    """One event, lines joined by \\r and leading spaces made no-break spaces, as the Python runtime logs it."""
+    """One event, lines joined by \\r and leading spaces made no-break spaces, as the Python runtime logs it; with
+    LogFormat JSON one JSON record with ``log_level`` (awslambdaric/bootstrap.py at 46e4c6a, ``log_error``)."""
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "log_level": "ERROR", **payload}
+        sys.stderr.write(json.dumps(record) + "\n")
+        sys.stderr.flush()
+        return
     lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}", "Traceback (most recent call last):"]
     for frame in payload.get("stackTrace", []):
         for line in frame.rstrip("\n").split("\n"):
