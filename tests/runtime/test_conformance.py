@@ -229,8 +229,9 @@ def test_calls_the_simulator_does_not_answer_fail_in_the_handler_and_never_reach
                                                                                      tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "template.yaml").write_text(
+        # one vCPU: the handler creates two boto3 clients, seconds of CPU at 128 MB's share (runtime/cpu.py)
         "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: src/, Handler: "
-        "app.handler, Runtime: python3.12}\n", encoding="utf-8")
+        "app.handler, Runtime: python3.12, MemorySize: 1769}\n", encoding="utf-8")
     (tmp_path / "src" / "app.py").write_text(
         "import boto3\n\ndef handler(event, context):\n"
         "    boto3.client('dynamodb').put_item(TableName='t', Item={'pk': {'S': '1'}})\n"

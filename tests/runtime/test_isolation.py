@@ -328,3 +328,28 @@ def test_json_log_format_writes_lambdas_json_records_that_lambdoctor_logs_reads(
                           capture_output=True, text=True, timeout=120)
     [stats] = json.loads(logs.stdout)["functions"]
     assert (stats["invocations"], stats["errors"], stats["cold_starts"]) == (2, 1, 2)
+
+
+def test_cpu_is_the_share_of_the_memory_size(tmp_path: Path) -> None:
+    """DG "Configure Lambda function memory": at 1,769 MB a function has the equivalent of one vCPU, and CPU is
+    proportional to memory. The same CPU-bound handler at 256 and 1,769 MB: its CPU time is the same, its wall
+    time about 1,769 / 256 = 6.9 times longer at 256 MB (runtime/cpu.py: a CFS quota on the worker's tree)."""
+    from lambdoctor.runtime import cpu
+
+    if not cpu.available():
+        pytest.skip("no CPU cgroup can be made on this machine (cgroup v1 cpu or v2 cpu.max, as root)")
+    app = ("import time\n\ndef handler(event, context):\n    t, c = time.perf_counter(), time.process_time()\n"
+           "    x = 0\n    for i in range(1_500_000):\n        x += i\n"
+           "    return [time.perf_counter() - t, time.process_time() - c]\n")
+    walls: dict[int, float] = {}
+    for memory in (256, 1769):
+        project = _project(tmp_path / str(memory), {"app.py": app})
+        text = (project / "template.yaml").read_text(encoding="utf-8")
+        (project / "template.yaml").write_text(
+            text.replace("Runtime: python3.12}", f"Runtime: python3.12, MemorySize: {memory}, Timeout: 60}}"),
+            encoding="utf-8")
+        code, out, err = _invoke(project)
+        assert code == 0, err
+        walls[memory] = out[0] / out[1]  # wall time per CPU second
+    assert walls[1769] < 1.6  # about one CPU second per second
+    assert 4.5 < walls[256] < 9.5  # 1,769 / 256 = 6.9

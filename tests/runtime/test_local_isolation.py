@@ -85,7 +85,7 @@ def handler(event, context):
                                   f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {{code!r}}])"])
         time.sleep(30)
     if action == "child-memory":
-        subprocess.run([sys.executable, "-c", "import time; b = bytearray(600 * 1024 * 1024); "
+        subprocess.run([sys.executable, "-c", "import time; b = bytearray(2400 * 1024 * 1024); "
                         "b[::4096] = b'x' * len(b[::4096]); time.sleep(3)"])
         return "child done"
     return "ok"
@@ -100,8 +100,10 @@ Resources:
       CodeUri: src/
       Handler: app.handler
       Runtime: python3.12
-      Timeout: 2
-      MemorySize: 256
+      # 6 s: time for a child to allocate past 1,769 MB under a loaded suite (test_a_childs_memory_counts...)
+      Timeout: 6
+      # one vCPU (runtime/cpu.py): the handler creates boto3 clients, seconds of CPU at 256 MB's share on this VM
+      MemorySize: 1769
 """
 
 
@@ -230,7 +232,7 @@ def test_a_childs_memory_counts_against_the_function(project: Path) -> None:
     answer = json.loads(out.stdout)
     assert answer["errorType"] == "Runtime.OutOfMemory", out.stderr
     report = next(line for line in out.stderr.splitlines() if line.startswith("REPORT"))
-    assert "Max Memory Used: 256 MB" in report and "Status: error" in report
+    assert "Max Memory Used: 1769 MB" in report and "Status: error" in report
 
 
 def test_invoke_leaves_no_folder_in_the_system_temp(project: Path) -> None:

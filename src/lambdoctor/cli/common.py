@@ -157,10 +157,15 @@ def local_spec(path: str, function: str, variables: tuple[str, ...], env: tuple[
         click.echo(f"lambdoctor: warning: the handler's AWS calls go to AWS with profile {aws_profile}: real calls "
                    "with real effects, with that profile's permissions", err=True)
         spec = dataclasses.replace(spec, capture_aws=False, aws_profile=aws_profile)
+    from lambdoctor.runtime.cpu import available
     from lambdoctor.runtime.interpreter import find, sdk
 
     found = find(spec.runtime)
     notes = [*notes, *(note for note in (found.note, sdk(found)[1]) if note)]
+    if not available():
+        notes.append("no CPU cgroup can be made here (cgroup v1 cpu or v2 with the cpu controller, as root): the "
+                     "handler gets the machine's CPU, not the share of its memory size, and durations are the "
+                     "machine's")
     if not sandbox_prefix():
         notes = [*notes, "no PID namespace here (util-linux unshare missing or not permitted): the handler can see "
                          "this machine's other processes, and the kill at a timeout follows its process tree"]

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TextIO
 
-from lambdoctor.runtime import interpreter
+from lambdoctor.runtime import cpu, interpreter
 from lambdoctor.runtime.wire import Channel, ChannelError
 
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (synchronous)"
@@ -77,6 +77,7 @@ class FunctionSpec:
     tracing: str = "PassThrough"  # TracingConfig Mode: Active samples every invocation (_X_AMZN_TRACE_ID)
     log_format: str = "Text"  # LoggingConfig.LogFormat: JSON gives JSON platform and application records
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only; INFO by default there)
+    cpu_limit: bool = True  # the CPU share of the memory size during invocations, where a cgroup allows it (cpu.py)
 
 
 @dataclass
@@ -344,6 +345,7 @@ class ExecutionEnvironment:
         self._pids: list[int] = []  # the tree as last walked, during an invocation
         # HOME and the fallback /tmp: one private folder per environment, removed when it closes.
         self._private = tempfile.mkdtemp(prefix=f"lambdoctor-{spec.name}-")
+        self._cpu = cpu.CpuQuota.create() if spec.cpu_limit else None
         self.cold_starts = 0
         self.tmp_enforced: bool | None = None  # known once a worker started
         # simulate: answers one AWS call of the handler ({"service", "operation", "params", ...} → HTTP answer
@@ -377,8 +379,18 @@ class ExecutionEnvironment:
         # On the interpreter of the function's Runtime, isolated, with Lambda's sys.path (runtime/interpreter.py):
         # neither lambdoctor nor its virtualenv is importable by the handler.
         bootstrap = interpreter.bundle() / "bootstrap.py"
+        quota = self._cpu
+        if quota is not None:
+            quota.limit(None)  # the init runs unthrottled (cpu.py)
+
+        def join_cgroup() -> None:  # in the child, before it runs anything: its whole tree is in the cgroup
+            if quota is not None:
+                with open(quota.procs, "w", encoding="ascii") as fh:
+                    fh.write(str(os.getpid()))
+
         self._process = subprocess.Popen([*prefix, interpreter.find(self.spec.runtime).path, "-I", "-S",
                                           str(bootstrap), str(child_sock.fileno())],
+                                         preexec_fn=join_cgroup if quota is not None else None,
                                          pass_fds=(child_sock.fileno(),), start_new_session=True,
                                          stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
                                          env={"PATH": os.environ.get("PATH", "")})
@@ -437,6 +449,8 @@ class ExecutionEnvironment:
 
     def close(self) -> None:
         self._kill()
+        if self._cpu is not None:
+            self._cpu.close()
         shutil.rmtree(self._private, ignore_errors=True)
 
     def __enter__(self) -> ExecutionEnvironment:
@@ -503,6 +517,8 @@ class ExecutionEnvironment:
                 return self._finish(rid, "error", json.dumps(error), error["errorType"], started, init_ms, 0,
                                     runtime_failure=True)
         self._start_line(rid)
+        if self._cpu is not None:
+            self._cpu.limit(cpu.vcpus(s.memory_mb))  # Lambda's share of the memory size, from the invocation on
         invoke_start = time.perf_counter()
         if reinit_started is not None:
             invoke_start, init_ms = reinit_started, None  # in the Duration, not billed twice as an Init Duration

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -55,13 +56,19 @@ def _candidates(version: tuple[int, int]) -> list[str]:
     major, minor = version
     name = f"python{major}.{minor}"
     found: list[str] = []
-    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    uv = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path.home() / ".local" / "share" / "uv" / "python")
+    # HOME's, and the user's home in the password database (a run with another HOME still finds them)
+    homes = list(dict.fromkeys([Path.home(), Path(pwd.getpwuid(os.getuid()).pw_dir)]))
+    roots = [Path(os.environ["PYENV_ROOT"]) / "versions"] if os.environ.get("PYENV_ROOT") else []
+    roots += [home / ".pyenv" / "versions" for home in homes]
+    uv_roots = [Path(os.environ["UV_PYTHON_INSTALL_DIR"])] if os.environ.get("UV_PYTHON_INSTALL_DIR") else []
+    uv_roots += [home / ".local" / "share" / "uv" / "python" for home in homes]
 
     def patch(p: Path) -> tuple[int, ...]:
         return tuple(int(x) for x in re.findall(r"\d+", p.name)[2:3] or [0])
 
-    for root, pattern in ((pyenv, f"{major}.{minor}.*"), (uv, f"cpython-{major}.{minor}.*")):
+    searched = [(root, f"{major}.{minor}.*") for root in roots]
+    searched += [(root, f"cpython-{major}.{minor}.*") for root in uv_roots]
+    for root, pattern in searched:
         if root.is_dir():
             for folder in sorted(root.glob(pattern), key=patch, reverse=True):
                 if (folder / "bin" / name).is_file():
