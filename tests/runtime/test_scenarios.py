@@ -91,3 +91,26 @@ def test_unbounded_concurrency_exhausts_a_100_connection_database(tmp_path: Path
     assert fixed["downstream"] == {"connection_limit": 100, "peak_connections": 100, "refused": 0}
     assert fixed["responses"] == {"201": 2000, "500": 1000}
     assert fixed["functions"]["Orders"]["peak_concurrency"] == 100
+
+
+def test_the_terminal_report_tells_the_story_the_json_holds() -> None:
+    """The sync-chain story in the terminal: the 504s, each function's timeouts and billing, the chain; and a
+    dead-letter list longer than the few shown says how many more there are."""
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "simulate", str(SCENARIOS / "sync-chain" /
+                                                                             "scenario.yaml")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "client responses       200 x30, 504 x30" in lines
+    [front] = [line.split() for line in lines if line.strip().startswith("Frontend")]
+    [pricing] = [line.split() for line in lines if line.strip().startswith("Pricing")]
+    assert front[1:5] == ["60", "30", "30", "0"] and pricing[1:5] == ["60", "60", "0", "0"]  # attempts, ok, ...
+    assert float(front[7].replace(",", "")) >= 900 and float(pricing[7].replace(",", "")) >= 1200  # billed s
+    assert "longest chain                 2  invocations caused by one event" in lines
+    poison = subprocess.run([sys.executable, "-m", "lambdoctor", "simulate", str(SCENARIOS / "poison-sqs" /
+                                                                                "scenario.yaml")],
+                            capture_output=True, text=True, timeout=300)
+    dead = [line for line in poison.stdout.splitlines() if line.startswith("dead-lettered: ")]
+    more = [line for line in poison.stdout.splitlines() if line.startswith("... and ")]
+    # the scenario dead-letters 10 records: five are shown, the other five counted, not silently dropped
+    assert len(dead) == 5 and more == ["... and 5 more dead-lettered records (--format json lists them all)"]

@@ -111,17 +111,57 @@ def simulate(scenario_file: Path | None, fmt: str, log_file: Path | None, capaci
     if fmt == "json":
         click.echo(json.dumps(doc_out, indent=2))
     else:
-        for key in ("attempts", "succeeded", "failed", "retried", "dead_lettered", "throttled", "cold_starts",
-                    "duplicates_delivered", "lost"):
-            click.echo(f"{key.replace('_', ' '):<22} {doc_out[key]:>8,}")
-        peak = max((n for _, n in report.concurrency), default=0)
-        click.echo(f"{'peak concurrency':<22} {peak:>8,.0f}")
-        click.echo(f"{'cost':<22} {'$' + report.cost_usd:>8}")
-        for entry in report.dlq[:5]:
-            click.echo(f"dead-lettered: {json.dumps(entry)[:160]}")
-        for note in doc_out.get("notes", []):
-            click.echo(f"note: {note}")
+        _print_report(doc_out)
     sys.exit(EXIT_CLEAN)
+
+
+SHOWN_DLQ = 5
+
+
+def _print_report(doc: dict[str, Any]) -> None:
+    """The story the JSON report holds, for a person: the totals, what the clients got, each function's outcomes
+    and billing, the loop stops and chains, the calls made, and the dead-lettered records (the first few, and how
+    many more the JSON lists)."""
+    for key in ("attempts", "succeeded", "failed", "retried", "dead_lettered", "throttled", "cold_starts",
+                "duplicates_delivered", "lost"):
+        click.echo(f"{key.replace('_', ' '):<22} {doc[key]:>8,}")
+    peak = max((n for _, n in doc["concurrency"]), default=0)
+    click.echo(f"{'peak concurrency':<22} {peak:>8,.0f}")
+    click.echo(f"{'billed':<22} {doc['billed_ms'] / 1000:>8,.1f} s")
+    click.echo(f"{'cost':<22} {'$' + doc['cost_usd']:>8}")
+    if doc["responses"]:
+        codes = ", ".join(f"{code} x{n:,}" for code, n in sorted(doc["responses"].items()))
+        click.echo(f"{'client responses':<22} {codes}")
+        if "504" in doc["responses"]:
+            click.echo("  504: the client gave up at the integration timeout (29 s) while the function ran on, billed")
+    if doc["blocked_seconds"]:
+        click.echo(f"{'shard blocked':<22} {doc['blocked_seconds']:>8,.1f} s")
+    if doc["recursion_stopped"]:
+        click.echo(f"{'loop stopped':<22} {doc['recursion_stopped']:>8,}  (Lambda stops the 17th invocation of a loop)")
+    if doc["max_chain"] > 1:
+        click.echo(f"{'longest chain':<22} {doc['max_chain']:>8,}  invocations caused by one event")
+    functions = doc.get("functions") or {}
+    if functions:
+        click.echo("per function:")
+        click.echo(f"  {'function':<24} {'attempts':>9} {'ok':>7} {'timeouts':>9} {'errors':>7} {'throttled':>9} "
+                   f"{'cold':>6} {'billed s':>10} {'peak':>5}")
+        for name, s in sorted(functions.items()):
+            billed = (s.get("billed_ms", 0) + s.get("provisioned_billed_ms", 0)) / 1000
+            click.echo(f"  {name:<24} {s.get('attempts', 0):>9,} {s.get('succeeded', 0):>7,} "
+                       f"{s.get('timeouts', 0):>9,} {s.get('errors', 0):>7,} {s.get('throttled', 0):>9,} "
+                       f"{s.get('cold_starts', 0):>6,} {billed:>10,.1f} {s.get('peak_concurrency', 0):>5,}")
+    if doc["aws_calls"]:
+        click.echo("AWS calls answered: " + ", ".join(f"{k} x{n:,}" for k, n in sorted(doc["aws_calls"].items())))
+    if doc["sent"]:
+        click.echo("sent outside the simulation: " + ", ".join(f"{k} x{n:,}" for k, n in sorted(doc["sent"].items())))
+    if doc["downstream"]:
+        click.echo("downstream: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in doc["downstream"].items()))
+    for entry in doc["dlq"][:SHOWN_DLQ]:
+        click.echo(f"dead-lettered: {json.dumps(entry)[:160]}")
+    if len(doc["dlq"]) > SHOWN_DLQ:
+        click.echo(f"... and {len(doc['dlq']) - SHOWN_DLQ:,} more dead-lettered records (--format json lists them all)")
+    for note in doc.get("notes", []):
+        click.echo(f"note: {note}")
 
 
 def _observed_durations(path: Path, function: str | None) -> tuple[float, ...]:
