@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -37,9 +38,24 @@ def test_a_function_that_triggers_itself_is_stopped_after_16_invocations() -> No
     # the handler's boto3 send_message reached the simulator, not AWS: 16 sends, each one more invocation
     assert r["aws_calls"] == {"sqs.SendMessage": 16}
     assert (r["attempts"], r["max_chain"], r["recursion_stopped"]) == (16, 16, 1)
-    # the 17th message is not delivered: it goes to the queue's dead-letter queue, as its redrive policy says
+    # the 17th message is not delivered: it stays in the queue, is received again after each visibility timeout
+    # (60 s) and reaches the dead-letter queue on the receive past maxReceiveCount (5), as its redrive policy says
+    # (DG "Lambda recursive loop detection")
     assert r["dead_lettered"] == 1 and r["dlq"][0]["reason"] == "RecursiveInvocationException"
+    assert r["dlq"][0]["receives"] == 5
+    assert [e["outcome"] for e in r["timeline"]].count("stopped") == 5
     assert json.loads(r["dlq"][0]["body"]) == {"job": "report-42", "ready": False, "attempt": 16}
+
+
+def test_a_stopped_message_without_a_redrive_policy_stays_in_the_queue_until_it_expires(tmp_path: Path) -> None:
+    doc = yaml.safe_load((SCENARIOS / "self-trigger" / "scenario.yaml").read_text(encoding="utf-8"))
+    trigger = {**doc["trigger"], "retention": 600}  # 10 minutes, received again every 60 s meanwhile
+    trigger.pop("max_receive_count")
+    r = _simulate(_variant(tmp_path, "self-trigger", {"trigger": trigger}))
+    assert (r["attempts"], r["recursion_stopped"], r["dead_lettered"], r["lost"]) == (16, 1, 0, 1)
+    # received again after each 60 s visibility timeout until the 600 s retention ends: 10 receives, none delivered
+    stopped = [e["t"] for e in r["timeline"] if e["outcome"] == "stopped"]
+    assert len(stopped) == 10 and all(round(b - a) == 60 for a, b in itertools.pairwise(stopped))
 
 
 def test_a_loop_the_function_allows_runs_until_the_simulation_ends(tmp_path: Path) -> None:

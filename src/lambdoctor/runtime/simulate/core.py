@@ -68,6 +68,7 @@ class Item:
     attempts: int = 0  # async: attempts that ran
     outcomes: list[str] = field(default_factory=list)
     depth: int = 1  # the invocations in this event's lineage so far, this one included (recursion detection)
+    stopped: bool = False  # Lambda's loop detection stopped it (SQS: it stays in the queue)
     fn: str = ""  # async: the function it invokes (a handler's Invoke of another function)
     md5: str = ""
 
@@ -311,10 +312,12 @@ class Core:
         fn.stats["provisioned_billed_ms" if on_provisioned else "billed_ms"] += billed_ms
         fn.stats["succeeded" if outcome == "success" else "timeouts" if outcome == "timeout" else "errors"] += 1
 
-    def _stopped_by_recursion(self, fn: Fn, depth: int) -> bool:
-        """Lambda stops the 17th invocation in one event's lineage unless the function allows loops."""
+    def _stopped_by_recursion(self, fn: Fn, depth: int, again: bool = False) -> bool:
+        """Lambda stops the 17th invocation in one event's lineage unless the function allows loops (counted once
+        per event: ``again`` for an event stopped before, an SQS message received once more)."""
         if depth > RECURSION_LIMIT and fn.spec.recursive_loop != "Allow":
-            self.report.recursion_stopped += 1
+            if not again:
+                self.report.recursion_stopped += 1
             return True
         return False
 

@@ -73,24 +73,25 @@ class SqsMapping(Core):
             if found is None:
                 break
             item = found
-            if self._stopped_by_recursion(self.entry, item.depth):
-                # received, not delivered: to the queue's dead-letter queue if it has one, else dropped
-                item.state = "dlq" if t.max_receive_count is not None else "lost"
-                if item.state == "dlq":
-                    self.report.dead_lettered += 1
-                    self.report.dlq.append({"messageId": item.id, "record": item.n, "body": item.payload,
-                                            "receives": item.receives, "reason": "RecursiveInvocationException"})
-                continue
             item.receives += 1
             if t.max_receive_count is not None and item.receives > t.max_receive_count:
                 item.state = "dlq"  # SQS moves it on the receive that exceeds maxReceiveCount
                 self.report.dead_lettered += 1
-                self.report.dlq.append({"messageId": item.id, "record": item.n, "body": item.payload,
-                                        "receives": item.receives - 1})
+                entry = {"messageId": item.id, "record": item.n, "body": item.payload, "receives": item.receives - 1}
+                if item.stopped:
+                    entry["reason"] = "RecursiveInvocationException"
+                self.report.dlq.append(entry)
                 continue
             item.visible_at = self.now + t.visibility_timeout
             heapq.heappush(self.ready, (item.visible_at, item.n, item))
             self.at(item.visible_at, "reappear", item)
+            if self._stopped_by_recursion(self.entry, item.depth, again=item.stopped):
+                # received, not delivered: it stays in the queue, is received again after each visibility timeout
+                # and reaches the dead-letter queue past maxReceiveCount; without a redrive policy it stays until
+                # the retention period ends (DG "Lambda recursive loop detection")
+                item.stopped = True
+                self.report.timeline.append({"t": round(self.now, 3), "records": [item.n], "outcome": "stopped"})
+                continue
             batch.append(item)
         if not batch:
             self.idle_pollers += 1
