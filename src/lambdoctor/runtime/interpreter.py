@@ -19,6 +19,7 @@ asked for its version. When none has the version, lambdoctor's own runs the hand
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -196,6 +197,21 @@ def bundle() -> Path:
                   "are not writable)")
 
 
+def _compile(found: Interpreter, folder: Path) -> None:
+    """Byte-compile the SDK once for this interpreter, as Lambda's runtimes ship it: the worker runs with
+    PYTHONDONTWRITEBYTECODE, and compiling botocore from source at every cold start would make the init seconds
+    long (more under a small function's CPU share). A failure only leaves the SDK uncompiled."""
+    marker = folder / f".compiled-{found.version[0]}.{found.version[1]}"
+    if marker.is_file():
+        return
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run([found.path, "-I", "-S", "-m", "compileall", "-q", "-j", "0", str(folder)],
+                              capture_output=True, timeout=600, stdin=subprocess.DEVNULL,
+                              env={"PATH": "/usr/bin:/bin"})
+        if done.returncode == 0:
+            marker.write_text("", encoding="utf-8")
+
+
 def _imports_sdk(python: str, folder: Path) -> bool:
     try:
         done = subprocess.run([python, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(folder)!r}); "
@@ -213,7 +229,11 @@ def sdk(found: Interpreter) -> tuple[Path | None, str | None]:
     releases; Lambda's python3.9 runtime ships urllib3 1.26): they are installed once into the cache with that
     interpreter's pip (``pip install --target``, from PyPI)."""
     copied = bundle() / "sdk"
-    if found.path == sys.executable or _imports_sdk(found.path, copied):
+    checked = copied / f".imports-{found.version[0]}.{found.version[1]}"  # asked once, not on every run
+    if found.path == sys.executable or checked.is_file() or _imports_sdk(found.path, copied):
+        _compile(found, copied)
+        with contextlib.suppress(OSError):
+            checked.touch()
         return copied, None
     own = bundle() / f"sdk-{found.version[0]}.{found.version[1]}"
     if (own / ".complete").is_file():
@@ -226,6 +246,7 @@ def sdk(found: Interpreter) -> tuple[Path | None, str | None]:
     except (OSError, subprocess.SubprocessError) as exc:
         done = subprocess.CompletedProcess([], 1, "", str(exc))
     if done.returncode == 0 and _imports_sdk(found.path, building):
+        _compile(found, building)
         (building / ".complete").write_text("", encoding="utf-8")
         try:
             os.rename(building, own)
