@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from lambdoctor.config import Config
 from lambdoctor.findings import Finding, Severity, register_secret
@@ -242,6 +242,15 @@ def local_function(path: str, function: str, variables: dict[str, str], env: dic
 
     fn, app = find_function(path, function, variables)
     return function_spec(fn, app, env)
+
+
+def template_trigger(path: str, function: str, kind: str, variables: dict[str, str]
+                     ) -> tuple[dict[str, Any], list[str]]:
+    """``runtime.local.trigger_settings`` of the function ``find_function`` finds."""
+    from lambdoctor.runtime.local import trigger_settings
+
+    fn, app = find_function(path, function, variables)
+    return trigger_settings(fn, app, kind)
 
 
 # -- logs: log records (files, standard input, live log groups) → statistics → LOG findings -------------------

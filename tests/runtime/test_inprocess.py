@@ -49,8 +49,9 @@ def test_the_scenarios_give_the_same_counts_in_process(name: str) -> None:
         counts = tuple(k for k in COUNTS if k not in ("attempts", "succeeded", "lost"))
     assert {k: fast[k] for k in counts} == {k: isolated[k] for k in counts}
     assert [d["record"] for d in fast["dlq"]] == [d["record"] for d in isolated["dlq"]]
-    assert "notes" not in isolated
-    assert "the timeout interrupts it" in fast["notes"][0]
+    # the isolated run's notes say only what the template gave; the in-process run adds its compromises
+    assert all(n.startswith("trigger settings from the template: ") for n in isolated.get("notes", []))
+    assert any("the timeout interrupts it" in n for n in fast["notes"])
 
 
 def _env(tmp_path: Path, source: str, timeout_s: float = 3.0, capture_aws: bool = False,

@@ -49,8 +49,8 @@ def test_a_function_that_triggers_itself_is_stopped_after_16_invocations() -> No
 
 def test_a_stopped_message_without_a_redrive_policy_stays_in_the_queue_until_it_expires(tmp_path: Path) -> None:
     doc = yaml.safe_load((SCENARIOS / "self-trigger" / "scenario.yaml").read_text(encoding="utf-8"))
-    trigger = {**doc["trigger"], "retention": 600}  # 10 minutes, received again every 60 s meanwhile
-    trigger.pop("max_receive_count")
+    # no redrive policy (null overrides the template's), a retention of 10 minutes: received every 60 s meanwhile
+    trigger = {**doc["trigger"], "retention": 600, "max_receive_count": None}
     r = _simulate(_variant(tmp_path, "self-trigger", {"trigger": trigger}))
     assert (r["attempts"], r["recursion_stopped"], r["dead_lettered"], r["lost"]) == (16, 1, 0, 1)
     # received again after each 60 s visibility timeout until the 600 s retention ends: 10 receives, none delivered
@@ -130,3 +130,48 @@ def test_the_terminal_report_tells_the_story_the_json_holds() -> None:
     more = [line for line in poison.stdout.splitlines() if line.startswith("... and ")]
     # the scenario dead-letters 10 records: five are shown, the other five counted, not silently dropped
     assert len(dead) == 5 and more == ["... and 5 more dead-lettered records (--format json lists them all)"]
+
+
+def test_simulate_takes_the_event_source_settings_from_the_template(tmp_path: Path) -> None:
+    """A scenario gives traffic and faults; the mapping's batch size and response types and the queue's
+    visibility timeout and redrive policy come from the template, and a scenario field overrides only itself."""
+    folder = tmp_path / "app"
+    (folder / "src").mkdir(parents=True)
+    (folder / "src" / "app.py").write_text("def handler(event, context):\n    return None\n", encoding="utf-8")
+    (folder / "template.yaml").write_text("""\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 4, FunctionResponseTypes: [ReportBatchItemFailures]}
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 45
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt JobsDlq.Arn, maxReceiveCount: 2}
+  JobsDlq:
+    Type: AWS::SQS::Queue
+""", encoding="utf-8")
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump({"function": {"path": ".", "name": "Worker"}, "trigger": {"type": "sqs"},
+                                        "traffic": {"count": 8, "rate": 0}, "faults": {"fail_records": [2]}}),
+                        encoding="utf-8")
+    r = _simulate(scenario)
+    # batches of 4 (the template's BatchSize); record 2 reported failed (ReportBatchItemFailures), back after the
+    # 45 s visibility timeout, dead-lettered on the receive past maxReceiveCount 2
+    assert sorted(e["records"] for e in r["timeline"][:2]) == [[1, 2, 3, 4], [5, 6, 7, 8]]  # two pollers at once
+    assert [(e["records"], round(e["t"])) for e in r["timeline"][2:]] == [([2], 45)]
+    assert (r["dead_lettered"], r["dlq"][0]["receives"]) == (1, 2)
+    assert r["notes"] == ["trigger settings from the template: batch_size=4, max_receive_count=2, queue=Jobs, "
+                          "report_batch_item_failures=True, retention=345600.0, visibility_timeout=45.0"]
+    scenario.write_text(yaml.safe_dump({"function": {"path": ".", "name": "Worker"},
+                                        "trigger": {"type": "sqs", "batch_size": 8},
+                                        "traffic": {"count": 8, "rate": 0}}), encoding="utf-8")
+    assert [e["records"] for e in _simulate(scenario)["timeline"]] == [[1, 2, 3, 4, 5, 6, 7, 8]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
@@ -80,19 +81,29 @@ def simulate(scenario_file: Path | None, fmt: str, log_file: Path | None, capaci
 
     import yaml
 
+    from lambdoctor.engine import template_trigger
+    from lambdoctor.runtime.local import FunctionNotFound
     from lambdoctor.runtime.simulate import ScenarioError, load_scenario
     from lambdoctor.runtime.simulate import simulate as run
 
+    taken: list[str] = []
     try:
         doc = yaml.safe_load(scenario_file.read_text(encoding="utf-8"))
-        scenario = load_scenario(doc)
-        target = doc.get("function") or {}
+        scenario = load_scenario(doc)  # the scenario's own mistakes first
+        target = doc.get("function")
         if not isinstance(target, dict) or "name" not in target:
             raise ScenarioError("function: {path: <template folder>, name: <function>} is required")
+        base = scenario_file.parent / str(target.get("path", "."))
+        trigger = doc.get("trigger")
+        if isinstance(trigger, dict) and isinstance(trigger.get("type"), str):
+            # the event source's settings come from the template; the scenario overrides only what it names
+            with contextlib.suppress(FunctionNotFound):
+                settings, taken = template_trigger(str(base), str(target["name"]), trigger["type"], {})
+                doc["trigger"] = {**settings, **trigger}
+        scenario = load_scenario(doc)
     except (yaml.YAMLError, ScenarioError, OSError) as exc:
         click.echo(f"lambdoctor: {scenario_file}: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    base = scenario_file.parent / str(target.get("path", "."))
     env = tuple(f"{k}={v}" for k, v in (target.get("env") or {}).items())
     spec, _ = local_spec(str(base), str(target["name"]), (), env)
     others = tuple(local_spec(str(base), name, (), env)[0] for name in scenario.functions)
@@ -104,10 +115,12 @@ def simulate(scenario_file: Path | None, fmt: str, log_file: Path | None, capaci
     with (log_file.open("w", encoding="utf-8") if log_file else tempfile.TemporaryFile("w+")) as log:
         report = run(spec, scenario, log, others, in_process=in_process)
     doc_out = report.as_dict()
+    if taken:
+        doc_out["notes"] = list(taken)
     if in_process:
         from lambdoctor.runtime.inprocess import NOTES
 
-        doc_out["notes"] = list(NOTES)
+        doc_out["notes"] = [*doc_out.get("notes", []), *NOTES]
     if fmt == "json":
         click.echo(json.dumps(doc_out, indent=2))
     else:

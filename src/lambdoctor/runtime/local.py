@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from lambdoctor.model import Application, Function, Unknown, known_int
 from lambdoctor.runtime.cfn_values import LocalStack
@@ -78,3 +79,52 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         tracing=fn.tracing if isinstance(fn.tracing, str) else "PassThrough",
         log_format=fn.log_format or "Text", log_level=fn.application_log_level,
     ), notes
+
+
+def trigger_settings(fn: Function, app: Application, kind: str) -> tuple[dict[str, Any], list[str]]:
+    """The ``simulate`` trigger settings the template gives for ``fn``'s trigger of ``kind`` (sqs, kinesis,
+    dynamodb, async), as scenario fields: the event source mapping's batch size, response types, retries, record
+    age, bisect and on-failure destination; the queue's visibility timeout, redrive policy and retention; the
+    function's asynchronous retries, event age, destination and dead-letter queue. A scenario overrides only what it
+    names. Notes say what was taken and from where."""
+    out: dict[str, Any] = {}
+    if kind == "async":
+        config = fn.async_config
+        if config is not None:
+            if known_int(config.maximum_retry_attempts) is not None:
+                out["maximum_retry_attempts"] = known_int(config.maximum_retry_attempts)
+            if known_int(config.maximum_event_age) is not None:
+                out["maximum_event_age"] = float(known_int(config.maximum_event_age) or 0)
+            if config.on_failure is not None:
+                out["on_failure"] = True
+        if fn.dead_letter is not None:
+            out["dead_letter"] = True
+    elif kind in ("sqs", "kinesis", "dynamodb"):
+        sources = [e for e in app.sources_of(fn.id) if e.kind == kind]
+        if sources:
+            source = sources[0]
+            if known_int(source.batch_size) is not None:
+                out["batch_size"] = known_int(source.batch_size)
+            if source.report_batch_item_failures:
+                out["report_batch_item_failures"] = True
+            if kind != "sqs":
+                if known_int(source.maximum_retry_attempts) is not None:
+                    out["maximum_retry_attempts"] = known_int(source.maximum_retry_attempts)
+                if known_int(source.maximum_record_age) is not None:
+                    out["maximum_record_age"] = float(known_int(source.maximum_record_age) or 0)
+                if source.bisect_on_error:
+                    out["bisect_on_error"] = True
+                if source.on_failure is not None:
+                    out["on_failure"] = True
+            queue = app.queues.get(source.source.ref) if kind == "sqs" and source.source and source.source.ref else None
+            if queue is not None:
+                out["queue"] = queue.name or queue.id
+                if known_int(queue.visibility_timeout) is not None:
+                    out["visibility_timeout"] = float(known_int(queue.visibility_timeout) or 0)
+                if queue.dead_letter is not None and known_int(queue.max_receive_count) is not None:
+                    out["max_receive_count"] = known_int(queue.max_receive_count)
+                if known_int(queue.retention_period) is not None:
+                    out["retention"] = float(known_int(queue.retention_period) or 0)
+    notes = [f"trigger settings from the template: {', '.join(f'{k}={v}' for k, v in sorted(out.items()))}"] \
+        if out else []
+    return out, notes
