@@ -175,3 +175,32 @@ Resources:
                                         "trigger": {"type": "sqs", "batch_size": 8},
                                         "traffic": {"count": 8, "rate": 0}}), encoding="utf-8")
     assert [e["records"] for e in _simulate(scenario)["timeline"]] == [[1, 2, 3, 4, 5, 6, 7, 8]]
+
+
+def test_template_settings_simulate_does_not_model_are_said(tmp_path: Path) -> None:
+    from lambdoctor.engine import template_trigger
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return None\n", encoding="utf-8")
+    (tmp_path / "template.yaml").write_text("""\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: {Queue: !GetAtt Jobs.Arn, ScalingConfig: {MaximumConcurrency: 5}}
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties: {FifoQueue: true}
+""", encoding="utf-8")
+    _, notes = template_trigger(str(tmp_path), "Worker", "sqs", {})
+    assert notes[1:] == [
+        "the template's ScalingConfig.MaximumConcurrency 5 is not simulated: the run behaves as without it",
+        "the template's FIFO queue (where a failing message blocks its group) is not simulated: the run behaves "
+        "as without it"]

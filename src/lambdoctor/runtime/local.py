@@ -88,6 +88,7 @@ def trigger_settings(fn: Function, app: Application, kind: str) -> tuple[dict[st
     function's asynchronous retries, event age, destination and dead-letter queue. A scenario overrides only what it
     names. Notes say what was taken and from where."""
     out: dict[str, Any] = {}
+    unmodelled: list[str] = []
     if kind == "async":
         config = fn.async_config
         if config is not None:
@@ -107,6 +108,10 @@ def trigger_settings(fn: Function, app: Application, kind: str) -> tuple[dict[st
                 out["batch_size"] = known_int(source.batch_size)
             if source.report_batch_item_failures:
                 out["report_batch_item_failures"] = True
+            if known_int(source.maximum_concurrency):
+                unmodelled.append(f"ScalingConfig.MaximumConcurrency {known_int(source.maximum_concurrency)}")
+            if known_int(source.batching_window):
+                unmodelled.append(f"MaximumBatchingWindowInSeconds {known_int(source.batching_window)}")
             if kind != "sqs":
                 if known_int(source.maximum_retry_attempts) is not None:
                     out["maximum_retry_attempts"] = known_int(source.maximum_retry_attempts)
@@ -118,6 +123,8 @@ def trigger_settings(fn: Function, app: Application, kind: str) -> tuple[dict[st
                     out["on_failure"] = True
             queue = app.queues.get(source.source.ref) if kind == "sqs" and source.source and source.source.ref else None
             if queue is not None:
+                if queue.fifo:
+                    unmodelled.append("FIFO queue (where a failing message blocks its group)")
                 out["queue"] = queue.name or queue.id
                 if known_int(queue.visibility_timeout) is not None:
                     out["visibility_timeout"] = float(known_int(queue.visibility_timeout) or 0)
@@ -127,4 +134,5 @@ def trigger_settings(fn: Function, app: Application, kind: str) -> tuple[dict[st
                     out["retention"] = float(known_int(queue.retention_period) or 0)
     notes = [f"trigger settings from the template: {', '.join(f'{k}={v}' for k, v in sorted(out.items()))}"] \
         if out else []
+    notes += [f"the template's {what} is not simulated: the run behaves as without it" for what in unmodelled]
     return out, notes
