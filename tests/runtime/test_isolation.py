@@ -354,3 +354,26 @@ def test_cpu_is_the_share_of_the_memory_size(tmp_path: Path) -> None:
         walls[memory] = out[0] / out[1]  # wall time per CPU second
     assert walls[1769] < 1.6  # about one CPU second per second
     assert 4.5 < walls[256] < 9.5  # 1,769 / 256 = 6.9
+
+
+def test_a_serverless_layer_is_on_the_path(tmp_path: Path) -> None:
+    """Serverless Framework `layers: {name: {path: folder}}` (a LayerVersion `<Name>LambdaLayer`, listed by a
+    function as `{Ref: <Name>LambdaLayer}`): its python/ folder is where Lambda's /opt/python would be."""
+    (tmp_path / "shared" / "python").mkdir(parents=True)
+    (tmp_path / "shared" / "python" / "common.py").write_text("WHO = 'serverless layer'\n", encoding="utf-8")
+    (tmp_path / "handler.py").write_text("import common\n\ndef main(event, context):\n    return common.WHO\n",
+                                         encoding="utf-8")
+    (tmp_path / "serverless.yml").write_text("""\
+service: orders
+provider: {name: aws, runtime: python3.12}
+layers:
+  shared: {path: shared}
+functions:
+  api:
+    handler: handler.main
+    layers: [{Ref: SharedLambdaLayer}]
+""", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "ApiLambdaFunction"],
+                         capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, input="")
+    assert (out.returncode, out.stdout.strip()) == (0, '"serverless layer"'), out.stderr

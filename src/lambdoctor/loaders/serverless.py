@@ -128,11 +128,23 @@ class _Compiler:
         functions = self.conf.get("functions")
         items = _function_items(functions)
         self.fn_ids = {key: normalized(key) + "LambdaFunction" for key, _ in items}
+        self._layers()
         for key, fn in items:
             self._function(key, fn, functions)
         self._roles()
         self._user_resources()
         return {"Parameters": {UNRESOLVED_PARAM: {}}, "Resources": self.resources}
+
+    def _layers(self) -> None:
+        """``layers: {name: {path: folder}}``: the framework zips the folder into an AWS::Lambda::LayerVersion
+        named ``<Name>LambdaLayer`` (a function lists it as ``{Ref: <Name>LambdaLayer}``)."""
+        layers = self.conf.get("layers")
+        if not isinstance(layers, dict):
+            return
+        for name, spec in layers.items():
+            if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+                self.add(f"{normalized(name)}LambdaLayer", "AWS::Lambda::LayerVersion",
+                         self.node(spec, "path", Content=spec["path"]), layers, name)
 
     # -- functions -------------------------------------------------------------------------------------------
     def _function(self, key: str, fn: Node, parent: Any) -> None:
