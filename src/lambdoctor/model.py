@@ -104,6 +104,9 @@ class EventSource:
     bisect_on_error: bool = False
     on_failure: Target | None = None
     maximum_concurrency: Value[int] | None = None
+    parallelization_factor: Value[int] | None = None  # Kinesis and DynamoDB streams: batches per shard at once
+    filter_criteria: bool = False  # an event source mapping's FilterCriteria (records that do not match are dropped)
+    tumbling_window: Value[int] | None = None  # streams: TumblingWindowInSeconds (the handler gets a state)
     integration_timeout_ms: Value[int] | None = None  # API Gateway integrations only
     api: str | None = None  # logical ID of the API resource, where known
     filtered: bool = False  # an S3 notification with a key prefix/suffix filter
@@ -252,6 +255,7 @@ class Resource:
     # directory, and whether SAM builds it from that folder (Metadata BuildMethod pythonX.Y: the folder is python/)
     content_path: str | None = None
     content_built: bool = False
+    retention_hours: int | None = None  # a Kinesis stream's RetentionPeriodHours, when literal (24 by default)
 
 
 @dataclass(frozen=True, slots=True)

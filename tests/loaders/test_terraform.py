@@ -239,3 +239,32 @@ def test_plan_json_links_what_is_known_after_apply(tmp_path: Path) -> None:
     rel003 = [(f.resource, f.line) for f in result.findings if f.rule == "REL003"]
     assert rel003 == [("aws_sqs_queue.jobs", 8)]  # the line of its "address"
     assert result.applications[0].kind == "terraform-plan"
+
+
+def test_a_streams_parallelization_factor_and_retention_reach_the_model(tmp_path: Path) -> None:
+    """aws_lambda_event_source_mapping's parallelization_factor and aws_kinesis_stream's retention_period (hours),
+    as the AWS provider documents them; simulate takes them as the trigger's settings."""
+    write(tmp_path, "main.tf", """
+    resource "aws_kinesis_stream" "clicks" {
+      name             = "clicks"
+      shard_count      = 1
+      retention_period = 72
+    }
+    resource "aws_lambda_function" "reader" {
+      function_name = "reader"
+      handler       = "app.handler"
+      runtime       = "python3.12"
+      role          = "arn:aws:iam::123456789012:role/reader"
+      filename      = "reader.zip"
+    }
+    resource "aws_lambda_event_source_mapping" "m" {
+      event_source_arn       = aws_kinesis_stream.clicks.arn
+      function_name          = aws_lambda_function.reader.arn
+      starting_position      = "LATEST"
+      parallelization_factor = 3
+    }
+    """)
+    app = app_of(tmp_path)
+    [source] = app.sources_of("aws_lambda_function.reader")
+    assert source.parallelization_factor is not None and source.parallelization_factor.value == 3
+    assert app.resources["aws_kinesis_stream.clicks"].retention_hours == 72

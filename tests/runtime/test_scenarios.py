@@ -177,7 +177,10 @@ Resources:
     assert [e["records"] for e in _simulate(scenario)["timeline"]] == [[1, 2, 3, 4, 5, 6, 7, 8]]
 
 
-def test_template_settings_simulate_does_not_model_are_said(tmp_path: Path) -> None:
+def test_the_template_gives_fifo_maximum_concurrency_windows_parallelization_retention_and_on_success(
+        tmp_path: Path) -> None:
+    """Every event source setting simulate models is read from the template (SAM events, a Kinesis stream's
+    RetentionPeriodHours, the function's EventInvokeConfig), as a scenario field it can override."""
     from lambdoctor.engine import template_trigger
 
     (tmp_path / "src").mkdir()
@@ -191,16 +194,97 @@ Resources:
       CodeUri: src/
       Handler: app.handler
       Runtime: python3.12
+      EventInvokeConfig:
+        DestinationConfig:
+          OnSuccess: {Type: SQS, Destination: !GetAtt Done.Arn}
       Events:
         Jobs:
           Type: SQS
-          Properties: {Queue: !GetAtt Jobs.Arn, ScalingConfig: {MaximumConcurrency: 5}}
+          Properties: {Queue: !GetAtt Jobs.Arn, ScalingConfig: {MaximumConcurrency: 5},
+                       MaximumBatchingWindowInSeconds: 2}
+        Clicks:
+          Type: Kinesis
+          Properties: {Stream: !GetAtt Clicks.Arn, StartingPosition: LATEST, ParallelizationFactor: 4,
+                       MaximumBatchingWindowInSeconds: 10}
   Jobs:
     Type: AWS::SQS::Queue
     Properties: {FifoQueue: true}
+  Done:
+    Type: AWS::SQS::Queue
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1, RetentionPeriodHours: 168}
 """, encoding="utf-8")
-    _, notes = template_trigger(str(tmp_path), "Worker", "sqs", {})
-    assert notes[1:] == [
-        "the template's ScalingConfig.MaximumConcurrency 5 is not simulated: the run behaves as without it",
-        "the template's FIFO queue (where a failing message blocks its group) is not simulated: the run behaves "
-        "as without it"]
+    sqs, _ = template_trigger(str(tmp_path), "Worker", "sqs", {})
+    assert (sqs["fifo"], sqs["maximum_concurrency"], sqs["batching_window"]) == (True, 5, 2.0)
+    kinesis, _ = template_trigger(str(tmp_path), "Worker", "kinesis", {})
+    assert (kinesis["parallelization_factor"], kinesis["batching_window"], kinesis["stream_retention"]) == (
+        4, 10.0, 168 * 3600.0)
+    asynchronous, _ = template_trigger(str(tmp_path), "Worker", "async", {})
+    assert asynchronous == {"on_success": True, "maximum_event_age": 21600.0, "maximum_retry_attempts": 2}
+
+
+def test_template_settings_simulate_does_not_model_are_said(tmp_path: Path) -> None:
+    """From SAM's own translator input (aws/serverless-application-model tests/translator/input/
+    function_with_event_source_mapping.yaml, trimmed): a DynamoDB trigger with a tumbling window and a parameter for
+    its batching window, and filter criteria on a second function's Kinesis triggers."""
+    from lambdoctor.engine import template_trigger
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return None\n", encoding="utf-8")
+    (tmp_path / "template.yaml").write_text("""\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  MyBatchingWindowParam: {Type: Number, Default: 45}
+Resources:
+  Batching:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        DynamoDBStreamEvent:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt DynamoDBTable.StreamArn
+            BatchSize: 100
+            MaximumBatchingWindowInSeconds: !Ref MyBatchingWindowParam
+            ParallelizationFactor: 8
+            StartingPosition: TRIM_HORIZON
+            TumblingWindowInSeconds: 60
+  Filtered:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        One:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt KinesisStream.Arn
+            StartingPosition: LATEST
+            FilterCriteria: {Filters: [{Pattern: '{"data": {"kind": ["click"]}}'}]}
+        Two:
+          Type: Kinesis
+          Properties: {Stream: !GetAtt KinesisStream.Arn, StartingPosition: LATEST}
+  KinesisStream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  DynamoDBTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      BillingMode: PAY_PER_REQUEST
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+""", encoding="utf-8")
+    settings, notes = template_trigger(str(tmp_path), "Batching", "dynamodb", {})
+    assert (settings["batching_window"], settings["parallelization_factor"], settings["batch_size"]) == (45.0, 8, 100)
+    assert notes[1:] == ["the template's TumblingWindowInSeconds is not simulated: the handler gets no window state"]
+    _, notes = template_trigger(str(tmp_path), "Filtered", "kinesis", {})
+    assert notes == [
+        "trigger settings from the template: batch_size=100, maximum_record_age=-1.0, maximum_retry_attempts=-1",
+        "the template's FilterCriteria is not simulated: every record reaches the handler",
+        "the template's 2 kinesis triggers: the first (Filtered.One) is simulated"]

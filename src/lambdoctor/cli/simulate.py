@@ -173,6 +173,8 @@ def _print_report(doc: dict[str, Any]) -> None:
         click.echo(f"dead-lettered: {json.dumps(entry)[:160]}")
     if len(doc["dlq"]) > SHOWN_DLQ:
         click.echo(f"... and {len(doc['dlq']) - SHOWN_DLQ:,} more dead-lettered records (--format json lists them all)")
+    if doc["on_success"]:
+        click.echo(f"{'on-success records':<22} {len(doc['on_success']):>8,}  (sent to the on-success destination)")
     for note in doc.get("notes", []):
         click.echo(f"note: {note}")
 

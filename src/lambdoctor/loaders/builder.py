@@ -345,7 +345,9 @@ class ApplicationBuilder:
             meta = res.get("Metadata")
             method = meta.get("BuildMethod") if isinstance(meta, dict) else None
             built = isinstance(method, str) and method.startswith("python")
-        self.plain[lid] = Resource(lid, rtype, self.at(res), name, stream, symbolic, content, built)
+        retention = self.r.int_value(props.get("RetentionPeriodHours")) if rtype == "AWS::Kinesis::Stream" else None
+        self.plain[lid] = Resource(lid, rtype, self.at(res), name, stream, symbolic, content, built,
+                                   retention if isinstance(retention, int) else None)
         if rtype == "AWS::S3::Bucket":
             self._bucket_notifications(lid, props)
         elif rtype == "AWS::SNS::Topic":
@@ -661,6 +663,10 @@ class ApplicationBuilder:
             on_failure=on_failure,
             maximum_concurrency=self.int_setting(scaling, "MaximumConcurrency", None)
             if isinstance(scaling, dict) else None,
+            parallelization_factor=self.int_setting(props, "ParallelizationFactor", 1)
+            if kind in ("kinesis", "dynamodb") else None,
+            filter_criteria=isinstance(props.get("FilterCriteria"), dict),
+            tumbling_window=self.int_setting(props, "TumblingWindowInSeconds", None),
         )
 
     # -- Lambda resources ---------------------------------------------------------------------------------------

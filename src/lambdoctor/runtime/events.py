@@ -27,13 +27,22 @@ def sqs(body: str = "hello from SQS", at: datetime | None = None, queue: str = "
 
 
 def sqs_record(body: str, sent_ms: str, queue: str, receive_count: int, message_id: str, receipt_handle: str,
-               md5: str | None = None) -> dict[str, Any]:
-    """One record of an SQS event (``simulate`` builds one per delivery: the digest can be computed once)."""
+               md5: str | None = None, fifo: tuple[str, int, str] | None = None) -> dict[str, Any]:
+    """One record of an SQS event (``simulate`` builds one per delivery: the digest can be computed once).
+    ``fifo``: (message group ID, sequence number, deduplication ID) — a FIFO queue's record carries them in its
+    attributes, in the order of DG "Using Lambda with Amazon SQS"'s FIFO example."""
+    if fifo is None:
+        attributes = {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": sent_ms,
+                      "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": sent_ms}
+    else:
+        group, sequence, dedup = fifo
+        attributes = {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": sent_ms,
+                      "SequenceNumber": str(sequence), "MessageGroupId": group, "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                      "MessageDeduplicationId": dedup, "ApproximateFirstReceiveTimestamp": sent_ms}
     return {
         "messageId": message_id, "receiptHandle": receipt_handle,
         "body": body,
-        "attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": sent_ms,
-                       "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": sent_ms},
+        "attributes": attributes,
         "messageAttributes": {}, "md5OfBody": md5 or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}", "awsRegion": REGION}
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lambdoctor.model import Application, Function, Unknown, known_int
+from lambdoctor.model import Application, EventSource, Function, Queue, Unknown, known_int
 from lambdoctor.runtime.cfn_values import LocalStack
 from lambdoctor.runtime.environment import FunctionSpec
 
@@ -83,56 +83,84 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
 
 def trigger_settings(fn: Function, app: Application, kind: str) -> tuple[dict[str, Any], list[str]]:
     """The ``simulate`` trigger settings the template gives for ``fn``'s trigger of ``kind`` (sqs, kinesis,
-    dynamodb, async), as scenario fields: the event source mapping's batch size, response types, retries, record
-    age, bisect and on-failure destination; the queue's visibility timeout, redrive policy and retention; the
-    function's asynchronous retries, event age, destination and dead-letter queue. A scenario overrides only what it
-    names. Notes say what was taken and from where."""
+    dynamodb, async), as scenario fields: the event source mapping's batch size and window, response types,
+    maximum concurrency, parallelization, retries, record age, bisect and on-failure destination; the queue's
+    visibility timeout, redrive policy, retention and FIFO; a Kinesis stream's retention; the function's
+    asynchronous retries, event age, destinations and dead-letter queue. A scenario overrides only what it names.
+    Notes say what was taken and from where."""
     out: dict[str, Any] = {}
     unmodelled: list[str] = []
     if kind == "async":
-        config = fn.async_config
-        if config is not None:
-            if known_int(config.maximum_retry_attempts) is not None:
-                out["maximum_retry_attempts"] = known_int(config.maximum_retry_attempts)
-            if known_int(config.maximum_event_age) is not None:
-                out["maximum_event_age"] = float(known_int(config.maximum_event_age) or 0)
-            if config.on_failure is not None:
-                out["on_failure"] = True
-        if fn.dead_letter is not None:
-            out["dead_letter"] = True
+        _async_settings(fn, out)
     elif kind in ("sqs", "kinesis", "dynamodb"):
         sources = [e for e in app.sources_of(fn.id) if e.kind == kind]
         if sources:
-            source = sources[0]
-            if known_int(source.batch_size) is not None:
-                out["batch_size"] = known_int(source.batch_size)
-            if source.report_batch_item_failures:
-                out["report_batch_item_failures"] = True
-            if known_int(source.maximum_concurrency):
-                unmodelled.append(f"ScalingConfig.MaximumConcurrency {known_int(source.maximum_concurrency)}")
-            if known_int(source.batching_window):
-                unmodelled.append(f"MaximumBatchingWindowInSeconds {known_int(source.batching_window)}")
-            if kind != "sqs":
-                if known_int(source.maximum_retry_attempts) is not None:
-                    out["maximum_retry_attempts"] = known_int(source.maximum_retry_attempts)
-                if known_int(source.maximum_record_age) is not None:
-                    out["maximum_record_age"] = float(known_int(source.maximum_record_age) or 0)
-                if source.bisect_on_error:
-                    out["bisect_on_error"] = True
-                if source.on_failure is not None:
-                    out["on_failure"] = True
-            queue = app.queues.get(source.source.ref) if kind == "sqs" and source.source and source.source.ref else None
-            if queue is not None:
-                if queue.fifo:
-                    unmodelled.append("FIFO queue (where a failing message blocks its group)")
-                out["queue"] = queue.name or queue.id
-                if known_int(queue.visibility_timeout) is not None:
-                    out["visibility_timeout"] = float(known_int(queue.visibility_timeout) or 0)
-                if queue.dead_letter is not None and known_int(queue.max_receive_count) is not None:
-                    out["max_receive_count"] = known_int(queue.max_receive_count)
-                if known_int(queue.retention_period) is not None:
-                    out["retention"] = float(known_int(queue.retention_period) or 0)
+            _mapping_settings(sources[0], app, out)
+            if sources[0].filter_criteria:
+                unmodelled.append("FilterCriteria is not simulated: every record reaches the handler")
+            if known_int(sources[0].tumbling_window):
+                unmodelled.append("TumblingWindowInSeconds is not simulated: the handler gets no window state")
+            if len(sources) > 1:
+                unmodelled.append(f"{len(sources)} {kind} triggers: the first ({sources[0].id}) is simulated")
     notes = [f"trigger settings from the template: {', '.join(f'{k}={v}' for k, v in sorted(out.items()))}"] \
         if out else []
-    notes += [f"the template's {what} is not simulated: the run behaves as without it" for what in unmodelled]
-    return out, notes
+    return out, notes + [f"the template's {what}" for what in unmodelled]
+
+
+def _async_settings(fn: Function, out: dict[str, Any]) -> None:
+    config = fn.async_config
+    if config is not None:
+        if known_int(config.maximum_retry_attempts) is not None:
+            out["maximum_retry_attempts"] = known_int(config.maximum_retry_attempts)
+        if known_int(config.maximum_event_age) is not None:
+            out["maximum_event_age"] = float(known_int(config.maximum_event_age) or 0)
+        if config.on_failure is not None:
+            out["on_failure"] = True
+        if config.on_success is not None:
+            out["on_success"] = True
+    if fn.dead_letter is not None:
+        out["dead_letter"] = True
+
+
+def _mapping_settings(source: EventSource, app: Application, out: dict[str, Any]) -> None:
+    kind = source.kind
+    if known_int(source.batch_size) is not None:
+        out["batch_size"] = known_int(source.batch_size)
+    if source.report_batch_item_failures:
+        out["report_batch_item_failures"] = True
+    if known_int(source.batching_window):
+        out["batching_window"] = float(known_int(source.batching_window) or 0)
+    ref = source.source.ref if source.source else None
+    if kind == "sqs":
+        if known_int(source.maximum_concurrency):
+            out["maximum_concurrency"] = known_int(source.maximum_concurrency)
+        queue = app.queues.get(ref) if ref else None
+        if queue is not None:
+            _queue_settings(queue, out)
+        return
+    factor = known_int(source.parallelization_factor)
+    if factor is not None and factor > 1:
+        out["parallelization_factor"] = factor
+    stream = app.resources.get(ref) if ref else None
+    if kind == "kinesis" and stream is not None and stream.retention_hours is not None:
+        out["stream_retention"] = float(stream.retention_hours * 3600)
+    if known_int(source.maximum_retry_attempts) is not None:
+        out["maximum_retry_attempts"] = known_int(source.maximum_retry_attempts)
+    if known_int(source.maximum_record_age) is not None:
+        out["maximum_record_age"] = float(known_int(source.maximum_record_age) or 0)
+    if source.bisect_on_error:
+        out["bisect_on_error"] = True
+    if source.on_failure is not None:
+        out["on_failure"] = True
+
+
+def _queue_settings(queue: Queue, out: dict[str, Any]) -> None:
+    if queue.fifo:
+        out["fifo"] = True
+    out["queue"] = queue.name or queue.id
+    if known_int(queue.visibility_timeout) is not None:
+        out["visibility_timeout"] = float(known_int(queue.visibility_timeout) or 0)
+    if queue.dead_letter is not None and known_int(queue.max_receive_count) is not None:
+        out["max_receive_count"] = known_int(queue.max_receive_count)
+    if known_int(queue.retention_period) is not None:
+        out["retention"] = float(known_int(queue.retention_period) or 0)

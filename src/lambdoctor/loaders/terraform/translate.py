@@ -235,6 +235,8 @@ class Translator:
                                 ("BisectBatchOnFunctionError", "bisect_batch_on_function_error"),
                                 ("MaximumRetryAttempts", "maximum_retry_attempts"),
                                 ("MaximumRecordAgeInSeconds", "maximum_record_age_in_seconds"),
+                                ("ParallelizationFactor", "parallelization_factor"),
+                                ("TumblingWindowInSeconds", "tumbling_window_in_seconds"),
                                 ("StartingPosition", "starting_position"), ("Enabled", "enabled")):
             o.put(cfn_key, tf_key)
         dest = first(v, "destination_config")
@@ -245,6 +247,8 @@ class Translator:
         scaling = first(v, "scaling_config")
         if scaling is not None and "maximum_concurrency" in scaling:
             o.set("ScalingConfig", {"MaximumConcurrency": cfn(scaling["maximum_concurrency"])}, v, "scaling_config")
+        if "filter_criteria" in v:
+            o.set("FilterCriteria", {}, v, "filter_criteria")
         if "self_managed_event_source" in v:
             o.set("SelfManagedEventSource", {}, v, "self_managed_event_source")
         self.add(lid, "AWS::Lambda::EventSourceMapping", o)
@@ -481,7 +485,7 @@ PLAIN: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     # resources the rules only need to know exist (and their names)
     "aws_sns_topic": ("AWS::SNS::Topic", (("TopicName", "name"),)),
     "aws_s3_bucket": ("AWS::S3::Bucket", (("BucketName", "bucket"),)),
-    "aws_kinesis_stream": ("AWS::Kinesis::Stream", (("Name", "name"),)),
+    "aws_kinesis_stream": ("AWS::Kinesis::Stream", (("Name", "name"), ("RetentionPeriodHours", "retention_period"))),
     "aws_api_gateway_rest_api": ("AWS::ApiGateway::RestApi", (("Name", "name"),)),
     "aws_apigatewayv2_api": ("AWS::ApiGatewayV2::Api", (("Name", "name"), ("ProtocolType", "protocol_type"))),
     "aws_db_instance": ("AWS::RDS::DBInstance", ()),

@@ -61,6 +61,10 @@ class AsyncInvocation(Core):
         self.report.timeline.append(entry)
         if outcome == "success":
             item.state = "done"
+            if t.on_success:
+                # The on-success destination gets the invocation record too (DG "Asynchronous invocation",
+                # "Configuring destinations"), with condition Success and no functionError.
+                self.report.on_success.append(self._invocation_record(fn, item, "Success", inv))
             return
         self.report.failed += 1
         retries_done = item.attempts - 1
@@ -73,6 +77,25 @@ class AsyncInvocation(Core):
             return
         self._async_give_up(item, "RetriesExhausted", inv)
 
+    @staticmethod
+    def _invocation_record(fn: Fn, item: Item, condition: str, inv: Invocation | None) -> dict[str, Any]:
+        """A destination's invocation record (DG "Asynchronous invocation", "Example invocation record":
+        doc_source/invocation-async.md at 38e9014, lines 126-152); a success has no functionError."""
+        spec = fn.spec
+        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": spec.version}
+        if condition != "Success":
+            response_context["functionError"] = "Unhandled"
+        return {
+            "version": "1.0",
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "requestContext": {
+                "requestId": inv.request_id if inv else None,
+                "functionArn": f"arn:aws:lambda:{spec.region}:{spec.account}:function:{spec.name}:{spec.version}",
+                "condition": condition, "approximateInvokeCount": item.attempts},
+            "requestPayload": item.payload,
+            "responseContext": response_context,
+            "responsePayload": json.loads(inv.response) if inv and inv.response else None}
+
     def _async_give_up(self, item: Item, condition: str, inv: Invocation | None = None) -> None:
         fn, t = self._async_fn(item)
         if not t.on_failure and not t.dead_letter:
@@ -80,23 +103,10 @@ class AsyncInvocation(Core):
             return
         item.state = "dlq"
         self.report.dead_lettered += 1
-        spec = fn.spec
         request_id = inv.request_id if inv else None
         response = json.loads(inv.response) if inv and inv.response else None
         if t.on_failure:
-            # The on-failure destination's invocation record (DG "Asynchronous invocation", "Example invocation
-            # record": doc_source/invocation-async.md at 38e9014, lines 126-152).
-            self.report.dlq.append({
-                "version": "1.0",
-                "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "requestContext": {
-                    "requestId": request_id,
-                    "functionArn": f"arn:aws:lambda:{spec.region}:{spec.account}:function:{spec.name}:{spec.version}",
-                    "condition": condition, "approximateInvokeCount": item.attempts},
-                "requestPayload": item.payload,
-                "responseContext": {"statusCode": 200, "executedVersion": spec.version,
-                                    "functionError": "Unhandled"},
-                "responsePayload": response})
+            self.report.dlq.append(self._invocation_record(fn, item, condition, inv))
         if t.dead_letter:
             # A dead-letter queue gets the event as it was, with three message attributes (same page, "Dead-letter
             # queues", lines 257-262): RequestID, ErrorCode (the HTTP status code: 200 for a function error, which

@@ -71,6 +71,8 @@ class Item:
     stopped: bool = False  # Lambda's loop detection stopped it (SQS: it stays in the queue)
     fn: str = ""  # async: the function it invokes (a handler's Invoke of another function)
     md5: str = ""
+    group: str = ""  # SQS FIFO: its message group ID
+    key: int = 0  # streams: its partition key (records of one key are read in order, by one batch at a time)
 
     def digest(self) -> str:
         """The MD5 of the SQS body (the record's md5OfBody), computed once however often it is delivered."""
@@ -140,9 +142,17 @@ class Core:
         self.connections_peak = 0
         self.connections_refused = 0
         self.ready: list[tuple[float, int, Item]] = []  # SQS: messages by the time they are visible
+        self.groups: dict[str, list[Item]] = {}  # SQS FIFO: each message group's messages in order
+        self.group_head: dict[str, int] = {}  # ... and the index of its first message not yet gone
+        self.gathering: list[Item] | None = None  # SQS: the batch a batching window is gathering
+        self.sqs_in_flight = 0  # SQS: the mapping's invocations running (ScalingConfig.MaximumConcurrency)
+        # Streams: one lane per shard and parallelization slot; a record's partition key picks its shard and, with
+        # ParallelizationFactor > 1, its lane in the shard — records of one key stay in one lane, in order.
+        t = scenario.trigger
         self.shards: list[dict[str, Any]] = [
             {"items": [], "pos": 0, "busy": False, "retries": 0, "size": 0, "blocked_since": None,
-             "backoff_until": 0.0, "halves": []} for _ in range(max(1, scenario.trigger.shards))]
+             "backoff_until": 0.0, "halves": [], "no": no, "window_end": 0.0, "window_wait": False}
+            for no in range(max(1, t.shards)) for _ in range(max(1, t.parallelization_factor))]
 
     def _uuid(self) -> str:
         """A version-4 UUID from the run's own generator (uuid.uuid4 reads the OS's randomness: slower, and
@@ -335,14 +345,15 @@ class Core:
             name = str(params.get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]
             for entry in entries:
                 if self.s.trigger.type == "sqs" and name == self.s.trigger.queue:
-                    self.at(when, "sent", (str(entry.get("MessageBody", "")), self.depth + 1))
+                    self.at(when, "sent", (str(entry.get("MessageBody", "")), self.depth + 1,
+                                           str(entry.get("MessageGroupId") or "")))
                 else:
                     self.report.sent[name] = self.report.sent.get(name, 0) + 1
             return local_aws.answer(call, self._uuid)
         if service == "sns" and operation == "Publish":
             topic = str(params.get("TopicArn") or params.get("TargetArn") or "").rsplit(":", 1)[-1]
             if self.s.trigger.type == "async" and topic == self.s.trigger.topic:
-                self.at(when, "sent", (params.get("Message"), self.depth + 1))
+                self.at(when, "sent", (params.get("Message"), self.depth + 1, ""))
             else:
                 self.report.sent[topic] = self.report.sent.get(topic, 0) + 1
             return local_aws.answer(call, self._uuid)

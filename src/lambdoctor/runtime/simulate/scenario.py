@@ -31,6 +31,14 @@ class Trigger:
     bisect_on_error: bool = False
     queue: str | None = None  # sqs: the queue's name (or logical ID): a message the handler sends there arrives
     topic: str | None = None  # async: an SNS topic whose messages invoke the function
+    fifo: bool = False  # sqs: a FIFO queue (one batch in flight per message group, order kept)
+    maximum_concurrency: int | None = None  # sqs: the mapping's ScalingConfig.MaximumConcurrency (2-1,000)
+    batching_window: float = 0.0  # sqs and streams: MaximumBatchingWindowInSeconds (0-300)
+    parallelization_factor: int = 1  # streams: concurrent batches per shard (1-10)
+    on_success: bool = False  # async: an on-success destination exists (it gets a "Success" invocation record)
+    # the stream's retention: Kinesis keeps records 24 h unless RetentionPeriodHours says more (to 8,760 h, 365
+    # days); a DynamoDB stream always 24 h (DG "Using Lambda with Kinesis", "... with DynamoDB")
+    stream_retention: float = 86400.0
 
     def retries(self) -> int:
         if self.maximum_retry_attempts is not None:
@@ -53,6 +61,8 @@ class Scenario:
     functions: tuple[str, ...] = ()  # other functions of the template the handler may invoke
     connections: int | None = None  # a downstream database's connection limit: one per execution environment
     until: float = 7 * 86400.0
+    message_groups: int = 1  # sqs FIFO: messages are spread over this many message group IDs, in turn
+    partition_keys: int | None = None  # streams: distinct partition keys, in turn (None: one per record)
 
 
 @dataclass
@@ -67,6 +77,7 @@ class Report:
     duplicates_delivered: int = 0
     lost: int = 0
     dlq: list[Any] = field(default_factory=list)
+    on_success: list[Any] = field(default_factory=list)  # async: the on-success destination's invocation records
     concurrency: list[list[float]] = field(default_factory=list)  # [virtual second, in-flight invocations]
     billed_ms: int = 0
     cost_usd: str = "0"
@@ -117,9 +128,45 @@ def load_scenario(doc: Any) -> Scenario:
             provisioned=int(concurrency["provisioned"]) if concurrency.get("provisioned") is not None else None,
             functions=tuple(str(f) for f in doc.get("functions") or ()),
             connections=int(downstream["connections"]) if downstream.get("connections") is not None else None,
-            until=float(doc.get("until", 7 * 86400)))
+            until=float(doc.get("until", 7 * 86400)),
+            message_groups=int(traffic.get("message_groups", 1)),
+            partition_keys=int(traffic["partition_keys"]) if traffic.get("partition_keys") is not None else None)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ScenarioError(f"scenario: {exc}") from None
     if scenario.count < 0 or scenario.rate < 0 or trigger.batch_size < 1 or not math.isfinite(scenario.until):
         raise ScenarioError("traffic.count ≥ 0, traffic.rate ≥ 0 (0: all at once) and trigger.batch_size ≥ 1")
+    _check_limits(scenario)
     return scenario
+
+
+def _check_limits(s: Scenario) -> None:
+    """Lambda's and SQS's own bounds on the settings (the API reference's valid ranges): a scenario outside them
+    describes a mapping AWS would refuse to create."""
+    t = s.trigger
+    problems = []
+    if t.fifo and t.type != "sqs":
+        problems.append("trigger.fifo is for an sqs trigger")
+    if t.fifo and t.batch_size > 10:  # DG "Using Lambda with Amazon SQS": "For FIFO queues, the maximum is 10"
+        problems.append(f"trigger.batch_size {t.batch_size}: a FIFO queue's mapping takes at most 10")
+    if t.maximum_concurrency is not None and (t.type != "sqs" or not 2 <= t.maximum_concurrency <= 1000):
+        problems.append("trigger.maximum_concurrency is for an sqs trigger, 2 to 1000 (API ScalingConfig)")
+    if not 0 <= t.batching_window <= 300 or (t.batching_window and t.type not in ("sqs", "kinesis", "dynamodb")):
+        problems.append("trigger.batching_window is 0 to 300 seconds, for sqs, kinesis and dynamodb triggers")
+    if t.type == "sqs" and not t.fifo and t.batch_size > 10 and t.batching_window < 1:
+        # "For a batch size over 10, you must also set the MaximumBatchingWindowInSeconds parameter to at least
+        # 1 second" (same page, "Configuring a queue as an event source")
+        problems.append(f"trigger.batch_size {t.batch_size} over 10 needs trigger.batching_window ≥ 1 (as Lambda "
+                        "requires)")
+    if not 1 <= t.parallelization_factor <= 10 or (t.parallelization_factor > 1
+                                                   and t.type not in ("kinesis", "dynamodb")):
+        problems.append("trigger.parallelization_factor is 1 to 10, for kinesis and dynamodb triggers")
+    if t.on_success and t.type != "async":
+        problems.append("trigger.on_success is for an async trigger (event source mappings have none)")
+    if t.type == "kinesis" and not 86400 <= t.stream_retention <= 365 * 86400:
+        problems.append("trigger.stream_retention is 86400 (24 h) to 31536000 (365 days) seconds")
+    if t.type == "dynamodb" and t.stream_retention != 86400:
+        problems.append("trigger.stream_retention: a DynamoDB stream keeps its records 24 hours, no other period")
+    if s.message_groups < 1 or (s.partition_keys is not None and s.partition_keys < 1):
+        problems.append("traffic.message_groups and traffic.partition_keys are ≥ 1")
+    if problems:
+        raise ScenarioError("; ".join(problems))

@@ -19,12 +19,12 @@ from lambdoctor.runtime.simulate.streams import StreamMapping
 class Simulator(SqsMapping, StreamMapping, AsyncInvocation, ApiGateway):
     """One run of a scenario."""
 
-    def _on_sent(self, data: tuple[Any, int]) -> None:
-        """A message the handler sent to its own trigger arrives."""
-        body, depth = data
+    def _on_sent(self, data: tuple[Any, int, str]) -> None:
+        """A message the handler sent to its own trigger arrives (in the message group it named, FIFO)."""
+        body, depth, group = data
         item_id = self._uuid()
         item = Item(len(self.items) + 1, item_id, self._delivered(body, item_id), self.now, visible_at=self.now,
-                    depth=depth)
+                    depth=depth, group=group or "1")
         self._admit(item)
 
     def _delivered(self, body: Any, item_id: str) -> Any:
@@ -44,18 +44,29 @@ class Simulator(SqsMapping, StreamMapping, AsyncInvocation, ApiGateway):
         if body is None:
             body = f"message {n}" if t.type == "sqs" else {"record": n}
         item_id = self._uuid()
-        self._admit(Item(n, item_id, self._delivered(body, item_id), self.now, visible_at=self.now))
+        s = self.s
+        self._admit(Item(n, item_id, self._delivered(body, item_id), self.now, visible_at=self.now,
+                         group=str((n - 1) % s.message_groups + 1),
+                         key=(n - 1) % s.partition_keys if s.partition_keys else n - 1))
 
     def _admit(self, item: Item) -> None:
         t = self.s.trigger
         self.items.append(item)
-        n = item.n
         if t.type == "sqs":
-            heapq.heappush(self.ready, (item.visible_at, item.n, item))
+            if t.fifo:
+                self.groups.setdefault(item.group, []).append(item)
+                self.group_head.setdefault(item.group, 0)
+            else:
+                heapq.heappush(self.ready, (item.visible_at, item.n, item))
             self.at(self.now + t.retention, "expire", item)
             self._wake_pollers()
         elif t.type in ("kinesis", "dynamodb"):
-            shard = self.shards[(n - 1) % len(self.shards)]
+            factor = max(1, t.parallelization_factor)
+            shards = len(self.shards) // factor
+            shard = self.shards[(item.key % shards) * factor + (item.key // shards) % factor]
+            if not shard["busy"] and shard["pos"] == len(shard["items"]) and shard["window_end"] <= self.now:
+                # an idle shard's batching window begins with its first record
+                shard["window_end"] = self.now + t.batching_window
             shard["items"].append(item)
             if not shard["busy"]:
                 self.at(self.now, "shard_poll", shard)

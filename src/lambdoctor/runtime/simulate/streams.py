@@ -15,7 +15,7 @@ from typing import Any
 from lambdoctor.runtime import events
 from lambdoctor.runtime.simulate.core import Core, Item
 from lambdoctor.runtime.simulate.limits import (
-    STREAM_RETENTION_S,
+    PAYLOAD_LIMIT,
     STREAM_RETRY_MAX_S,
 )
 
@@ -28,10 +28,10 @@ class StreamMapping(Core):
             if self.s.trigger.type == "kinesis":
                 # `data` is base64 of the bytes put on the stream: a mapping was put as JSON
                 data = item.payload if isinstance(item.payload, str) else json.dumps(item.payload)
-                record = events.kinesis(data, sequence=item.n)["Records"][0]
+                record = events.kinesis(data, partition_key=str(item.key), sequence=item.n)["Records"][0]
                 record["eventID"] = f"shardId-{shard_no:012d}:{record['kinesis']['sequenceNumber']}"
             else:
-                record = events.dynamodb({"pk": {"S": str(item.n)}}, sequence=item.n)["Records"][0]
+                record = events.dynamodb({"pk": {"S": str(item.key)}}, sequence=item.n)["Records"][0]
             records.append(record)
         return {"Records": records}
 
@@ -40,21 +40,34 @@ class StreamMapping(Core):
         if shard["busy"] or self.now < shard["backoff_until"]:
             return  # an arrival does not cut a retry's wait short
         pending = [i for i in shard["items"][shard["pos"]:] if i.arrived <= self.now]
-        # records past their maximum age are skipped (to the destination); past the stream's retention they are gone
-        limit = t.maximum_record_age if t.maximum_record_age >= 0 else STREAM_RETENTION_S
+        # records past their maximum age are skipped (to the destination); past the stream's retention (24 h by
+        # default, a Kinesis stream's RetentionPeriodHours up to 365 days) they are gone, whatever the maximum age
+        by_age = 0 <= t.maximum_record_age < t.stream_retention
+        limit = t.maximum_record_age if by_age else t.stream_retention
         expired: list[Item] = []
         for item in pending:
             if self.now - item.arrived <= limit:
                 break
             expired.append(item)
         if expired:
-            self._stream_give_up(shard, expired, "RecordAgeExceeded", to_destination=t.maximum_record_age >= 0)
+            self._stream_give_up(shard, expired, "RecordAgeExceeded", to_destination=by_age)
             self.at(self.now, "shard_poll", shard)
             return
         if not pending:
             return
         size = shard["size"] or t.batch_size
+        if not shard["size"] and len(pending) < size and self.now < shard["window_end"]:
+            # MaximumBatchingWindowInSeconds (DG "Lambda event source mappings", "Batching behavior"): a batch that
+            # is not full waits until the window ends; "the next batching window begins as soon as the previous
+            # function invocation completes"
+            if not shard["window_wait"]:
+                shard["window_wait"] = True
+                self.at(shard["window_end"], "shard_poll", shard)
+            return
+        shard["window_wait"] = False
         batch = pending[:size]
+        while len(batch) > 1 and self._stream_payload(batch) > PAYLOAD_LIMIT:
+            batch = batch[:-1]  # or until the batch reaches the 6 MB payload quota
         state = self._start_invocation(self.entry)
         if state is None:
             self.at(self.now + 1.0, "shard_poll", shard)
@@ -65,16 +78,23 @@ class StreamMapping(Core):
         fail_ids = {i.id for i in batch if i.n in self.s.fail_records}
         sequence = events.kinesis_sequence if self.s.trigger.type == "kinesis" else events.dynamodb_sequence
         outcome, duration, inv, reported = self._execute(
-            self.entry, self._stream_event(batch, self.shards.index(shard)), batch, fail_ids, state == "cold", 1,
+            self.entry, self._stream_event(batch, shard["no"]), batch, fail_ids, state == "cold", 1,
             identifier=lambda item: sequence(item.n))
         self.at(self.now + duration / 1000, "shard_done",
                 (shard, batch, outcome, self._billed(inv, duration), reported))
+
+    @staticmethod
+    def _stream_payload(batch: list[Item]) -> int:
+        """The batch's event size, near enough: each record's data base64-encoded (4/3) and its ~700-byte
+        envelope."""
+        return sum(len(str(i.payload).encode()) * 4 // 3 + 700 for i in batch)
 
     def _on_shard_done(self, data: tuple[dict[str, Any], list[Item], str, int, set[str]]) -> None:
         shard, batch, outcome, billed, reported = data
         t = self.s.trigger
         self._end_invocation(billed, self.entry, outcome)
         shard["busy"] = False
+        shard["window_end"] = self.now + t.batching_window
         # ReportBatchItemFailures (DG "Using Lambda with Kinesis", "Reporting batch item failures": doc_source/
         # with-kinesis.md at 38e9014, 447-483): Lambda checkpoints before the lowest sequence number the response
         # names and retries from there, by the retry strategy; bisecting, it retries only those remaining records.
@@ -140,7 +160,7 @@ class StreamMapping(Core):
                 "version": "1.0", "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
                 "KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo": {
-                    "shardId": f"shardId-{self.shards.index(shard):012d}",
+                    "shardId": f"shardId-{shard['no']:012d}",
                     "startSequenceNumber": sequence(batch[0].n), "endSequenceNumber": sequence(batch[-1].n),
                     "batchSize": len(batch),
                     "streamArn": (
