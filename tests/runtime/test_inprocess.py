@@ -201,3 +201,29 @@ def test_the_botocore_hook_is_removed_when_the_run_ends(tmp_path: Path) -> None:
         runtime.close()
     assert asked == ["SendMessage"] and result.error_type == "ClientError"
     assert botocore.session.Session.__init__ is original
+
+
+def test_the_layers_are_on_the_path_in_process(tmp_path: Path) -> None:
+    """DG "Working with layers" ("Layer paths for each Lambda runtime"): site-packages before python/, the later
+    layer's files first. This mode mounts nothing at /opt (docs/conformance.md)."""
+    for name, text in {"first/python/shared_one.py": "WHO = 'first'\n",
+                       "first/python/lib/python3.12/site-packages/deep_one.py": "WHO = 'deep'\n",
+                       "second/python/shared_one.py": "WHO = 'second'\n"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text(
+        "import deep_one, shared_one\n\ndef handler(event, context):\n    return [shared_one.WHO, deep_one.WHO]\n",
+        encoding="utf-8")
+    log = io.StringIO()
+    runtime = SharedRuntime(log)
+    layers = (str(tmp_path / "first/python"), str(tmp_path / "second/python"))
+    spec = FunctionSpec("fn", "app.handler", str(tmp_path / "code"), layers=layers, capture_aws=False)
+    saved = list(sys.path)
+    try:
+        assert json.loads(InProcessEnvironment(spec, log, runtime).invoke("{}").response or "") == ["second", "deep"]
+    finally:
+        runtime.close()
+        sys.path[:] = saved
+        for name in ("deep_one", "shared_one"):
+            sys.modules.pop(name, None)

@@ -10,8 +10,10 @@ gives is the Python runtime client's: awslambdaric/bootstrap.py at 46e4c6a raise
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -163,26 +165,105 @@ def test_layers_are_on_the_path_where_lambda_extracts_them(tmp_path: Path) -> No
     CloudFormation's AWS::Lambda::LayerVersion Content as `aws cloudformation package` takes a local folder. A
     layer later in the list overwrites an earlier one's files; a layer that is only an ARN is a note."""
     files = {
-        "src/app.py": ("import common, helpers, plain\n\ndef handler(event, context):\n"
-                       "    return [common.WHO, helpers.WHO, plain.WHO]\n"),
+        "src/app.py": ("import os, subprocess, common, helpers, plain\n\ndef handler(event, context):\n"
+                       "    try:\n"
+                       "        open('/opt/python/new.txt', 'w')\n"
+                       "        writable = True\n"
+                       "    except OSError:\n"
+                       "        writable = False\n"
+                       "    tool = subprocess.run(['tool.sh'], capture_output=True, text=True).stdout\n"
+                       "    return [common.WHO, helpers.WHO, plain.WHO, common.__file__, sorted(os.listdir('/opt')),\n"
+                       "            open('/opt/python/helpers.py').read(), writable, tool]\n"),
         "layers/shared/python/common.py": "WHO = 'shared'\n",
         "layers/shared/python/lib/python3.12/site-packages/plain.py": "WHO = 'shared site-packages'\n",
         "layers/built/helpers.py": "WHO = 'built'\n",
         "layers/plain/python/plain.py": "WHO = 'plain, the later layer'\n",
         "layers/plain/python/common.py": "WHO = 'plain overwrites shared'\n",
+        "layers/plain/bin/tool.sh": "#!/bin/sh\necho from /opt/bin\n",
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "layers/plain/bin/tool.sh").chmod(0o755)
     (tmp_path / "template.yaml").write_text(LAYERED, encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "Fn"], capture_output=True,
                          text=True, timeout=120, cwd=tmp_path, input="")
     assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
     # site-packages comes before python/ within the merged /opt; the later layer's plain.py is in python/ though:
     # Lambda's /opt/python/lib/python3.12/site-packages/plain.py (from Shared) is found first, as here
-    assert json.loads(out.stdout) == ["plain overwrites shared", "built", "shared site-packages"]
+    assert found[:3] == ["plain overwrites shared", "built", "shared site-packages"]
+    if "not mounted at /opt here" in out.stderr:  # no private mount namespace (not Linux): the layers' folders
+        assert found[3] == str(tmp_path / "layers/plain/python/common.py")
+    else:
+        # the layers' files are at /opt, merged, read-only; a layer's bin/ is on PATH (/opt/bin)
+        assert found[3:] == ["/opt/python/common.py", ["bin", "python"], "WHO = 'built'\n", False,
+                             "from /opt/bin\n"]
     assert ("layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7 is "
             "not a local folder of this template: not mounted") in out.stderr
+
+
+TERRAFORM_LAYERS = """\
+data "archive_file" "code" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/code.zip"
+}
+data "archive_file" "deps" {
+  type        = "zip"
+  source_dir  = "${path.module}/layer"
+  output_path = "${path.module}/build/layer.zip"
+}
+resource "aws_lambda_layer_version" "deps" {
+  layer_name          = "deps"
+  filename            = data.archive_file.deps.output_path
+  compatible_runtimes = ["python3.12"]
+}
+resource "aws_lambda_layer_version" "zipped" {
+  layer_name = "zipped"
+  filename   = "zipped.zip"
+}
+resource "aws_lambda_layer_version" "remote" {
+  layer_name = "remote"
+  s3_bucket  = "artifacts"
+  s3_key     = "layer.zip"
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  role          = "arn:aws:iam::123456789012:role/fn"
+  filename      = data.archive_file.code.output_path
+  layers        = [aws_lambda_layer_version.deps.arn, aws_lambda_layer_version.zipped.arn,
+                   aws_lambda_layer_version.remote.arn]
+}
+"""
+
+
+def test_terraform_layers_from_a_folder_and_a_zip_are_mounted(tmp_path: Path) -> None:
+    """The AWS provider's aws_lambda_layer_version (registry.terraform.io/providers/hashicorp/aws, "Resource:
+    aws_lambda_layer_version": filename, or s3_bucket/s3_key) with the archive_file data source's source_dir, and
+    a zip as Lambda receives it: both end up in /opt/python; the S3 one is a note."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/app.py").write_text(
+        "import from_dir, from_zip\n\ndef handler(event, context):\n"
+        "    return [from_dir.WHO, from_zip.WHO, from_zip.__file__]\n", encoding="utf-8")
+    (tmp_path / "layer/python").mkdir(parents=True)
+    (tmp_path / "layer/python/from_dir.py").write_text("WHO = 'folder'\n", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as zf:
+        zf.writestr("python/from_zip.py", "WHO = 'zip'\n")
+    (tmp_path / "main.tf").write_text(TERRAFORM_LAYERS, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "lambdoctor", "invoke", str(tmp_path), "fn"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, input="",
+                         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    assert found[:2] == ["folder", "zip"]
+    if "not mounted at /opt here" not in out.stderr:
+        assert found[2] == "/opt/python/from_zip.py"
+    assert len(list((tmp_path / "cache/lambdoctor/layers").iterdir())) == 1  # the zip unpacked once, kept
+    assert ("layer aws_lambda_layer_version.remote is not a local folder of this template: not mounted"
+            in out.stderr)
 
 
 VALUES = """\

@@ -132,6 +132,10 @@ def invoke(path: str, function: str, event_file: Any, event_type: str | None, as
         if environment.tmp_enforced is False:
             click.echo(f"lambdoctor: note: /tmp is not size-limited here (no private mount namespace): the "
                        f"handler's /tmp is the folder in its TMPDIR, {spec.ephemeral_mb} MB is not enforced", err=True)
+        if spec.layers and environment.opt_mounted is False:
+            click.echo("lambdoctor: note: the layers are not mounted at /opt here (no private mount namespace): "
+                       "they are on sys.path from their folders, and a file opened by its /opt path is missing",
+                       err=True)
         if environment.local_calls:
             calls = ", ".join(f"{k} ×{n}" for k, n in sorted(environment.local_calls.items()))
             click.echo(f"lambdoctor: note: AWS calls answered locally, nothing sent to AWS: {calls}", err=True)

@@ -341,7 +341,8 @@ class ApplicationBuilder:
         if rtype in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
             # a local folder: SAM's ContentUri, or Content as `aws cloudformation package` takes it
             raw = props.get("ContentUri" if rtype == "AWS::Serverless::LayerVersion" else "Content")
-            content = code_location(self.file, res, raw, True) if isinstance(raw, str) else None
+            # (or the folder or zip Metadata aws:asset:path names: CDK's asset, Terraform's filename)
+            content = code_location(self.file, res, raw if isinstance(raw, str) else None, True)
             meta = res.get("Metadata")
             method = meta.get("BuildMethod") if isinstance(meta, dict) else None
             built = isinstance(method, str) and method.startswith("python")

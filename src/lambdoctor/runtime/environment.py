@@ -74,6 +74,9 @@ class FunctionSpec:
     recursive_loop: str = "Terminate"  # Lambda's default: a loop is stopped after 16 invocations
     # each layer's folder that Lambda would extract into /opt (its python/ inside), in the function's order
     layers: tuple[str, ...] = ()
+    # the same layers' folders whose files Lambda extracts into /opt (python/ and bin/, lib/, ... beside it); a
+    # layer SAM builds (BuildMethod) has only its python/ folder, the entry of ``layers``
+    layer_roots: tuple[str, ...] = ()
     tracing: str = "PassThrough"  # TracingConfig Mode: Active samples every invocation (_X_AMZN_TRACE_ID)
     log_format: str = "Text"  # LoggingConfig.LogFormat: JSON gives JSON platform and application records
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only; INFO by default there)
@@ -290,7 +293,8 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
     context = {"function_name": s.name, "version": s.version, "arn": arn, "memory_mb": s.memory_mb,
                "log_group": f"/aws/lambda/{s.name}", "log_stream": stream, "handler": s.handler,
                "code_dir": s.code_dir, "ephemeral_mb": s.ephemeral_mb, "observe": s.observe,
-               "layers": list(s.layers), "python": s.runtime[len("python"):] if s.runtime.startswith("python") else "",
+               "layers": [[root, python] for root, python in zip(s.layer_roots or s.layers, s.layers, strict=True)],
+               "python": s.runtime[len("python"):] if s.runtime.startswith("python") else "",
                "capture_aws": s.capture_aws}
     return env, context
 
@@ -348,6 +352,7 @@ class ExecutionEnvironment:
         self._cpu = cpu.CpuQuota.create() if spec.cpu_limit else None
         self.cold_starts = 0
         self.tmp_enforced: bool | None = None  # known once a worker started
+        self.opt_mounted: bool | None = None  # the layers at /opt (else on sys.path from their folders)
         # simulate: answers one AWS call of the handler ({"service", "operation", "params", ...} → HTTP answer
         # and the virtual milliseconds it took); see runtime/aws_capture.py
         self.on_call: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -413,6 +418,7 @@ class ExecutionEnvironment:
                 break
             parent.send(self._answer(message))  # an AWS call made by module-level code
         self.tmp_enforced = bool(message.get("tmp_enforced"))
+        self.opt_mounted = bool(message.get("opt_mounted"))
         if message["type"] == "init_error":
             self._kill()
             return "init_error", message["error"], float(message["init_ms"])

@@ -227,8 +227,14 @@ class InProcessEnvironment:
         base = Path(s.code_dir, *parts)
         file = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
         started = time.perf_counter()
-        if s.code_dir not in sys.path:
-            sys.path.insert(0, s.code_dir)  # the handler's sibling modules import as they would in Lambda
+        # the handler's sibling modules import as they would in Lambda, then the layers' (the later layer first,
+        # site-packages before python/; nothing is mounted at /opt in this mode)
+        version = s.runtime[len("python"):]
+        layers = [p for python in reversed(s.layers)
+                  for p in (os.path.join(python, "lib", f"python{version}", "site-packages"), python)]
+        for path in reversed([s.code_dir, *layers]):
+            if path not in sys.path:
+                sys.path.insert(0, path)
         with self.runtime.running(self):
             try:
                 if not file.is_file():

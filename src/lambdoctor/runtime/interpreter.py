@@ -35,7 +35,7 @@ from pathlib import Path
 # What Lambda's Python runtimes ship besides the standard library: the AWS SDK and its dependencies (the runtime
 # images' /var/lang/lib/pythonX.Y/site-packages). The installed versions are copied, not Lambda's exact ones.
 SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
-_BUNDLED = ("worker", "wire", "aws_capture")
+_BUNDLED = ("worker", "mounts", "wire", "aws_capture")
 PACKAGE = "_lambdoctor_runtime"
 _LAYOUT = 2  # the bundle's layout: a new number makes a new bundle (2: the SDK copied, no longer linked)
 

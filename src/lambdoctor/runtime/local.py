@@ -4,7 +4,11 @@ The engine loads the template and finds the function (``engine.find_function``);
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,39 @@ from lambdoctor.runtime.environment import FunctionSpec
 
 class FunctionNotFound(Exception):
     pass
+
+
+# Lambda's quota: the function and all its layers unzipped, 250 MB (DG "Lambda quotas")
+LAYER_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+def unpacked_layer(archive: Path) -> Path:
+    """A layer's zip unpacked into the user's cache, once per content (the folder is named after its digest)."""
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:24]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lambdoctor" / "layers"
+    target = cache / digest
+    if target.is_dir():
+        return target
+    with zipfile.ZipFile(archive) as zf:
+        size = sum(info.file_size for info in zf.infolist())
+        if size > LAYER_UNZIPPED_LIMIT:
+            raise ValueError(f"{size / 1024 / 1024:.0f} MB unzipped, over Lambda's 250 MB")
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".layer-", dir=cache))
+        try:
+            for info in zf.infolist():
+                # extract() drops absolute paths and '..' parts; the permission bits are the zip's, as
+                # Lambda keeps them (an executable in bin/ stays executable)
+                path = zf.extract(info, building)
+                mode = info.external_attr >> 16
+                if mode and not info.is_dir():
+                    os.chmod(path, mode & 0o755)
+            os.replace(building, target)
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)
+            if not target.is_dir():
+                raise
+    return target
 
 
 def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[FunctionSpec, list[str]]:
@@ -47,7 +84,7 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
             environment[var.name] = ""
             notes.append(f"{var.name} has no value locally: empty here (--env {var.name}=... gives it one)")
     environment.update(env)
-    layers = []
+    layers, roots = [], []
     for target in fn.layers:
         layer = app.resources.get(target.ref) if target.ref else None
         if layer is None or layer.content_path is None:
@@ -57,6 +94,13 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         # the folder Lambda's /opt/python would be: python/ inside the layer, or the folder itself when SAM
         # builds it (Metadata BuildMethod: pythonX.Y puts the folder's files and requirements there)
         folder = Path(layer.content_path)
+        if folder.is_file():  # a zip (Terraform's filename): unpacked once, as Lambda extracts it into /opt
+            try:
+                folder = unpacked_layer(folder)
+            except (OSError, ValueError, zipfile.BadZipFile) as exc:
+                notes.append(f"layer {target.display}: {layer.content_path} could not be unpacked ({exc}): not "
+                             "mounted")
+                continue
         python = folder if layer.content_built else folder / "python"
         if not python.is_dir():
             notes.append(f"layer {target.display}: {python} is not a folder (a layer's Python code goes in "
@@ -65,6 +109,7 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         if layer.content_built and (folder / "requirements.txt").is_file():
             notes.append(f"layer {target.display}: requirements.txt is not installed here (sam build does it)")
         layers.append(str(python.resolve()))
+        roots.append(str(python.resolve() if layer.content_built else folder.resolve()))
     timeout = fn.timeout.value if isinstance(fn.timeout.value, int) else 3
     if isinstance(fn.timeout.value, Unknown):
         notes.append("the timeout is not known from the template: Lambda's default of 3 s is used")
@@ -75,7 +120,7 @@ def function_spec(fn: Function, app: Application, env: dict[str, str]) -> tuple[
         reserved_concurrency=known_int(fn.reserved_concurrency),
         provisioned_concurrency=known_int(fn.provisioned_concurrency) or 0,
         recursive_loop=fn.recursive_loop if isinstance(fn.recursive_loop, str) else "Terminate",
-        layers=tuple(layers),
+        layers=tuple(layers), layer_roots=tuple(roots),
         tracing=fn.tracing if isinstance(fn.tracing, str) else "PassThrough",
         log_format=fn.log_format or "Text", log_level=fn.application_log_level,
     ), notes

@@ -19,6 +19,7 @@ import time
 import traceback
 from typing import Any
 
+from lambdoctor.runtime import mounts
 from lambdoctor.runtime.wire import Channel
 
 NBSP = "\u00a0"
@@ -156,70 +157,6 @@ def _load(spec: dict[str, Any]) -> Any:
     return handler
 
 
-def _private_tmp(size_mb: int) -> bool:
-    """Give this process its own /tmp: a tmpfs of the ephemeral-storage size in a private mount namespace (as
-    root, or through a user namespace). False where Linux does not allow it; /tmp is then the machine's."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    clone_newns, clone_newuser = 0x00020000, 0x10000000
-    ms_rec, ms_private = 1 << 14, 1 << 18
-    uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(clone_newns | (clone_newuser if uid != 0 else 0)) != 0:
-        return False
-    try:
-        if uid != 0:
-            for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
-                with open(f"/proc/self/{name}", "w", encoding="ascii") as fh:
-                    fh.write(text)
-    except OSError:
-        return False
-    if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
-        return False
-    old_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY)  # kept open: the way back to what the mount hides
-    if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, f"size={size_mb}m".encode()) != 0:
-        os.close(old_tmp)
-        return False
-    _show_interpreter(libc, f"/proc/self/fd/{old_tmp}")
-    _reroute_hidden_paths(f"/proc/self/fd/{old_tmp}")
-    return True
-
-
-def _show_interpreter(libc: Any, old_tmp: str) -> None:
-    """The interpreter the handler runs on may be installed under the machine's /tmp (a virtualenv of a checkout
-    there): it is mounted again at its own path, read-only, so that a process the handler starts with
-    ``sys.executable`` finds it. Nothing else of the machine's /tmp is visible."""
-    ms_rdonly, ms_remount, ms_bind, ms_rec = 1, 32, 4096, 1 << 14
-    wanted = {os.path.dirname(os.path.dirname(os.path.abspath(sys.executable))), sys.prefix, sys.base_prefix}
-    for path in sorted(p for p in wanted if p.startswith("/tmp/")):
-        rel = path[len("/tmp/"):]
-        with contextlib.suppress(OSError):
-            os.makedirs(path, exist_ok=True)
-            if libc.mount(f"{old_tmp}/{rel}".encode(), path.encode(), None, ms_bind | ms_rec, None) == 0:
-                libc.mount(None, path.encode(), None, ms_bind | ms_remount | ms_rdonly, None)
-
-
-def _reroute_hidden_paths(old_tmp: str) -> None:
-    """Python itself, lambdoctor or the handler's libraries may be installed under the machine's /tmp (a checkout
-    or a virtualenv there): their import paths now go through the descriptor of the hidden directory."""
-
-    def moved(path: str) -> str:
-        return old_tmp + path[len("/tmp"):] if path == "/tmp" or path.startswith("/tmp/") else path
-
-    sys.path[:] = [moved(p) for p in sys.path]
-    # HOME and a named profile's AWS files may be under /tmp too (both are folders of the machine's)
-    for name in ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        if name in os.environ:
-            os.environ[name] = moved(os.environ[name])
-    for module in list(sys.modules.values()):
-        package_path = getattr(module, "__path__", None)
-        if isinstance(package_path, list):
-            package_path[:] = [moved(p) for p in package_path]
-    sys.path_importer_cache.clear()
-
-
 def _device(path: str) -> int | None:
     try:
         return os.lstat(path).st_dev
@@ -289,13 +226,18 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
         sys.path[:] = [*sdk, bundle, *(p for p in sys.path if p and p != bundle)]
     # The layers, where Lambda extracts them into /opt: /opt/python/lib/pythonX.Y/site-packages before /opt/python
     # (DG "Working with layers", "Layer paths for each Lambda runtime"); a later layer's files overwrite an earlier
-    # one's, so the later layer comes first. Put before /tmp is replaced, so that a folder under /tmp is rerouted.
-    layers = list(reversed(spec.get("layers") or []))
-    opt = [os.path.join(folder, "lib", f"python{spec.get('python')}", "site-packages") for folder in layers]
-    sys.path[:0] = [*opt, *layers]
+    # one's, so the later layer comes first. Their folders are put first, before the mounts, so that a folder
+    # under /tmp is rerouted; once /opt is mounted they are /opt's.
+    layers = [(str(root), str(python)) for root, python in spec.get("layers") or []]
+    version = spec.get("python")
+    pythons = [python for _, python in reversed(layers)]
+    sys.path[:0] = [*(os.path.join(p, "lib", f"python{version}", "site-packages") for p in pythons), *pythons]
     # The code folder is entered before /tmp is replaced: it may itself live under /tmp.
     os.chdir(spec["code_dir"])
-    tmp_enforced = _private_tmp(int(spec["ephemeral_mb"]))
+    mounted = mounts.mount(int(spec["ephemeral_mb"]), layers)
+    tmp_enforced = mounted.tmp
+    if mounted.opt:
+        sys.path[:2 * len(pythons)] = [f"/opt/python/lib/python{version}/site-packages", "/opt/python"]
     if not tmp_enforced:
         os.environ["TMPDIR"] = spec["fallback_tmp"]
     # Under a replaced /tmp the folder's own path may be hidden; the process's working directory is not.
@@ -319,15 +261,16 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
         payload["stackTrace"] = []
         log_error(payload)
         conn.send({"type": "init_error", "error": payload, "init_ms": (time.perf_counter() - start) * 1000,
-                   "tmp_enforced": tmp_enforced})
+                   "tmp_enforced": tmp_enforced, "opt_mounted": mounted.opt})
         return
     except BaseException as exc:  # an exception raised by module-level code
         payload = error_payload(exc, task_root=spec["code_dir"])
         log_error(payload)
         conn.send({"type": "init_error", "error": payload, "init_ms": (time.perf_counter() - start) * 1000,
-                   "tmp_enforced": tmp_enforced})
+                   "tmp_enforced": tmp_enforced, "opt_mounted": mounted.opt})
         return
-    conn.send({"type": "ready", "init_ms": (time.perf_counter() - start) * 1000, "tmp_enforced": tmp_enforced})
+    conn.send({"type": "ready", "init_ms": (time.perf_counter() - start) * 1000, "tmp_enforced": tmp_enforced,
+               "opt_mounted": mounted.opt})
     while True:
         try:
             message = conn.recv()

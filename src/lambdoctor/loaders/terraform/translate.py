@@ -226,6 +226,18 @@ class Translator:
             vo.set("FunctionName", {"Ref": lid}, v, "publish")
             self.add(f"{lid}:versions", "AWS::Lambda::Version", vo, DeletionPolicy="Retain")
 
+    def _aws_lambda_layer_version(self, lid: str, v: FileNode) -> None:
+        """A layer whose ``filename`` is local (a zip, or ``data.archive_file``'s ``output_path``: its
+        ``source_dir``); an ``s3_bucket`` layer has no local content."""
+        o = _Out(v)
+        o.put("LayerName", "layer_name")
+        o.put("CompatibleRuntimes", "compatible_runtimes")
+        code = v.get("filename")
+        path = code.path if isinstance(code, CodePath) else code if isinstance(code, str) else None
+        o.set("Content", {"S3Bucket": "terraform"}, v)
+        self.add(lid, "AWS::Lambda::LayerVersion", o,
+                 **({"Metadata": {"aws:asset:path": path}} if path is not None else {}))
+
     def _aws_lambda_event_source_mapping(self, lid: str, v: FileNode) -> None:
         o = _Out(v)
         for cfn_key, tf_key in (("EventSourceArn", "event_source_arn"), ("FunctionName", "function_name"),
