@@ -421,7 +421,7 @@ def test_cpu_is_the_share_of_the_memory_size(tmp_path: Path) -> None:
     if not cpu.available():
         pytest.skip("no CPU cgroup can be made on this machine (cgroup v1 cpu or v2 cpu.max, as root)")
     app = ("import time\n\ndef handler(event, context):\n    t, c = time.perf_counter(), time.process_time()\n"
-           "    x = 0\n    for i in range(1_500_000):\n        x += i\n"
+           "    x = 0\n    for i in range(3_000_000):\n        x += i\n"
            "    return [time.perf_counter() - t, time.process_time() - c]\n")
     walls: dict[int, float] = {}
     for memory in (256, 1769):
@@ -434,7 +434,9 @@ def test_cpu_is_the_share_of_the_memory_size(tmp_path: Path) -> None:
         assert code == 0, err
         walls[memory] = out[0] / out[1]  # wall time per CPU second
     assert walls[1769] < 1.6  # about one CPU second per second
-    assert 4.5 < walls[256] < 9.5  # 1,769 / 256 = 6.9
+    # 1,769 / 256 = 6.9; the handler runs several 100 ms CFS periods, so that where the first period's end falls
+    # (a refill of the quota) moves the ratio little
+    assert 4.5 < walls[256] < 9.5
 
 
 def test_a_serverless_layer_is_on_the_path(tmp_path: Path) -> None:

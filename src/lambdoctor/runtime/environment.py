@@ -41,12 +41,14 @@ from datetime import datetime, timezone
 from typing import Any, Protocol, TextIO
 
 from lambdoctor.runtime import cpu, interpreter
+from lambdoctor.runtime.procfs import ProcReader
 from lambdoctor.runtime.wire import Channel, ChannelError
 
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024  # "6 MB each for request and response (synchronous)"
 ASYNC_PAYLOAD_BYTES = 1024 * 1024  # "1 MB (asynchronous)"; it was 256 KB before 2025
 INIT_LIMIT_S = 10.0
 POLL_S = 0.002  # how often a running invocation's memory is sampled
+SPIN_S = 0.0002  # how long each side of the channel spins for an answer before it sleeps (wire.py)
 TREE_POLLS = 10  # every how many polls the process tree is walked again (a child started since is then counted)
 
 
@@ -113,15 +115,12 @@ class Environment(Protocol):
     def close(self) -> None: ...
 
 
-def _status_kb(pid: int, key: str = "VmRSS") -> int:
+@functools.lru_cache(maxsize=1)
+def _several_cpus() -> bool:
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+        return len(os.sched_getaffinity(0)) > 1
+    except (AttributeError, OSError):  # not Linux
+        return (os.cpu_count() or 1) > 1
 
 
 def descendants(pid: int) -> list[int]:
@@ -346,6 +345,8 @@ class ExecutionEnvironment:
         self._process: Any = None
         self._conn: Channel | None = None
         self._sandboxed = False  # the worker runs below an `unshare` process, in its own PID namespace
+        self._proc = ProcReader()  # the tree's /proc files, kept open between invocations (procfs.py)
+        self._tree_size = 0
         self._pids: list[int] = []  # the tree as last walked, during an invocation
         # HOME and the fallback /tmp: one private folder per environment, removed when it closes.
         self._private = tempfile.mkdtemp(prefix=f"lambdoctor-{spec.name}-")
@@ -426,13 +427,23 @@ class ExecutionEnvironment:
 
     def _memory_mb(self, key: str = "VmRSS") -> int:
         """The environment's memory, summed over its processes (Lambda's limit is on the whole environment)."""
-        return math.ceil(sum(_status_kb(p, key) for p in self._tree()) / 1024)
+        return math.ceil(sum(self._proc.status_kb(p, key) for p in self._tree()) / 1024)
 
     def _tree(self) -> list[int]:
         """The processes whose memory counts: the worker and everything below it (not the `unshare` above it)."""
         if self._process is None:
             return []
         root = self._process.pid
+        if self._cpu is not None:
+            # the cgroup holds the whole tree (the worker joined it before it ran anything; children inherit it):
+            # one read instead of a walk of /proc, which costs a warm invocation more than the handler does
+            with contextlib.suppress(ValueError):
+                pids = [int(p) for p in (self._proc.read(self._cpu.procs, 1 << 20) or b"").split()]
+                if pids:
+                    if len(pids) != self._tree_size:  # a process started or ended: close the files of the gone
+                        self._proc.forget(set(pids))
+                        self._tree_size = len(pids)
+                    return [p for p in pids if p != root] if self._sandboxed else pids
         return ([] if self._sandboxed else [root]) + descendants(root)
 
     def _sample_mb(self, polls: int) -> int:
@@ -441,16 +452,21 @@ class ExecutionEnvironment:
         added to the invocation the moment its answer arrives during it."""
         if polls % TREE_POLLS == 0 or not self._pids:
             self._pids = self._tree()
-        return math.ceil(sum(_status_kb(p) for p in self._pids) / 1024)
+        return math.ceil(sum(self._proc.status_kb(p) for p in self._pids) / 1024)
 
     def _kill(self) -> None:
         if self._process is not None:
+            if self._cpu is not None:
+                # a killed process still needs the CPU to exit (freeing its memory): at 128 MB's share of 7 % a
+                # tree holding hundreds of MB would take seconds to go
+                self._cpu.limit(None)
             kill_tree(self._process.pid)
             with contextlib.suppress(ProcessLookupError):
                 self._process.kill()
             self._process.wait(timeout=5)
         if self._conn is not None:
             self._conn.close()
+        self._proc.close()
         self._process = self._conn = None
 
     def close(self) -> None:
@@ -532,8 +548,13 @@ class ExecutionEnvironment:
         deadline = time.time() + s.timeout_s - (time.perf_counter() - invoke_start)
         conn = self._conn
         assert conn is not None
+        # Both sides spin briefly before they sleep (wire.py): the worker after its answer only where that spin
+        # does not eat a CPU quota smaller than one vCPU, which would slow the next invocation down.
+        spin = SPIN_S if _several_cpus() else 0.0
         conn.send({"request_id": rid, "event": event, "deadline_ms": int(deadline * 1000),
-                   "inject_error": inject_error, "trace_id": trace_header() if s.tracing == "Active" else None})
+                   "inject_error": inject_error, "trace_id": trace_header() if s.tracing == "Active" else None,
+                   "spin_s": spin if self._cpu is None or cpu.vcpus(s.memory_mb) >= 1 else 0.0})
+        conn.spin(spin)
         peak = 0
         polls = -1
         self._pids = []
@@ -572,6 +593,13 @@ class ExecutionEnvironment:
         # The peak is measured here, never taken from the worker: VmHWM (each process's own peak resident size)
         # summed over the tree, an upper bound of the tree's peak, with what the polling saw.
         peak = max(peak, self._memory_mb("VmHWM"))
+        if peak > s.memory_mb and message is not None and message["type"] in ("result", "error"):
+            # over the memory size between two samples: Lambda would have stopped it there
+            self._kill()
+            error = {"errorType": "Runtime.OutOfMemory", "errorMessage":
+                     f"RequestId: {rid} Error: Runtime exited with error: signal: killed"}
+            return self._finish(rid, "error", json.dumps(error), error["errorType"], invoke_start, init_ms,
+                                s.memory_mb, runtime_failure=True, ended=ended)
         if message is None or message["type"] == "exit":
             code = self._process.poll() if self._process is not None else None
             self._kill()

@@ -271,11 +271,14 @@ def main(conn: Channel, spec: dict[str, Any]) -> None:
         return
     conn.send({"type": "ready", "init_ms": (time.perf_counter() - start) * 1000, "tmp_enforced": tmp_enforced,
                "opt_mounted": mounted.opt})
+    spin_s = 0.0
     while True:
+        conn.spin(spin_s)  # the next invocation often follows at once (wire.py)
         try:
             message = conn.recv()
         except EOFError:
             return
+        spin_s = float(message.get("spin_s") or 0.0)
         request_id = message["request_id"]
         # the runtime client sets the trace header of each invocation, and removes one it does not get
         # (awslambdaric/bootstrap.py at 46e4c6a, update_xray_env_variable)
