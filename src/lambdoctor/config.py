@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lambdoctor.findings import Severity
 from lambdoctor.thresholds import THRESHOLDS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 
 class ConfigError(Exception):
@@ -30,6 +25,10 @@ class Config:
     # advice), errors were what breaks or leaks (docs/quality.md)
     fail_on: Severity | None = Severity.ERROR  # None: never fail on findings
     source: str | None = None  # the file the settings came from
+    # where the rule pages are published, "{id}" standing for the rule ID; None: not known, and reports that
+    # would link to it (SARIF's helpUri) carry the text itself instead of a link
+    docs_url: str | None = None
+    exclude: tuple[str, ...] = ()  # globs of paths the scan skips (relative to the project root, or a name)
 
     def enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(p) for p in self.select):
@@ -56,7 +55,7 @@ def parse_fail_on(value: str) -> Severity | None:
 
 def from_mapping(data: dict[str, Any], source: str, base: Config | None = None) -> Config:
     cfg = base or Config()
-    known = {"select", "ignore", "severity", "thresholds", "fail-on", "fail_on"}
+    known = {"select", "ignore", "severity", "thresholds", "fail-on", "fail_on", "docs-url", "docs_url", "exclude"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}")
@@ -81,7 +80,9 @@ def from_mapping(data: dict[str, Any], source: str, base: Config | None = None) 
         for k, v in th.items():
             name = k.replace("-", "_")
             if name not in THRESHOLDS:
-                raise ConfigError(f"{source}: unknown threshold {k!r} (known: {', '.join(sorted(THRESHOLDS))})")
+                names = ", ".join(sorted(n.replace("_", "-") for n in THRESHOLDS))
+                raise ConfigError(f"{source}: unknown threshold {k!r} (known: {names}; docs/configuration.md says "
+                                  "what each one does)")
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
                 raise ConfigError(f"{source}: threshold {k} must be a non-negative number")
             merged[name] = float(v)
@@ -89,7 +90,27 @@ def from_mapping(data: dict[str, Any], source: str, base: Config | None = None) 
     fail_on = data.get("fail-on", data.get("fail_on"))
     if fail_on is not None:
         changes["fail_on"] = parse_fail_on(str(fail_on))
+    docs = data.get("docs-url", data.get("docs_url"))
+    if docs is not None:
+        changes["docs_url"] = parse_docs_url(docs, f"{source}: docs-url")
+    if "exclude" in data:
+        changes["exclude"] = parse_globs(data["exclude"], f"{source}: exclude")
     return replace(cfg, **changes)
+
+
+def parse_docs_url(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")) or "{id}" not in value:
+        raise ConfigError(f"{key} must be an http(s) address with {{id}} for the rule ID, e.g. "
+                          "https://example.org/lambdoctor/rules/{id}/")
+    return value
+
+
+def parse_globs(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{key} must be a list of globs, e.g. [\".aws-sam/\", \"cdk.out/asset.*\"]")
+    return tuple(v.strip() for v in value)
 
 
 def load(start: Path) -> Config:

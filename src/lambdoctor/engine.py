@@ -185,13 +185,34 @@ def scan(paths: Sequence[str], config: Config, today: date, variables: dict[str,
     from lambdoctor.loaders.discover import load_paths
 
     with _collector_paused():
-        loaded = load_paths(paths, variables)
+        loaded = load_paths(paths, variables, config.exclude)
         register_known_secrets(loaded.applications)
         notes = analyze_code(loaded)
         findings, suppressed = run_rules(loaded.applications, config, make_context(config, today))
     findings.extend(problems_as_findings(loaded, config))
     findings.sort(key=Finding.sort_key)
-    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed, [*loaded.notes, *notes])
+    return ScanResult(findings, loaded.applications, loaded.files_read, suppressed,
+                      [*loaded.notes, *notes, *unknown_suppressions(loaded.applications)])
+
+
+def unknown_suppressions(apps: Iterable[Application]) -> list[str]:
+    """A suppression that names no rule (a typo, a rule ID of another tool) suppresses nothing: said, once each."""
+    from lambdoctor.rules import CATALOG_BY_ID, SYSTEM_RULES
+
+    ids = {*CATALOG_BY_ID, *SYSTEM_RULES}
+
+    def known(prefix: str) -> bool:
+        return any(i.startswith(prefix) for i in ids)
+
+    out: list[str] = []
+    for app in apps:
+        for resource, rules in sorted(app.ignored.items()):
+            out.extend(f"{app.source}: {resource}: Metadata lambdoctor ignore names {r}, which matches no rule: it "
+                       "suppresses nothing" for r in sorted(rules) if not known(r.upper()))
+        for file, marks in sorted(app.code_suppressions.items()):
+            out.extend(f"{file}:{m.start}: `lambdoctor: ignore[{r}]` matches no rule: it suppresses nothing"
+                       for m in marks for r in sorted(m.rules) if not known(r))
+    return sorted(set(out))
 
 
 # Template rules that say nothing true about a deployed account: CodeDeploy preferences are not Lambda settings,

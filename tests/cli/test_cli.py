@@ -119,6 +119,23 @@ def test_baseline_hides_known_findings_and_reports_new_ones(tmp_path: Path) -> N
     assert out.returncode == 1
 
 
+def test_a_baseline_holds_however_the_scan_is_started(tmp_path: Path) -> None:
+    """Written from the repository root on a relative path; used from a subfolder, and with an absolute path: the
+    files are named relative to the repository (the folder holding .git), not as typed."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "infra").mkdir()
+    (repo / "infra" / "template.yaml").write_text((SHOP / "template.yaml").read_text())
+    assert cli("scan", "infra", "--write-baseline", "baseline.json", cwd=repo).returncode == 0
+    saved = json.loads((repo / "baseline.json").read_text())["fingerprints"]
+    assert saved and all("|infra/template.yaml|" in p for p in saved)
+    for args, cwd in ((("scan", ".", "--baseline", "../baseline.json"), repo / "infra"),
+                      (("scan", str(repo / "infra"), "--baseline", str(repo / "baseline.json")), tmp_path)):
+        out = cli(*args, "--format", "json", "--fail-on", "info", cwd=cwd)
+        assert out.returncode == 0, out.stdout
+        assert json.loads(out.stdout)["summary"]["suppressed"] == len(saved)
+
+
 def test_plain_output_without_tty_and_summary_line() -> None:
     out = cli("scan", "examples/shop", "--today", "2026-11-22")
     assert "\x1b[" not in out.stdout

@@ -196,6 +196,29 @@ def test_template_timeout_drives_log004(tmp_path: Path) -> None:
     assert finding["message"].startswith("p99 duration 900 ms is 90.0 % of the 1 s timeout (configured)")
 
 
+def test_when_the_template_and_the_logs_disagree_on_the_timeout_the_logs_win_and_the_finding_says_so(
+        tmp_path: Path) -> None:
+    """The template says 30 s; the deployed function timed out after 3 s (the line Lambda writes, DG "Configure
+    Lambda function timeout"): the logs are what ran, and the difference itself is news to the user."""
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Orders:\n    Type: AWS::Lambda::Function\n"
+        "    Properties:\n      FunctionName: orders-api\n      Runtime: python3.12\n      Handler: app.handler\n"
+        "      InlineCode: 'def handler(e, c): pass'\n      Timeout: 30\n")
+    rid = "2a5c9bbb-4d3b-4e86-9a0a-0c8f3cfdbf47"
+    (tmp_path / "orders-api.log").write_text(
+        f"START RequestId: {rid} Version: $LATEST\n"
+        f"2026-11-01T10:00:03.003Z {rid} Task timed out after 3.00 seconds\n"
+        f"END RequestId: {rid}\n"
+        f"REPORT RequestId: {rid}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\t"
+        "Max Memory Used: 52 MB\n")
+    _, doc = logs(str(tmp_path / "orders-api.log"), "--template", str(tmp_path / "template.yaml"))
+    messages = {f["rule"]: f["message"] for f in doc["findings"]}
+    disagreement = ("the logs' 'Task timed out after' lines; the template says 30 s: the deployed function is not "
+                    "what the template describes")
+    assert messages["LOG003"] == f"1 of 1 invocations (100.0 %) timed out at 3 s ({disagreement})"
+    assert messages["LOG004"].startswith(f"p99 duration 3,000 ms is 100.0 % of the 3 s timeout ({disagreement})")
+
+
 def _steady(tmp_path: Path, hours: int, per_hour: int, bursty: bool) -> Path:
     lines = []
     for h in range(hours):

@@ -48,12 +48,13 @@ def test_standalone_stack_for_a_template_lints_clean_and_scans_clean(tmp_path: P
                     if lid.startswith(fn))
     assert kinds == {"ErrorRate": 5, "Throttles": 5, "DurationNearTimeout": 5, "ErrorRecords": 5,
                      "ErrorRecordsFilter": 5, "NoInvocations": 3, "IteratorAge": 1}
-    assert doc["Parameters"] == {
-        "AlarmTopicArn": {"Type": "String", "Description": "ARN of the SNS topic every alarm notifies"},
-        **{f"{fn}FunctionName": {"Type": "String", "Description": "The deployed name (not known from the input)"}
-           for fn in ("ClickConsumer", "FulfilmentWorker", "NightlyReport", "OrdersApi", "Thumbnailer")},
-        **{f"{fn}LogGroupName": {"Type": "String", "Description": "The deployed name (not known from the input)"}
-           for fn in ("ClickConsumer", "FulfilmentWorker", "NightlyReport", "OrdersApi", "Thumbnailer")}}
+    # one parameter per function whose name CloudFormation generates, and the topic: the log group is derived
+    # from the name (/aws/lambda/<name>, DG "Sending Lambda function logs to CloudWatch Logs")
+    assert sorted(doc["Parameters"]) == ["AlarmTopicArn", *(f"{fn}FunctionName" for fn in (
+        "ClickConsumer", "FulfilmentWorker", "NightlyReport", "OrdersApi", "Thumbnailer"))]
+    assert "describe-stack-resources" in doc["Parameters"]["OrdersApiFunctionName"]["Description"]
+    assert doc["Resources"]["OrdersApiErrorRecordsFilter"]["Properties"]["LogGroupName"] == {
+        "Fn::Sub": "/aws/lambda/${OrdersApiFunctionName}"}
     duration = doc["Resources"]["OrdersApiDurationNearTimeout"]["Properties"]
     assert (duration["ExtendedStatistic"], duration["Threshold"]) == ("p99", 24000)  # 80 % of Timeout: 30
     rate = doc["Resources"]["ClickConsumerErrorRate"]["Properties"]

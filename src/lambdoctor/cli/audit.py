@@ -12,8 +12,18 @@ from lambdoctor.findings import redact
 
 if TYPE_CHECKING:
     pass
+from datetime import UTC
+
 from lambdoctor.cli.app import main
-from lambdoctor.cli.common import EXIT_USAGE, exit_for, parse_today, report_options, run_config, write_report
+from lambdoctor.cli.common import (
+    EXIT_USAGE,
+    exit_for,
+    parse_today,
+    report_options,
+    rules_that_ran,
+    run_config,
+    write_report,
+)
 
 
 @main.command()
@@ -64,6 +74,13 @@ def audit(regions: str | None, profile: str | None, endpoint_url: str | None, da
                                   pace if pace is not None else not (endpoint_url or os.environ.get(
                                       "AWS_ENDPOINT_URL")))
         source = "account"
+        if not any(region.get("listed", True) for region in data.get("regions", [])):
+            # nothing was read (no credentials, an endpoint that does not answer, every ListFunctions refused):
+            # "0 findings" would read as a clean account
+            for note in data.get("notes", []):
+                click.echo(f"lambdoctor: note: {note}", err=True)
+            click.echo("lambdoctor: could not list the functions of any Region: nothing was audited", err=True)
+            sys.exit(EXIT_USAGE)
         if save:
             from lambdoctor.live.account import dumps
             save.write_text(redact(dumps(data)), encoding="utf-8")
@@ -74,7 +91,8 @@ def audit(regions: str | None, profile: str | None, endpoint_url: str | None, da
         sys.exit(EXIT_USAGE)
     notes = [str(n) for n in data.get("notes", [])] if isinstance(data, dict) else []
     functions = sum(len(app.functions) for app in result.applications)
-    write_report(fmt, output, result.findings, functions, result.suppressed, notes)
+    write_report(fmt, output, result.findings, functions, result.suppressed, notes, None, cfg,
+                 rules_that_ran(cfg, ("account",)))
     if fmt == "terminal" and not output:
         click.echo(f"lambdoctor: {functions:,} functions in {len(result.applications)} Region(s)", err=True)
     exit_for(result.findings, cfg)
@@ -82,7 +100,7 @@ def audit(regions: str | None, profile: str | None, endpoint_url: str | None, da
 
 def _read_live_account(regions: str | None, profile: str | None, endpoint_url: str | None, days: int,
                        workers: int, pace: bool) -> dict[str, Any]:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lambdoctor.live.account import enabled_regions, read_account
     from lambdoctor.live.session import client, is_aws_error
@@ -105,7 +123,7 @@ def _read_live_account(regions: str | None, profile: str | None, endpoint_url: s
             names = [r.strip() for r in (regions or default).split(",") if r.strip()]
         progress = _ProgressBar() if sys.stderr.isatty() else None
         try:
-            return read_account(make_client, names, days, datetime.now(timezone.utc), workers,
+            return read_account(make_client, names, days, datetime.now(UTC), workers,
                                 progress.update if progress else None)
         finally:
             if progress:

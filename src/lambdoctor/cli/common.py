@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,12 +32,13 @@ def parse_today(value: str | None) -> date:
 def report_options(command: Any) -> Any:
     """The report and rule-selection options scan and audit share."""
     for option in reversed((
-        click.option("--format", "fmt", type=click.Choice(["terminal", "json", "sarif"]), default="terminal",
-                     show_default=True, help="Report format."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True,
+                     help="Report format: terminal, json, sarif (GitHub code scanning), junit (Jenkins, GitLab, "
+                          "CircleCI test views), github (pull-request annotations), gitlab (Code Quality)."),
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                      help="Write the report to this file instead of standard output."),
         click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
-                     help="Exit 1 when a finding is at or above this severity [default: warning]."),
+                     help="Exit 1 when a finding is at or above this severity [default: error]."),
         click.option("--select", multiple=True, help="Only these rule IDs or prefixes (repeatable, or comma list)."),
         click.option("--ignore", multiple=True, help="Skip these rule IDs or prefixes (repeatable, or comma list)."),
     )):
@@ -62,14 +64,44 @@ def run_config(config_file: Path | None, base: Path, select: tuple[str, ...], ig
         if fail_on:
             cfg = replace(cfg, fail_on=configuration.parse_fail_on(fail_on))
         known = baselines.read(baseline) if baseline else frozenset()
+        for key, values in (("select", cfg.select), ("ignore", cfg.ignore)):
+            unknown_ids(key, values)
     except (configuration.ConfigError, baselines.BaselineError) as exc:
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     return cfg, known
 
 
+def unknown_ids(key: str, values: tuple[str, ...]) -> None:
+    """A --select/--ignore value (or the config's) that matches no rule selects nothing and would pass silently:
+    a usage error that names the valid prefixes. The catalog loads only when there is something to check."""
+    if not values:
+        return
+    import re
+
+    from lambdoctor import config as configuration
+    from lambdoctor.rules import CATALOG_BY_ID, SYSTEM_RULES
+
+    ids = sorted({*CATALOG_BY_ID, *SYSTEM_RULES})
+    bad = [v for v in values if not any(i.startswith(v) for i in ids)]
+    if bad:
+        prefixes = sorted({m.group() for i in ids if (m := re.match("[A-Z]+", i))})
+        raise configuration.ConfigError(
+            f"{key}: {', '.join(bad)} matches no rule; IDs start with {', '.join(prefixes)} (e.g. REL003, or REL "
+            "for all of them; `lambdoctor rules` lists them)")
+
+
+FORMATS = ("terminal", "json", "sarif", "junit", "github", "gitlab")
+
+
 def write_report(fmt: str, output: Path | None, findings: list[Any], files: int, suppressed: int,
-            notes: list[str]) -> None:
+                 notes: list[str], root: Path | None = None, cfg: Any = None,
+                 rules_run: Sequence[tuple[str, str]] = ()) -> None:
+    """``root``: the project root the CI formats name paths from (default: the current folder); ``cfg``: the
+    configuration (its docs URL); ``rules_run``: (ID, slug) of the rules that ran (JUnit's passing cases)."""
+    from datetime import datetime
+
+    base = (root or Path.cwd()).resolve()
     stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
         if fmt == "json":
@@ -77,13 +109,34 @@ def write_report(fmt: str, output: Path | None, findings: list[Any], files: int,
             stream.write(json_report.render(findings, files, suppressed, notes))
         elif fmt == "sarif":
             from lambdoctor.reporters import sarif
-            stream.write(sarif.render(findings))
+            stream.write(sarif.render(findings, base, getattr(cfg, "docs_url", None)))
+        elif fmt in ("junit", "github", "gitlab"):
+            from lambdoctor.reporters import ci_formats
+            if fmt == "junit":
+                stream.write(ci_formats.render_junit(findings, rules_run, base,
+                                                     datetime.now().strftime("%Y-%m-%dT%H:%M:%S")))
+            elif fmt == "github":
+                stream.write(ci_formats.render_github(findings, base))
+            else:
+                stream.write(ci_formats.render_gitlab(findings, base))
         else:
             from lambdoctor.reporters import terminal
             terminal.render(findings, files, suppressed, stream, notes)
     finally:
         if output:
             stream.close()
+    if fmt in ("github", "junit", "gitlab") and notes:
+        for note in notes:  # the report has no place for them: they go where a person reads the step's log
+            click.echo(f"lambdoctor: note: {note}", err=True)
+
+
+def rules_that_ran(cfg: Any, kinds: tuple[str, ...] = ("template",)) -> list[tuple[str, str]]:
+    """(ID, slug) of the enabled rules of a command: "template" (templates and code), "account", "logs"."""
+    from lambdoctor.rules import ACC_RULES, ALL_RULES, LOG_RULES
+
+    families = {"template": ALL_RULES, "account": (*ALL_RULES, *ACC_RULES), "logs": LOG_RULES}
+    chosen = {r.id: r.slug for kind in kinds for r in families[kind]}
+    return [(rid, slug) for rid, slug in sorted(chosen.items()) if cfg.enabled(rid)]
 
 
 def exit_for(findings: list[Any], cfg: Any) -> None:
@@ -115,8 +168,17 @@ def price_table(region: str, prices: str | None) -> PriceTable:
 def parse_decimal(value: str | None, option: str) -> Decimal | None:
     if value is None:
         return None
+    import re
+
+    text = value.strip().replace("_", "")
+    if "," in text and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+        # a comma groups thousands (1,000,000) and nothing else: "1000,400,200" is not one number, and read as
+        # one it would be a billion milliseconds
+        click.echo(f"lambdoctor: {option} {value!r}: one number is expected (a comma only groups thousands, as in "
+                   "1,000,000; only --memory takes a list)", err=True)
+        sys.exit(EXIT_USAGE)
     try:
-        number = Decimal(value.replace(",", "").replace("_", ""))
+        number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         click.echo(f"lambdoctor: {option} {value!r} is not a number", err=True)
         sys.exit(EXIT_USAGE)

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 from lambdoctor.cli.app import main
 from lambdoctor.cli.common import EXIT_CLEAN, EXIT_USAGE, parse_decimal, price_table
 
+# Lambda's longest timeout, 900 s (DG "Configure Lambda function timeout")
+MAX_DURATION_MS = 900_000
+
 
 @main.command()
 @click.option("--invocations", help="Invocations a month.")
@@ -76,6 +79,10 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
                   provisioned_hours=parse_decimal(hours, "--hours") or MONTH_HOURS, ephemeral_mb=ephemeral_mb,
                   init_ms=parse_decimal(init_ms, "--init-ms") or Decimal(0), cold_start_rate=cold,
                   snapstart_versions=snapstart_versions, free_tier=free_tier)
+    if duration_ms is not None and (parse_decimal(duration_ms, "--duration-ms") or 0) > MAX_DURATION_MS:
+        click.echo(f"lambdoctor: --duration-ms {duration_ms}: an invocation lasts at most 900,000 ms (Lambda's "
+                   "longest timeout, 15 minutes)", err=True)
+        sys.exit(EXIT_USAGE)
     workloads: list[Workload] = []
     if from_logs:
         workloads = _workloads_from_logs(list(from_logs), table, count, common)

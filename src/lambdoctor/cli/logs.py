@@ -13,28 +13,34 @@ from lambdoctor.findings import redacting
 
 if TYPE_CHECKING:
     pass
+from datetime import UTC
+
 from lambdoctor.cli.app import main
 from lambdoctor.cli.common import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_USAGE,
+    FORMATS,
     exit_for,
     parse_decimal,
     parse_variables,
     price_table,
+    rules_that_ran,
     run_config,
+    write_report,
 )
+from lambdoctor.paths import project_root
 
 
 def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str, region: str | None,
                profile: str | None, endpoint_url: str | None, folder: Path, hourly: bool) -> Any:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lambdoctor.live.session import client, is_aws_error
     from lambdoctor.logs import live
 
     try:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         start = live.parse_since(since, now)
         end = live.parse_since(until, now) if until else now
         return live.fetch(client("logs", region, profile, endpoint_url), groups, start, end, via, folder, hourly)
@@ -54,7 +60,8 @@ def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str,
 @click.option("--template", "templates", multiple=True, type=click.Path(exists=True, path_type=str),
               help="Judge against this template's timeouts and memory sizes (repeatable).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A template variable (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True,
+              help="terminal and json hold the statistics too; sarif, junit, github and gitlab the findings.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--request-id", help="Print the lines of one invocation, in order, and exit.")
 @click.option("--prices", "price_date", metavar="YYYY-MM",
@@ -134,6 +141,12 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
         result = analyze_logs(files, table, cfg, function=function, configured=configured,
                               always_on_usd=always_on, stdin=stdin, live=live)
     findings = sorted([*result.findings, *template_problems], key=lambda f: f.sort_key())
+    if fmt in ("sarif", "junit", "github", "gitlab"):
+        write_report(fmt, output, findings, result.ingest.files, 0, result.notes, project_root(Path.cwd()), cfg,
+                     rules_that_ran(cfg, ("logs",)))
+        if not result.stats:
+            sys.exit(EXIT_USAGE)
+        exit_for(findings, cfg)
     stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
         if fmt == "json":

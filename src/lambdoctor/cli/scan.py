@@ -18,6 +18,7 @@ from lambdoctor.cli.common import (
     parse_today,
     parse_variables,
     report_options,
+    rules_that_ran,
     run_config,
     write_report,
 )
@@ -36,9 +37,12 @@ from lambdoctor.cli.common import (
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="A value for a template parameter, a serverless.yml ${opt:NAME}/${env:NAME}/${param:NAME} "
                    "(stage=prod) or a Terraform variable (repeatable). The process environment is never read.")
+@click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+              help="Pass over discovered files and folders matching GLOB (repeatable; added to the config's "
+                   "`exclude`): `node_modules`, `cdk.out/asset.*`, `tests/fixtures/`. Relative to the project root.")
 def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | None, select: tuple[str, ...],
          ignore: tuple[str, ...], config_file: Path | None, baseline: Path | None, write_baseline: Path | None,
-         today: str | None, variables: tuple[str, ...]) -> None:
+         today: str | None, variables: tuple[str, ...], excludes: tuple[str, ...]) -> None:
     """Scan CloudFormation/SAM templates, CDK's cdk.out, serverless.yml and Terraform (.tf folders and
     `terraform show -json` plans) under PATHS (default: the current folder).
 
@@ -46,20 +50,26 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
     """
     from lambdoctor import baseline as baselines
     from lambdoctor.engine import scan as run_scan
+    from lambdoctor.paths import project_root
 
     targets = list(paths) or ["."]
+    root = project_root(targets[0])
     cfg, known = run_config(config_file, Path(targets[0]).resolve() if Path(targets[0]).is_dir()
                              else Path(targets[0]).resolve().parent, select, ignore, fail_on, baseline)
 
+    if excludes:
+        from dataclasses import replace
+
+        cfg = replace(cfg, exclude=(*cfg.exclude, *(e for item in excludes for e in item.split(",") if e.strip())))
     result = run_scan(targets, cfg, parse_today(today), parse_variables(variables))
     findings = result.findings
     suppressed = result.suppressed
     if write_baseline:
-        baselines.write(write_baseline, findings)
+        baselines.write(write_baseline, findings, root)
         click.echo(f"lambdoctor: wrote {len(findings)} finding(s) to {write_baseline}", err=True)
         sys.exit(EXIT_CLEAN)
     if known:
-        findings, hidden = baselines.apply(findings, known)
+        findings, hidden = baselines.apply(findings, known, root)
         suppressed += hidden
 
     if not result.applications and not any(f.rule == "SYS000" for f in findings):
@@ -67,7 +77,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
                    f"{', '.join(targets)}", err=True)
         sys.exit(EXIT_USAGE)
 
-    write_report(fmt, output, findings, result.files_read, suppressed, result.notes)
+    write_report(fmt, output, findings, result.files_read, suppressed, result.notes, root, cfg, rules_that_ran(cfg))
     if not result.applications:
         sys.exit(EXIT_USAGE)  # every file failed to parse: nothing was checked
     exit_for(findings, cfg)

@@ -152,6 +152,6 @@ def analyze_applications(apps: list[Application]) -> tuple[list[Application], li
         facts = {fid: f for (a, fid), f in out.facts.items() if a == i}
         why = {fid: w for (a, fid), w in out.missing.items() if a == i}
         result.append(replace(app, code=dict(sorted(facts.items())), code_missing=dict(sorted(why.items())),
-                              code_suppressions=out.suppressions))
+                              code_suppressions={**app.code_suppressions, **out.suppressions}))
     problems = list({(p.file, p.line, p.reason): p for p in out.problems}.values())
     return result, problems, out.files

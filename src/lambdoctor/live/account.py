@@ -19,7 +19,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -215,7 +215,7 @@ class _RegionReader:
 
     def metrics(self, names: Sequence[str], days: int, now: datetime) -> tuple[list[str], dict[str, Any]]:
         """Daily values per function and metric, oldest first; a day without data points is 0."""
-        end = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         start = end - timedelta(days=days)
         day_keys = [(start + timedelta(days=i)).date().isoformat() for i in range(days)]
         queries = [{"Id": f"m{i}_{j}", "ReturnData": True, "MetricStat": {
@@ -237,7 +237,7 @@ class _RegionReader:
                 i, j = (int(x) for x in result["Id"][1:].split("_"))
                 series = values[names[i]][METRICS[j][0]]
                 for ts, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                    day = ts.astimezone(timezone.utc).date().isoformat()
+                    day = ts.astimezone(UTC).date().isoformat()
                     if day in day_keys:
                         k = day_keys.index(day)
                         series[k] = max(series[k], value) if METRICS[j][1] == "Maximum" else series[k] + value
@@ -282,8 +282,18 @@ def enabled_regions(make_client: ClientFactory, default_region: str) -> list[str
 def read_region(make_client: ClientFactory, region: str, days: int, now: datetime, notes: Notes,
                 workers: int = 8, progress: Progress | None = None) -> dict[str, Any]:
     reader = _RegionReader(make_client, region, notes)
-    configs = reader.guarded("ListFunctions", "no function could be listed in this Region", lambda: _pages(
-        reader.lam, "list_functions", "Functions"), [])
+    try:
+        listed: list[dict[str, Any]] | None = _pages(reader.lam, "list_functions", "Functions")
+    except Exception as exc:
+        notes.add(region, "ListFunctions", "no function could be listed in this Region", exc)
+        listed = None
+        if getattr(exc, "response", None) is None:
+            # no answer at all (no credentials, an endpoint that does not answer): every other call would fail
+            # the same way, each after its own retries
+            return {"region": region, "listed": False, "lookback_days": days, "metric_days": [],
+                    "account_settings": None, "functions": [], "event_source_mappings": [], "queues": {},
+                    "layers": [], "alarms": [], "log_groups": []}
+    configs: list[dict[str, Any]] = listed or []
     functions: list[dict[str, Any]] = [{}] * len(configs)
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -300,7 +310,8 @@ def read_region(make_client: ClientFactory, region: str, days: int, now: datetim
     days_read, metrics = reader.metrics(names, days, now) if names else ([], {})
     for f in functions:
         f["Metrics"] = metrics.get(f["Configuration"]["FunctionName"])
-    return {"region": region, "lookback_days": days, "metric_days": days_read, "account_settings": settings,
+    return {"region": region, "listed": listed is not None, "lookback_days": days, "metric_days": days_read,
+            "account_settings": settings,
             "functions": functions, "event_source_mappings": mappings, "queues": reader.queues(mappings),
             "layers": layers, "alarms": alarms, "log_groups": reader.log_groups(functions)}
 

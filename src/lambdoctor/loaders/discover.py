@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -9,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdoctor.loaders.cloudformation import build_application, looks_like_template
+from lambdoctor.loaders.comments import suppressions
 from lambdoctor.loaders.decode import (
     MAX_FILE_BYTES,
     BudgetExceeded,
@@ -20,6 +23,7 @@ from lambdoctor.loaders.decode import (
 )
 from lambdoctor.loaders.serverless import build_serverless, is_serverless_file, looks_like_serverless, provider_name
 from lambdoctor.model import Application
+from lambdoctor.paths import project_root
 from lambdoctor.problems import Problem
 
 __all__ = ["LoadResult", "Problem", "load_paths"]
@@ -45,9 +49,32 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)  # what was passed over, and why
 
 
-def _candidates(path: str, problems: list[Problem]) -> Iterator[tuple[str, bool]]:
+def excluded(path: str, patterns: tuple[str, ...], root: str) -> bool:
+    """Whether a discovered ``path`` matches one of the user's exclude globs: a glob with a slash is matched
+    against the path relative to the project ``root`` (``cdk.out/asset.*``, ``tests/fixtures/**``); one without
+    (``node_modules``, ``*.test.yaml``) against each part of it; a trailing slash means a folder and its contents."""
+    if not patterns:
+        return False
+    rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    parts = rel.split("/")
+    for raw in patterns:
+        pattern = raw.strip().rstrip("/")
+        if not pattern:
+            continue
+        if "/" in pattern:
+            pattern = pattern.removeprefix("./")
+            if fnmatch.fnmatchcase(rel, pattern) or any(
+                    fnmatch.fnmatchcase("/".join(parts[:i]), pattern) for i in range(1, len(parts))):
+                return True
+        elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def _candidates(path: str, problems: list[Problem], exclude: tuple[str, ...] = (),
+                root: str = ".") -> Iterator[tuple[str, bool]]:
     """(file or Terraform module folder, explicit): explicit files are always parsed; discovered ones only when
-    they look like templates."""
+    they look like templates, and not when an exclude glob matches them."""
     if not os.path.isdir(path):  # a file, or a FIFO, socket or device named explicitly: reported when read
         if path.endswith(".tf"):
             yield os.path.dirname(path) or ".", True  # a Terraform module is its whole folder
@@ -58,24 +85,29 @@ def _candidates(path: str, problems: list[Problem]) -> Iterator[tuple[str, bool]
     def unreadable(exc: OSError) -> None:  # a folder that cannot be listed is said, never skipped in silence
         problems.append(Problem(exc.filename or path, 1, 1, f"cannot read folder: {exc.strerror or exc}"))
 
-    for root, dirs, files in os.walk(path, onerror=unreadable, followlinks=False):
-        in_cdk_out = os.path.basename(root) == "cdk.out"
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (in_cdk_out and d.startswith("asset.")))
-        if any(name.endswith(".tf") for name in files):
-            yield os.path.normpath(root), False
+    for folder, dirs, files in os.walk(path, onerror=unreadable, followlinks=False):
+        in_cdk_out = os.path.basename(folder) == "cdk.out"
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (in_cdk_out and d.startswith("asset."))
+                         and not excluded(os.path.join(folder, d), exclude, root))
+        if any(name.endswith(".tf") for name in files) and not excluded(folder, exclude, root):
+            yield os.path.normpath(folder), False
         for name in sorted(files):
             if in_cdk_out and not name.endswith(".template.json"):
                 continue  # cdk.out also holds manifests and tree.json: only the synthesized templates count
-            if name.endswith(TEMPLATE_SUFFIXES):
+            if name.endswith(TEMPLATE_SUFFIXES) and not excluded(os.path.join(folder, name), exclude, root):
                 # "./a/b.yaml" → "a/b.yaml"; a synthesized CDK template is a template by its name
-                yield os.path.normpath(os.path.join(root, name)), in_cdk_out
+                yield os.path.normpath(os.path.join(folder, name)), in_cdk_out
 
 
-def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None) -> LoadResult:
+def load_paths(paths: Iterable[str], overrides: dict[str, str] | None = None, exclude: tuple[str, ...] = ()
+               ) -> LoadResult:
+    """``exclude``: globs of discovered paths to pass over, relative to the project root of the first path."""
     result = LoadResult()
     modules: list[str] = []
+    paths = list(paths)
+    root = str(project_root(paths[0])) if paths and exclude else "."
     for path in paths:
-        for file, explicit in _candidates(path, result.problems):
+        for file, explicit in _candidates(path, result.problems, exclude, root):
             if os.path.isdir(file):
                 modules.append(file)
             else:
@@ -136,7 +168,7 @@ def _load_file(file: str, explicit: bool, result: LoadResult, overrides: dict[st
         _guard(file, result, lambda: load_plan(file, doc, data, overrides or {}))
         return
     if serverless or (explicit and looks_like_serverless(doc) and not looks_like_template(doc)):
-        _guard(file, result, lambda: _serverless(file, doc, result, overrides or {}))
+        _guard(file, result, lambda: _serverless(file, doc, result, overrides or {}, data))
         return
     if not looks_like_template(doc):
         if explicit or (isinstance(doc, dict) and "AWSTemplateFormatVersion" in doc):
@@ -167,7 +199,8 @@ def _sam_without_transform(doc: dict[str, Any]) -> tuple[int, int] | None:
     return None
 
 
-def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str]) -> Application | None:
+def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str], data: bytes = b""
+                ) -> Application | None:
     if not looks_like_serverless(doc):
         result.problems.append(Problem(file, 1, 1, "not a Serverless Framework service: no service/provider"))
         return None
@@ -177,7 +210,8 @@ def _serverless(file: str, doc: Any, result: LoadResult, options: dict[str, str]
         return None  # azure, google, openwhisk ... services: not an AWS Lambda application
     app, problems = build_serverless(file, doc, options)
     result.problems.extend(Problem(file, p.line, p.column, p.reason) for p in problems)
-    return app
+    marks = suppressions(data.decode("utf-8", "replace"), "yaml") if b"lambdoctor:" in data else ()
+    return dataclasses.replace(app, code_suppressions={file: marks}) if marks and app is not None else app
 
 
 def _located_file(path: str) -> str:

@@ -78,7 +78,13 @@ def memory_of(stats: FunctionStats, ctx: LogContext) -> int | None:
 
 
 def timeout_of(stats: FunctionStats, ctx: LogContext) -> tuple[float | None, str]:
+    """The function's timeout and where it comes from. When the template and the logs' `Task timed out after N
+    seconds` lines disagree, the logs win (they are what the deployed function did) and the source says both."""
     conf = ctx.configured.get(stats.function)
+    seen = stats.timeout_seconds_seen
+    if conf and conf.timeout_s and seen and abs(conf.timeout_s - seen) >= 0.01:
+        return seen, (f"the logs' 'Task timed out after' lines; the template says {conf.timeout_s:g} s: the "
+                      "deployed function is not what the template describes")
     if conf and conf.timeout_s:
         return conf.timeout_s, "configured"
     if stats.timeout_seconds_seen:
@@ -301,11 +307,12 @@ class TimeoutsObserved(LogRule):
                 "provisioned concurrency take init off the request path")
         if not stats.timeouts:
             return
-        timeout, _ = timeout_of(stats, ctx)
+        timeout, where = timeout_of(stats, ctx)
         yield self.report(
             stats, ctx,
             f"{stats.timeouts:,} of {stats.invocations:,} invocations ({_pct(stats.timeouts, stats.invocations)}) "
-            f"timed out" + (f" at {timeout:g} s" if timeout else ""),
+            f"timed out" + (f" at {timeout:g} s" if timeout else "")
+            + (f" ({where})" if where.startswith("the logs'") else ""),
             "find what the slow invocations wait on (`lambdoctor logs --request-id`); set client timeouts on "
             "downstream calls below the function timeout, then raise the timeout only if the work needs it")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from lambdoctor.facts import Suppression
+from lambdoctor.loaders.comments import suppressions
 from lambdoctor.loaders.decode import read_regular
 from lambdoctor.loaders.hcl import (
     MAX_TF_BYTES,
@@ -30,6 +32,7 @@ class Loader:
         self.module_calls = 0
         self._modules: dict[tuple[str, str], Module | None] = {}
         self._parsed: dict[str, Body | None] = {}
+        self.suppressions: dict[str, tuple[Suppression, ...]] = {}  # `# lambdoctor: ignore[...]` per .tf file
 
     def problem(self, file: str, line: int, column: int, reason: str) -> None:
         entry = Problem(file, line, column, reason)
@@ -53,6 +56,9 @@ class Loader:
                                  f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})")
                 else:
                     body = parse_hcl(text, path)
+                    marks = suppressions(text, "hcl")
+                    if marks:
+                        self.suppressions[path] = marks
         except HclError as exc:
             self.problem(path, exc.line, exc.column, exc.reason)
         except OSError as exc:
@@ -137,10 +143,10 @@ def load_modules(folders: list[str], overrides: dict[str, str]) -> tuple[list[Ap
                 called.add(os.path.normpath(os.path.join(folder, value)))
     apps: list[Application] = []
     for folder, mod in mods.items():
-        if mod is None or (folder in called and len(folders) > 1):
-            continue
+        if mod is None or mod.files == 0 or (folder in called and len(folders) > 1):
+            continue  # (no .tf of the folder could be parsed: nothing of it was checked, SYS000 says why)
         tr = Translator()
         loader.translate(ModuleEval(loader, mod, None, 0), tr)
         app = build_application(folder, "terraform", tr)
-        apps.append(dataclasses.replace(app, source=folder))
+        apps.append(dataclasses.replace(app, source=folder, code_suppressions=dict(loader.suppressions)))
     return apps, loader.problems, loader.files_read
