@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 FUNCTIONS = [  # name, memory MB, timeout s, typical duration ms, typical max memory MB
@@ -41,7 +41,7 @@ def _ts(t: datetime) -> str:
 
 def write_function(path: Path, spec: tuple[str, int, int, float, int], size: int, rnd: random.Random) -> None:
     _, memory, timeout, typical_ms, typical_mem = spec
-    t = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 1, tzinfo=UTC)
     written = 0
     chunks: list[str] = []
     pending = 0

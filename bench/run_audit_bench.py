@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +110,7 @@ def main() -> None:
         clients: dict[tuple[str, str], object] = {}
         t = time.perf_counter()
         read_account(lambda s, r: clients.setdefault((s, r), make(s, r)), [REGION], 14,
-                     datetime.now(timezone.utc))
+                     datetime.now(UTC))
         in_process = time.perf_counter() - t
     finally:
         server.terminate()

@@ -17,7 +17,7 @@ import random
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -167,7 +167,7 @@ def populate(endpoint: str, layout: AccountLayout, workers: int = 4) -> AccountL
 def put_metrics(endpoint: str, region: str, now: datetime, values: dict[str, dict[str, float]]) -> None:
     """Data points at noon yesterday (inside the audit's window, which ends at today's midnight UTC)."""
     cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name=region)
-    at = (now.astimezone(timezone.utc) - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    at = (now.astimezone(UTC) - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
     for name, metrics in values.items():
         cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[
             {"MetricName": metric, "Dimensions": [{"Name": "FunctionName", "Value": name}], "Timestamp": at,

@@ -14,7 +14,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from lambdoctor.rules import ACC_RULES
 from lambdoctor.rules.account import AccountRule
 
 TODAY = date(2026, 11, 22)
-NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 Hook = Callable[[str, Any], None]  # (service, client) → registers handlers
 
 

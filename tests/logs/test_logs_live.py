@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ def _rows(**fields: str) -> list[dict[str, str]]:
 def test_insights_aggregates_become_statistics_and_findings(tmp_path: Path) -> None:
     logs = boto3.client("logs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     stub = Stubber(logs)
-    start = datetime(2026, 11, 15, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 15, tzinfo=UTC)
     end = start + timedelta(days=7)
     group = "/aws/lambda/orders-api"
     stub.add_response("describe_log_groups", {"logGroups": [{"logGroupName": group}]},

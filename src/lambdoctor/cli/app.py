@@ -17,13 +17,25 @@ from lambdoctor.findings import redacting
 EXIT_INTERNAL = 3
 
 
+# The base install is what `scan` needs; each heavier dependency comes with an extra (pyproject.toml)
+EXTRAS = {"duckdb": ("logs", "DuckDB"), "boto3": ("aws", "boto3"), "botocore": ("aws", "boto3"),
+          "numpy": ("runtime", "NumPy")}
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception:  # stderr is still the masking stream here: the traceback prints no secret
+        except Exception as exc:  # stderr is still the masking stream here: the traceback prints no secret
+            top = (exc.name or "").split(".")[0] if isinstance(exc, ModuleNotFoundError) else ""
+            if top in EXTRAS:
+                extra, what = EXTRAS[top]
+                click.echo(f"lambdoctor: `lambdoctor {ctx.invoked_subcommand}` needs {what}, which is not "
+                           f"installed: pip install 'lambdoctor[{extra}]' (or 'lambdoctor[all]' for every command)",
+                           err=True)
+                sys.exit(2)
             traceback.print_exc()
             click.echo("lambdoctor: internal error, a bug of lambdoctor and not of your input; please report it "
                        "with the traceback above", err=True)

@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -715,7 +715,7 @@ def function_reports(cursor: duckdb.DuckDBPyConnection, scope: str, params: Mapp
         GROUP BY ALL ORDER BY function, bin""", widths).fetchall()
     for fn, start, n, cold, d, errors in rows:
         out[fn]["over_time"]["bins"].append({
-            "start": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "invocations": int(n),
+            "start": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "invocations": int(n),
             "cold_start_share": round(cold / n, 4) if n else None, "p50_ms": _f(d[0]), "p99_ms": _f(d[1]),
             "errors": int(errors)})
     # One memory size and one version (most functions; ``groups`` from SIZES): each grouping is the whole

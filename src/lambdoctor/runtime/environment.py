@@ -37,7 +37,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from lambdoctor.runtime import cpu, interpreter
@@ -255,7 +255,7 @@ def trace_header() -> str:
 
 def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]:
     """The variables Lambda sets for the function (its own on top), and what its context object says."""
-    stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
+    stream = f"{datetime.now(UTC):%Y/%m/%d}/[{s.version}]{uuid.uuid4().hex}"
     arn = f"arn:aws:lambda:{s.region}:{s.account}:function:{s.name}"
     # DG "Using Lambda environment variables", "Defined runtime environment variables": the runtime's folders are
     # Lambda's paths (there is no /var/runtime here: the variables say what a handler reading them would get).
@@ -299,7 +299,7 @@ def lambda_environment(s: FunctionSpec) -> tuple[dict[str, str], dict[str, Any]]
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class _Malformed(Exception):

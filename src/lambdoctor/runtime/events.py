@@ -7,7 +7,7 @@ import base64
 import hashlib
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -21,7 +21,7 @@ def _iso(at: datetime) -> str:
 
 def sqs(body: str = "hello from SQS", at: datetime | None = None, queue: str = "queue", receive_count: int = 1,
         message_id: str | None = None, receipt_handle: str | None = None) -> dict[str, Any]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     return {"Records": [sqs_record(body, str(int(at.timestamp() * 1000)), queue, receive_count,
                                    message_id or str(uuid.uuid4()), receipt_handle or uuid.uuid4().hex)]}
 
@@ -49,7 +49,7 @@ def sqs_record(body: str, sent_ms: str, queue: str, receive_count: int, message_
 
 def s3(bucket: str = "bucket", key: str = "uploads/image.jpg", size: int = 1024,
        at: datetime | None = None) -> dict[str, Any]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     return {"Records": [{
         "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": REGION, "eventTime": _iso(at),
         "eventName": "ObjectCreated:Put", "userIdentity": {"principalId": "EXAMPLE"},
@@ -63,7 +63,7 @@ def s3(bucket: str = "bucket", key: str = "uploads/image.jpg", size: int = 1024,
 
 def sns(message: str = "hello from SNS", topic: str = "topic", at: datetime | None = None,
         message_id: str | None = None) -> dict[str, Any]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}"
     return {"Records": [{
         "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{arn}:{uuid.uuid4()}",
@@ -78,7 +78,7 @@ def sns(message: str = "hello from SNS", topic: str = "topic", at: datetime | No
 def api(method: str = "GET", path: str = "/", body: str | None = None, at: datetime | None = None
         ) -> dict[str, Any]:
     """API Gateway REST API, Lambda proxy integration (payload format 1.0)."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     headers = {"Host": "abc123.execute-api.us-east-1.amazonaws.com", "User-Agent": "lambdoctor",
                "Accept": "*/*", "X-Forwarded-Proto": "https"}
     return {
@@ -95,7 +95,7 @@ def api(method: str = "GET", path: str = "/", body: str | None = None, at: datet
 def http_api(method: str = "GET", path: str = "/", body: str | None = None, at: datetime | None = None
              ) -> dict[str, Any]:
     """API Gateway HTTP API (payload format 2.0)."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     return {
         "version": "2.0", "routeKey": f"{method} {path}", "rawPath": path, "rawQueryString": "",
         "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com", "user-agent": "lambdoctor"},
@@ -110,7 +110,7 @@ def http_api(method: str = "GET", path: str = "/", body: str | None = None, at: 
 
 def eventbridge(source: str = "com.example.orders", detail_type: str = "OrderPlaced",
                 detail: dict[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
             "account": ACCOUNT, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION, "resources": [],
             "detail": detail if detail is not None else {}}
@@ -133,7 +133,7 @@ def dynamodb_sequence(n: int) -> str:
 
 def kinesis(data: str = "hello from Kinesis", partition_key: str = "1", sequence: int = 1,
             stream: str = "stream", at: datetime | None = None) -> dict[str, Any]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     seq = kinesis_sequence(sequence)
     return {"Records": [{
         "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": partition_key, "sequenceNumber": seq,
@@ -145,7 +145,7 @@ def kinesis(data: str = "hello from Kinesis", partition_key: str = "1", sequence
 
 def dynamodb(keys: dict[str, Any] | None = None, new_image: dict[str, Any] | None = None, sequence: int = 1,
              table: str = "table", at: datetime | None = None) -> dict[str, Any]:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     keys = keys or {"pk": {"S": "1"}}
     return {"Records": [{
         "eventID": uuid.uuid4().hex, "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",

@@ -7,7 +7,7 @@ DLQ with its record, or is lost.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lambdoctor.runtime.environment import Invocation
@@ -87,7 +87,7 @@ class AsyncInvocation(Core):
             response_context["functionError"] = "Unhandled"
         return {
             "version": "1.0",
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "requestContext": {
                 "requestId": inv.request_id if inv else None,
                 "functionArn": f"arn:aws:lambda:{spec.region}:{spec.account}:function:{spec.name}:{spec.version}",

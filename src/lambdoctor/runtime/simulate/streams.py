@@ -9,7 +9,7 @@ between stream retries: here 1 s, doubling to at most 60 s.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lambdoctor.runtime import events
@@ -157,7 +157,7 @@ class StreamMapping(Core):
             sequence = events.kinesis_sequence if kinesis else events.dynamodb_sequence
             self.report.dlq.append({
                 "requestContext": {"condition": condition, "approximateInvokeCount": max(1, shard["retries"])},
-                "version": "1.0", "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+                "version": "1.0", "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
                 "KinesisBatchInfo" if kinesis else "DDBStreamBatchInfo": {
                     "shardId": f"shardId-{shard['no']:012d}",
