@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 .PHONY: demo test test-fast lint bench docs clean
 
 $(BIN)/lambdoctor: pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "lambdoctor needs Python 3.11 or later; $(PYTHON) is older: make PYTHON=python3.12 ..."; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
