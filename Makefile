@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench docs clean
+.PHONY: demo test test-fast test-lowest lint bench docs docs-site clean
 
 $(BIN)/lambdoctor: pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,10 +17,22 @@ demo: $(BIN)/lambdoctor
 	$(BIN)/lambdoctor scan examples/shop --fail-on never
 
 test: $(BIN)/lambdoctor
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench ci
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the layers of docs/architecture.md (contracts in pyproject.toml)
 	$(BIN)/pytest
+
+# the suite on the declared lower bound of every runtime dependency (ci/lowest_constraints.py pins them) and the
+# lowest supported Python (3.11), in .venv-lowest; the local runtime's tests are left to `make test` (they
+# exercise the handlers' Pythons, not lambdoctor's dependencies)
+LOWEST_PYTHON ?= python3.11
+test-lowest: $(BIN)/lambdoctor
+	test -d .venv-lowest || $(LOWEST_PYTHON) -m venv .venv-lowest
+	$(BIN)/python ci/lowest_constraints.py > .venv-lowest/constraints.txt
+	.venv-lowest/bin/pip install -q --upgrade pip
+	.venv-lowest/bin/pip install -q -c .venv-lowest/constraints.txt -e '.[test]'
+	.venv-lowest/bin/python -c 'import click, duckdb, boto3; print("lowest:", click.__version__, duckdb.__version__, boto3.__version__)'
+	.venv-lowest/bin/pytest -q --ignore=tests/runtime
 
 # the suite without the tests marked slow (the 1,000-function account): for the edit-test loop, not for CI
 test-fast: $(BIN)/lambdoctor
@@ -28,6 +40,10 @@ test-fast: $(BIN)/lambdoctor
 
 docs: $(BIN)/lambdoctor
 	$(BIN)/python -m lambdoctor.docgen docs/rules
+
+# the docs as a static site in site/ (publish it, then set docs-url so that SARIF links to its rule pages)
+docs-site: docs
+	$(BIN)/mkdocs build --strict
 
 bench: $(BIN)/lambdoctor
 	$(BIN)/python bench/run_scan_bench.py

@@ -265,7 +265,9 @@ class _Faults:
         self.injected: Counter[str] = Counter()
 
     def __call__(self, service: str, made: Any) -> None:
-        protocol = made.meta.service_model.resolved_protocol  # CloudWatch: JSON, of the three it offers
+        # CloudWatch: JSON, of the three it offers (botocore 1.37+; before, `protocol` was its only one, query)
+        model = made.meta.service_model
+        protocol = getattr(model, "resolved_protocol", model.protocol)
 
         def send(request: Any, **_: Any) -> Any:
             with self.lock:

@@ -101,6 +101,9 @@ def test_the_docs_address_is_configurable_and_absolute(tmp_path: Path) -> None:
     rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["REL003"]["helpUri"] == "https://docs.example.org/lambdoctor/rules/REL003/"
     jsonschema.validate(doc, SCHEMA)
+    _, report = _cli("scan", "shop", "--format", "json", cwd=tmp_path)
+    assert {f["docs"] for f in report["findings"] if f["rule"] == "REL003"} == {
+        "https://docs.example.org/lambdoctor/rules/REL003/"}
     (tmp_path / ".lambdoctor.toml").write_text('docs-url = "docs/rules/{id}.md"\n', encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "lambdoctor", "scan", "shop", "--format", "sarif"],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)

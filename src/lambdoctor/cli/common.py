@@ -106,7 +106,7 @@ def write_report(fmt: str, output: Path | None, findings: list[Any], files: int,
     try:
         if fmt == "json":
             from lambdoctor.reporters import json_report
-            stream.write(json_report.render(findings, files, suppressed, notes))
+            stream.write(json_report.render(findings, files, suppressed, notes, getattr(cfg, "docs_url", None)))
         elif fmt == "sarif":
             from lambdoctor.reporters import sarif
             stream.write(sarif.render(findings, base, getattr(cfg, "docs_url", None)))

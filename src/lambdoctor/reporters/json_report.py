@@ -22,11 +22,12 @@ def slug_of(rule_id: str) -> str:
     return SYSTEM_RULES.get(rule_id, ("", ""))[0]
 
 
-def docs_of(rule_id: str) -> str:
-    return f"docs/rules/{rule_id}.md"
+def docs_of(rule_id: str, docs_url: str | None = None) -> str:
+    """The rule's page: at the configured docs-url when there is one, else its path in the repository."""
+    return docs_url.format(id=rule_id) if docs_url else f"docs/rules/{rule_id}.md"
 
 
-def finding_dict(f: Finding, slugs: dict[str, str] | None = None) -> dict[str, Any]:
+def finding_dict(f: Finding, slugs: dict[str, str] | None = None, docs_url: str | None = None) -> dict[str, Any]:
     """``slugs``: the slugs of the only rules that can have fired, when a caller knows them (the log report), so
     that the whole catalog is not loaded for them."""
     return {
@@ -40,7 +41,7 @@ def finding_dict(f: Finding, slugs: dict[str, str] | None = None) -> dict[str, A
         "resource": f.resource,
         "resource_type": f.resource_type,
         "fix": f.fix,
-        "docs": docs_of(f.rule),
+        "docs": docs_of(f.rule, docs_url),
         "confidence": f.confidence,
     }
 
@@ -58,13 +59,14 @@ def summary(findings: Sequence[Finding], files: int, suppressed: int) -> dict[st
     }
 
 
-def render(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequence[str] = ()) -> str:
+def render(findings: Sequence[Finding], files: int, suppressed: int, notes: Sequence[str] = (),
+           docs_url: str | None = None) -> str:
     # One finding per line: readable and diffable, and json's C encoder (used only without indent) keeps large
     # reports fast.
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    rows = ",\n    ".join(dump(finding_dict(f)) for f in findings)
+    rows = ",\n    ".join(dump(finding_dict(f, docs_url=docs_url)) for f in findings)
     return (
         "{\n"
         f'  "schema_version": {dump(SCHEMA_VERSION)},\n'
