@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast test-lowest lint bench docs docs-site clean
+.PHONY: demo test test-fast test-lowest system-deps lint bench docs docs-site clean
 
 $(BIN)/lambdoctor: pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -16,7 +16,18 @@ $(BIN)/lambdoctor: pyproject.toml
 demo: $(BIN)/lambdoctor
 	$(BIN)/lambdoctor scan examples/shop --fail-on never
 
-test: $(BIN)/lambdoctor
+# --format html lays graphs out with Graphviz's dot, and its tests open the pages in Debian's Chromium: installed
+# with apt where it is there and we are root (these machines), else the browser tests skip and say why
+system-deps:
+	@if ! command -v dot >/dev/null || ! command -v chromium >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q graphviz chromium >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q graphviz chromium >/dev/null; }; \
+	  else echo "note: graphviz and chromium are not installed: the HTML report tests will skip"; fi; \
+	fi
+
+test: $(BIN)/lambdoctor system-deps
 	$(BIN)/ruff check src tests bench ci
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the layers of docs/architecture.md (contracts in pyproject.toml)
@@ -26,7 +37,7 @@ test: $(BIN)/lambdoctor
 # lowest supported Python (3.11), in .venv-lowest; the local runtime's tests are left to `make test` (they
 # exercise the handlers' Pythons, not lambdoctor's dependencies)
 LOWEST_PYTHON ?= python3.11
-test-lowest: $(BIN)/lambdoctor
+test-lowest: $(BIN)/lambdoctor system-deps
 	test -d .venv-lowest || $(LOWEST_PYTHON) -m venv .venv-lowest
 	$(BIN)/python ci/lowest_constraints.py > .venv-lowest/constraints.txt
 	.venv-lowest/bin/pip install -q --upgrade pip
@@ -40,6 +51,7 @@ test-fast: $(BIN)/lambdoctor
 
 docs: $(BIN)/lambdoctor
 	$(BIN)/python -m lambdoctor.docgen docs/rules
+	$(BIN)/python ci/screenshots.py  # the README's pictures of the HTML reports (docs/img/)
 
 # the docs as a static site in site/ (publish it, then set docs-url so that SARIF links to its rule pages)
 docs-site: docs

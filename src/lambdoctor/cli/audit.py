@@ -92,7 +92,7 @@ def audit(regions: str | None, profile: str | None, endpoint_url: str | None, da
     notes = [str(n) for n in data.get("notes", [])] if isinstance(data, dict) else []
     functions = sum(len(app.functions) for app in result.applications)
     write_report(fmt, output, result.findings, functions, result.suppressed, notes, None, cfg,
-                 rules_that_ran(cfg, ("account",)))
+                 rules_that_ran(cfg, ("account",)), result.applications, "audit")
     if fmt == "terminal" and not output:
         click.echo(f"lambdoctor: {functions:,} functions in {len(result.applications)} Region(s)", err=True)
     exit_for(result.findings, cfg)

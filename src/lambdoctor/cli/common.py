@@ -32,9 +32,10 @@ def parse_today(value: str | None) -> date:
 def report_options(command: Any) -> Any:
     """The report and rule-selection options scan and audit share."""
     for option in reversed((
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True,
+        click.option("--format", "fmt", type=click.Choice(APP_FORMATS), default="terminal", show_default=True,
                      help="Report format: terminal, json, sarif (GitHub code scanning), junit (Jenkins, GitLab, "
-                          "CircleCI test views), github (pull-request annotations), gitlab (Code Quality)."),
+                          "CircleCI test views), github (pull-request annotations), gitlab (Code Quality), html "
+                          "(one self-contained page with the application's graph; -o FILE)."),
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                      help="Write the report to this file instead of standard output."),
         click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
@@ -92,19 +93,32 @@ def unknown_ids(key: str, values: tuple[str, ...]) -> None:
 
 
 FORMATS = ("terminal", "json", "sarif", "junit", "github", "gitlab")
+# scan and audit also draw the application (reporters/html_report.py)
+APP_FORMATS = (*FORMATS, "html")
 
 
 def write_report(fmt: str, output: Path | None, findings: list[Any], files: int, suppressed: int,
                  notes: list[str], root: Path | None = None, cfg: Any = None,
-                 rules_run: Sequence[tuple[str, str]] = ()) -> None:
+                 rules_run: Sequence[tuple[str, str]] = (), apps: Sequence[Any] = (), command: str = "scan") -> None:
     """``root``: the project root the CI formats name paths from (default: the current folder); ``cfg``: the
     configuration (its docs URL); ``rules_run``: (ID, slug) of the rules that ran (JUnit's passing cases)."""
     from datetime import datetime
 
     base = (root or Path.cwd()).resolve()
+    page = None
+    if fmt == "html":  # rendered before the output file is opened: a missing dot leaves no empty file behind
+        from lambdoctor.reporters import html_report
+        try:
+            page = html_report.render_scan(apps, findings, files, suppressed, notes, command)
+        except html_report.GraphvizMissing:
+            click.echo("lambdoctor: --format html lays the application out with Graphviz's dot, which is not "
+                       "installed (apt install graphviz, brew install graphviz)", err=True)
+            sys.exit(EXIT_USAGE)
     stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
-        if fmt == "json":
+        if page is not None:
+            stream.write(page)
+        elif fmt == "json":
             from lambdoctor.reporters import json_report
             stream.write(json_report.render(findings, files, suppressed, notes, getattr(cfg, "docs_url", None)))
         elif fmt == "sarif":
@@ -126,8 +140,11 @@ def write_report(fmt: str, output: Path | None, findings: list[Any], files: int,
         if output:
             stream.close()
     if fmt in ("github", "junit", "gitlab") and notes:
-        for note in notes:  # the report has no place for them: they go where a person reads the step's log
+        # the report has no place for them: they go where a person reads the step's log, five at most
+        for note in notes[:5]:
             click.echo(f"lambdoctor: note: {note}", err=True)
+        if len(notes) > 5:
+            click.echo(f"lambdoctor: note: ... and {len(notes) - 5} more (--format json lists them all)", err=True)
 
 
 def rules_that_ran(cfg: Any, kinds: tuple[str, ...] = ("template",)) -> list[tuple[str, str]]:

@@ -77,7 +77,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, fail_on: str | N
                    f"{', '.join(targets)}", err=True)
         sys.exit(EXIT_USAGE)
 
-    write_report(fmt, output, findings, result.files_read, suppressed, result.notes, root, cfg, rules_that_ran(cfg))
+    write_report(fmt, output, findings, result.files_read, suppressed, result.notes, root, cfg, rules_that_ran(cfg),
+                 result.applications)
     if not result.applications:
         sys.exit(EXIT_USAGE)  # every file failed to parse: nothing was checked
     exit_for(findings, cfg)

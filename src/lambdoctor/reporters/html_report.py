@@ -1,0 +1,80 @@
+"""``--format html``: one self-contained page a user opens offline, attaches to a ticket or publishes from CI. The
+application's graph is laid out by Graphviz (``dot``, through the ``graphviz`` binding) and inlined as SVG; the
+page is a Jinja2 template with autoescaping, so every string that comes from the user's files (resource names,
+messages, paths) is escaped; a Content-Security-Policy forbids any network load. Secrets are masked before a finding
+is made, as in every other format. Reading works with JavaScript off; filtering and selecting a node need it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from lambdoctor import __version__
+from lambdoctor.findings import Finding, Severity
+from lambdoctor.model import Application
+from lambdoctor.reporters import app_graph
+
+_FILL = {Severity.ERROR: "#f9d6d3", Severity.WARNING: "#fbe7bf", Severity.INFO: "#d9e6f2", None: "#eef1f4"}
+_LINE = {Severity.ERROR: "#b3261e", Severity.WARNING: "#8a5a00", Severity.INFO: "#2f5d8a", None: "#6b7682"}
+_SHAPE = {"function": "box", "queue": "cds", "topic": "hexagon", "bucket": "cylinder", "table": "cylinder",
+          "stream": "rarrow", "api": "invhouse", "http_api": "invhouse", "schedule": "octagon",
+          "external": "note"}
+
+
+class GraphvizMissing(Exception):
+    """Graphviz's ``dot`` program is not installed."""
+
+
+def graph_svg(graph: app_graph.Graph) -> tuple[str, dict[str, str]]:
+    """The graph laid out left to right by dot, as an inline <svg> element (no XML prolog), and the resource each
+    node's SVG id stands for. Nodes get ids of their own (n0, n1 ...): a name dot would read as syntax (a colon
+    is a port) or that holds markup never reaches dot's input as an identifier."""
+    import graphviz
+
+    dot = graphviz.Digraph("application", graph_attr={"rankdir": "LR", "bgcolor": "transparent", "fontname":
+                                                      "Helvetica", "nodesep": "0.35", "ranksep": "0.7"},
+                           node_attr={"fontname": "Helvetica", "fontsize": "11", "style": "filled"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#6b7682"})
+    ids = {node_id: f"n{i}" for i, node_id in enumerate(graph.nodes)}
+    for node in graph.nodes.values():
+        badge = f"\n{node.findings} finding{'s' if node.findings != 1 else ''}" if node.findings else ""
+        dot.node(ids[node.id], graphviz.nohtml(f"{node.label}{badge}"), shape=_SHAPE.get(node.kind, "ellipse"),
+                 fillcolor=_FILL[node.severity], color=_LINE[node.severity], id=ids[node.id],
+                 **{"class": f"kind-{node.kind} sev-{node.severity.label if node.severity else 'none'}"})
+    for edge in graph.edges:
+        dot.edge(ids[edge.source], ids[edge.target], graphviz.nohtml(edge.label), style=edge.style)
+    try:
+        svg = str(dot.pipe(format="svg", encoding="utf-8"))
+    except graphviz.ExecutableNotFound as exc:
+        raise GraphvizMissing(str(exc)) from None
+    return svg[svg.index("<svg"):], {v: k for k, v in ids.items()}
+
+
+def _family(rule: str) -> str:
+    return re.sub(r"\d+$", "", rule)
+
+
+def render_scan(apps: Sequence[Application], findings: Sequence[Finding], files: int, suppressed: int,
+                notes: Sequence[str], command: str = "scan", title: str = "") -> str:
+    import jinja2
+
+    from lambdoctor.reporters.json_report import finding_dict
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lambdoctor.reporters", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    rows: list[dict[str, Any]] = []
+    for f in sorted(findings, key=lambda f: (-f.severity.value, f.sort_key())):
+        row = finding_dict(f)
+        row["family"] = _family(f.rule)
+        rows.append(row)
+    counts = Counter(f.severity.label for f in findings)
+    svg, names = graph_svg(app_graph.build(apps, findings))
+    page = env.get_template("scan.html.j2").render(
+        command=command, title=title or ", ".join(sorted({a.source for a in apps})) or "no application",
+        findings=rows, counts={k: counts.get(k, 0) for k in ("error", "warning", "info")},
+        functions=sum(len(a.functions) for a in apps), files=files, suppressed=suppressed, notes=list(notes),
+        families=sorted({r["family"] for r in rows}), graph_svg=svg, node_names=names,
+        version=__version__)
+    return page

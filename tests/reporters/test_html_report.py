@@ -1,0 +1,131 @@
+"""`scan --format html` and `audit --format html`, opened in a real browser: Debian's Chromium driven by Playwright
+(no browser download). The page loads with no console error and no network request, the graph has one node per
+resource of the example, filtering the findings table works, selecting a node lists its findings, and strings from
+the user's files cannot run as script. Skips, saying why, only when Chromium or Graphviz is absent."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As this machine's probe starts it (env/machines): background networking off, or its connections are refused
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt install chromium)"),
+    pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot on this machine (apt install graphviz)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str], list[str]]:
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    errors: list[str] = []
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    return page, errors, [r for r in requests if r != path.as_uri()], dialogs
+
+
+def _lambdoctor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lambdoctor", *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd)
+
+
+def test_the_scan_report_draws_the_shop_and_its_table_filters(browser: Any, tmp_path: Path) -> None:
+    out = _lambdoctor("scan", str(ROOT / "examples" / "shop"), "--format", "html", "-o", "shop.html", cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    report = tmp_path / "shop.html"
+    assert report.stat().st_size < 1_000_000
+    findings = json.loads(_lambdoctor("scan", str(ROOT / "examples" / "shop"), "--format", "json",
+                                      cwd=tmp_path).stdout)["findings"]
+    page, errors, requests, _ = _open(browser, report)
+    assert errors == [] and requests == []
+    # one node per resource of the shop: its five functions, what triggers them and what they write to
+    labels = sorted(t for t in page.locator("#graph g.node text").all_text_contents()
+                    if not t.endswith(("finding", "findings")))
+    assert labels == ["ClickConsumer", "ClickStream", "FulfilmentQueue", "FulfilmentWorker", "NightlyReport",
+                      "OrdersApi", "OrdersTable", "ProductImages", "Thumbnailer", "api", "schedule"]
+    assert page.locator("#graph g.edge").count() == 10
+    rows = page.locator("#findings tbody tr")
+    assert rows.count() == len(findings)
+    assert page.locator("#f-count").inner_text() == f"{len(findings)} shown"
+    page.select_option("#f-severity", "error")
+    errors_shown = [r for r in rows.all() if r.is_visible()]
+    assert len(errors_shown) == sum(f["severity"] == "error" for f in findings)
+    assert all(r.get_attribute("data-severity") == "error" for r in errors_shown)
+    page.select_option("#f-severity", "")
+    page.locator("#graph g.node", has_text="OrdersApi").click()
+    visible = [r.get_attribute("data-resource") for r in rows.all() if r.is_visible()]
+    assert visible and set(visible) == {"OrdersApi"}
+    assert len(visible) == sum(f["resource"] == "OrdersApi" for f in findings)
+    page.screenshot(path=str(tmp_path / "shop.png"))
+    assert (tmp_path / "shop.png").stat().st_size > 10_000
+
+
+HOSTILE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Evil"<script>alert(1)</script>:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: "<img src=x onerror=alert(2)>"
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): pass"
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: {Queue: !GetAtt Queue.Arn}
+  Queue:
+    Type: AWS::SQS::Queue
+"""
+
+
+def test_strings_from_the_users_files_never_run(browser: Any, tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(HOSTILE, encoding="utf-8")
+    out = _lambdoctor("scan", ".", "--format", "html", "-o", "report.html", cwd=tmp_path)
+    assert out.returncode in (0, 1), out.stderr
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in text and "<img src=x" not in text
+    page, errors, requests, dialogs = _open(browser, tmp_path / "report.html")
+    assert dialogs == [] and errors == [] and requests == []
+    assert 'Evil"<script>alert(1)</script>' in page.locator("#graph").inner_text()  # shown as text
+    assert page.locator("#findings tbody tr", has_text='Evil"<script>').count() > 0
+
+
+def test_the_audit_report_draws_the_account(browser: Any, tmp_path: Path) -> None:
+    from lambdoctor.rules import ACC_RULES
+
+    acc004 = next(r for r in ACC_RULES if r.id == "ACC004")
+    (tmp_path / "account.json").write_text(acc004.example("Example"), encoding="utf-8")
+    out = _lambdoctor("audit", "--snapshot", "account.json", "--format", "html", "-o", "audit.html", "--fail-on",
+                      "never", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    page, errors, requests, _ = _open(browser, tmp_path / "audit.html")
+    assert errors == [] and requests == []
+    assert page.locator("#graph g.node").count() >= 1
+    assert page.locator("#findings tbody tr", has_text="ACC004").count() >= 1
