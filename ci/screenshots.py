@@ -15,7 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REPORTS = {"scan-report.png": ["scan", "examples/shop", "--format", "html", "-o"]}
+REPORTS = {"scan-report.png": ["scan", "examples/shop", "--format", "html", "-o"],
+           "cost-report.png": ["cost", "--invocations", "10,000,000", "--duration-at", "128=1200", "--duration-at",
+                               "256=590", "--duration-at", "512=300", "--duration-at", "1024=160", "--duration-at",
+                               "2048=95", "--format", "html", "-o"]}
 
 
 def main() -> int:

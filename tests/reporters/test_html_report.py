@@ -129,3 +129,22 @@ def test_the_audit_report_draws_the_account(browser: Any, tmp_path: Path) -> Non
     assert errors == [] and requests == []
     assert page.locator("#graph g.node").count() >= 1
     assert page.locator("#findings tbody tr", has_text="ACC004").count() >= 1
+
+
+def test_the_cost_report_is_the_power_tuning_picture(browser: Any, tmp_path: Path) -> None:
+    """Cost and duration against memory size for durations given per size (as Power Tuning measures them): one bar
+    and one point per size, the cheapest marked; the numbers are the cost engine's (`--format json`)."""
+    args = ["cost", "--invocations", "10,000,000", *(a for size, ms in ((128, 1200), (256, 590), (512, 300),
+                                                                        (1024, 160), (2048, 95))
+                                                     for a in ("--duration-at", f"{size}={ms}"))]
+    out = _lambdoctor(*args, "--format", "html", "-o", "cost.html", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(_lambdoctor(*args, "--format", "json", cwd=tmp_path).stdout)
+    cheapest = min(doc["estimates"], key=lambda e: float(e["monthly_total_usd"]))
+    page, errors, requests, _ = _open(browser, tmp_path / "cost.html")
+    assert errors == [] and requests == []
+    assert page.locator('svg [aria-roledescription="bar"]').count() == 5
+    assert page.locator('svg [aria-roledescription="point"]').count() == 5
+    assert page.locator("svg text", has_text="cheapest").count() == 1
+    assert f"Cheapest: {cheapest['memory_mb']} MB" in page.inner_text("body")
+    assert page.locator("table tbody tr").count() == 5

@@ -19,7 +19,8 @@ EXIT_INTERNAL = 3
 
 # The base install is what `scan` needs; each heavier dependency comes with an extra (pyproject.toml)
 EXTRAS = {"duckdb": ("logs", "DuckDB"), "boto3": ("aws", "boto3"), "botocore": ("aws", "boto3"),
-          "numpy": ("runtime", "NumPy"), "jinja2": ("html", "Jinja2"), "graphviz": ("html", "the graphviz binding")}
+          "numpy": ("runtime", "NumPy"), "jinja2": ("html", "Jinja2"), "graphviz": ("html", "the graphviz binding"),
+          "vl_convert": ("html", "vl-convert")}
 
 
 class _Group(click.Group):

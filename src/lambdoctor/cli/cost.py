@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -42,12 +43,18 @@ MAX_DURATION_MS = 900_000
               help="Take invocations, billed duration, memory and log volume per function from these logs.")
 @click.option("--template", "templates", multiple=True, type=click.Path(exists=True, path_type=str),
               help="Take memory size, architecture and ephemeral storage per function from this template.")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+@click.option("--duration-at", "durations_at", multiple=True, metavar="MB=MS",
+              help="The duration at one memory size (repeatable: 128=1200 --duration-at 512=310 ...), as Power "
+                   "Tuning measures it; the sizes given are the ones priced.")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "html"]), default="terminal",
+              show_default=True, help="html: the cost and duration against memory size as a chart (-o FILE).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the report to this file instead of standard output.")
 def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memory: str, arch: str,
          log_kb: str | None, log_class: str, price_date: str | None, region: str, free_tier: bool,
          provisioned: int, hours: str | None, ephemeral_mb: int, init_ms: str | None, cold_start_rate: str | None,
          snapstart_versions: int, always_on_usd: str | None, from_logs: tuple[Path, ...],
-         templates: tuple[str, ...], fmt: str) -> None:
+         templates: tuple[str, ...], durations_at: tuple[str, ...], fmt: str, output: Path | None) -> None:
     """Estimate a function's monthly bill: requests, duration (tiered), provisioned concurrency, ephemeral
     storage, SnapStart and CloudWatch Logs, with dated prices (`--prices 2019-06` reproduces 2019's)."""
     from lambdoctor.cost.model import Workload, estimate, invocations_from_tps
@@ -89,6 +96,12 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
     elif templates:
         duration = parse_decimal(duration_ms, "--duration-ms")
         workloads = _workloads_from_templates(list(templates), count, duration, common)
+    elif durations_at:
+        if count is None:
+            click.echo("lambdoctor: give --invocations or --tps with --duration-at", err=True)
+            sys.exit(EXIT_USAGE)
+        workloads = [Workload(count, m, duration_ms=d, **common)  # type: ignore[arg-type]
+                     for m, d in _durations_at(durations_at)]
     else:
         if count is None or duration_ms is None:
             click.echo("lambdoctor: give --invocations or --tps, and --duration-ms (or --from-logs / --template)",
@@ -102,11 +115,41 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
         click.echo(f"lambdoctor: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     always_on = parse_decimal(always_on_usd, "--always-on-usd")
-    if fmt == "json":
-        click.echo(log_report.render_cost_json(estimates, always_on), nl=False)
+    if fmt == "html":
+        from lambdoctor.reporters import html_report
+
+        text = html_report.render_cost(estimates)
+    elif fmt == "json":
+        text = log_report.render_cost_json(estimates, always_on)
     else:
-        log_report.render_cost_terminal(estimates, always_on, sys.stdout)
+        buffer = io.StringIO()
+        log_report.render_cost_terminal(estimates, always_on, buffer)
+        text = buffer.getvalue()
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
     sys.exit(EXIT_CLEAN)
+
+
+def _durations_at(items: tuple[str, ...]) -> list[tuple[int, Decimal]]:
+    out: dict[int, Decimal] = {}
+    for item in items:
+        size, sep, ms = item.partition("=")
+        try:
+            memory = int(size)
+        except ValueError:
+            memory = 0
+        if not sep or not 128 <= memory <= 10240:
+            click.echo(f"lambdoctor: --duration-at {item!r}: expected MB=MS with a size of 128–10,240 MB, e.g. "
+                       "512=310", err=True)
+            sys.exit(EXIT_USAGE)
+        duration = parse_decimal(ms, "--duration-at") or Decimal(0)
+        if duration > MAX_DURATION_MS:
+            click.echo(f"lambdoctor: --duration-at {item}: an invocation lasts at most 900,000 ms", err=True)
+            sys.exit(EXIT_USAGE)
+        out[memory] = duration
+    return sorted(out.items())
 
 
 def _workloads_from_logs(paths: list[Path], table: Any, count: Decimal | None, common: dict[str, Any]

@@ -78,3 +78,37 @@ def render_scan(apps: Sequence[Application], findings: Sequence[Finding], files:
         families=sorted({r["family"] for r in rows}), graph_svg=svg, node_names=names,
         version=__version__)
     return page
+
+
+def _charts_page(command: str, title: str, summary: Sequence[str], charts: Sequence[dict[str, str]],
+                 table: dict[str, Any] | None, notes: Sequence[str]) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("lambdoctor.reporters", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("charts.html.j2").render(command=command, title=title, summary=list(summary),
+                                                     charts=list(charts), table=table, notes=list(notes),
+                                                     version=__version__)
+
+
+def render_cost(estimates: Sequence[Any]) -> str:
+    """The Power Tuning picture of ``lambdoctor cost``: monthly cost and billed duration per memory size."""
+    from lambdoctor.reporters import charts
+    from lambdoctor.units import cents
+
+    cheapest = min(estimates, key=lambda e: e.total)
+    fastest = min(estimates, key=lambda e: e.billed_ms)
+    rows = [{"memory_mb": e.workload.memory_mb, "monthly_usd": float(cents(e.total)), "billed_ms":
+             float(e.billed_ms), "cheapest": e is cheapest, "fastest": e is fastest} for e in estimates]
+    first = estimates[0]
+    keys = list(first.breakdown)
+    table = {"heading": "The bill", "headers": ["memory", "billed ms", *keys, "total/month", "total/year"],
+             "rows": [[f"{e.workload.memory_mb} MB", f"{e.billed_ms:,.1f}",
+                       *(f"${cents(e.breakdown[k]):,}" for k in keys), f"${cents(e.total):,}",
+                       f"${cents(e.total * 12):,}"] for e in estimates]}
+    summary = [f"Prices of {first.prices.region}, in force {first.prices.effective.isoformat()} "
+               f"({first.prices.billing_granularity_ms} ms billing); a month is 30 days.",
+               f"Cheapest: {cheapest.workload.memory_mb} MB at ${cents(cheapest.total):,} a month; fastest: "
+               f"{fastest.workload.memory_mb} MB at {fastest.billed_ms:,.1f} ms billed per invocation."]
+    chart = {"heading": "Cost and duration against memory size", "svg": charts.svg(charts.cost_and_duration(rows))}
+    return _charts_page("cost", f"{len(estimates)} memory size(s)", summary, [chart], table, first.assumptions)
