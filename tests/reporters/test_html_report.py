@@ -148,3 +148,17 @@ def test_the_cost_report_is_the_power_tuning_picture(browser: Any, tmp_path: Pat
     assert page.locator("svg text", has_text="cheapest").count() == 1
     assert f"Cheapest: {cheapest['memory_mb']} MB" in page.inner_text("body")
     assert page.locator("table tbody tr").count() == 5
+
+
+def test_the_simulate_report_draws_the_timeline(browser: Any, tmp_path: Path) -> None:
+    """One point per invocation of the timeline (the JSON report's), the concurrency steps, and a bar per total."""
+    scenario = str(ROOT / "examples" / "scenarios" / "poison-sqs" / "scenario.yaml")
+    out = _lambdoctor("simulate", scenario, "--format", "html", "-o", "sim.html", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(_lambdoctor("simulate", scenario, "--format", "json", cwd=tmp_path).stdout)
+    page, errors, requests, _ = _open(browser, tmp_path / "sim.html")
+    assert errors == [] and requests == []
+    assert page.locator('svg [aria-roledescription="point"]').count() == len(doc["timeline"])
+    assert page.locator('svg [aria-roledescription="bar"]').count() == 9
+    assert page.locator('svg [aria-roledescription="line mark"]').count() == 1
+    assert f"{doc['attempts']:,} invocations on the virtual clock" in page.inner_text("body")

@@ -20,7 +20,10 @@ from lambdoctor.cli.common import EXIT_CLEAN, EXIT_USAGE, local_spec
 @main.command()
 @click.argument("scenario_file", metavar="[SCENARIO]", required=False,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "html"]), default="terminal",
+              show_default=True, help="html: the timeline on the virtual clock as charts (-o FILE).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the html report to this file instead of standard output.")
 @click.option("--log", "log_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write the handler's log stream (START/END/REPORT and its records) here.")
 @click.option("--capacity", is_flag=True,
@@ -48,7 +51,8 @@ from lambdoctor.cli.common import EXIT_CLEAN, EXIT_USAGE, local_spec
               help="Call the handlers inside lambdoctor's process (about 5x faster) instead of one worker "
                    "process per environment: the timeout interrupts the handler instead of killing it, memory "
                    "and /tmp are not limited. For long scenarios with code you trust.")
-def simulate(scenario_file: Path | None, fmt: str, log_file: Path | None, capacity: bool, tps: float | None,
+def simulate(scenario_file: Path | None, fmt: str, output: Path | None, log_file: Path | None, capacity: bool,
+             tps: float | None,
              days: float, profile: str, peak_factor: float, p50_ms: float, p99_ms: float, logs_path: Path | None,
              function_name: str | None, timeout_s: float, account_limit: int, reserved: int | None,
              provisioned: int, idle_minutes: int, connections: int | None, seed: int, in_process: bool) -> None:
@@ -121,7 +125,15 @@ def simulate(scenario_file: Path | None, fmt: str, log_file: Path | None, capaci
         from lambdoctor.runtime.inprocess import NOTES
 
         doc_out["notes"] = [*doc_out.get("notes", []), *NOTES]
-    if fmt == "json":
+    if fmt == "html":
+        from lambdoctor.reporters import html_report
+
+        page = html_report.render_simulation(doc_out, str(scenario_file))
+        if output:
+            output.write_text(page, encoding="utf-8")
+        else:
+            click.echo(page, nl=False)
+    elif fmt == "json":
         click.echo(json.dumps(doc_out, indent=2))
     else:
         _print_report(doc_out)

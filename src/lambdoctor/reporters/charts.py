@@ -42,3 +42,45 @@ def cost_and_duration(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                                         "title": "billed ms per invocation (line)", "axis": {"orient": "right"}}}},
         ],
     }
+
+
+# A chart draws at most this many marks: a long simulation (a day of retries) is thinned evenly, the count said
+MAX_MARKS = 5000
+
+
+def thin(rows: Sequence[dict[str, Any]], limit: int = MAX_MARKS) -> list[dict[str, Any]]:
+    if len(rows) <= limit:
+        return list(rows)
+    step = len(rows) / limit
+    return [rows[int(i * step)] for i in range(limit)]
+
+
+def concurrency_over_time(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Environments busy at once, a step line over the virtual clock (``points``: t seconds, concurrency)."""
+    return {"width": 620, "height": 180, "data": {"values": list(points)},
+            "mark": {"type": "line", "interpolate": "step-after", "color": "#2f5d8a"},
+            "encoding": {"x": {"field": "t", "type": "quantitative", "title": "virtual time (s)"},
+                         "y": {"field": "concurrency", "type": "quantitative", "title": "concurrency"}}}
+
+
+OUTCOME_COLORS = {"domain": ["success", "error", "timeout", "throttled", "stopped"],
+                  "range": ["#2e7d32", "#b3261e", "#8a5a00", "#6a1b9a", "#455a64"]}
+
+
+def invocations_over_time(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Each invocation at its virtual time, its batch size up, coloured by its outcome (``rows``: t, records,
+    outcome)."""
+    return {"width": 620, "height": 200, "data": {"values": list(rows)},
+            "mark": {"type": "point", "filled": True, "size": 28, "opacity": 0.8},
+            "encoding": {"x": {"field": "t", "type": "quantitative", "title": "virtual time (s)"},
+                         "y": {"field": "records", "type": "quantitative", "title": "records in the batch"},
+                         "color": {"field": "outcome", "type": "nominal", "scale": OUTCOME_COLORS,
+                                   "title": "outcome"}}}
+
+
+def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How the events ended (``rows``: what, count)."""
+    return {"width": 620, "height": 24 * max(1, len(rows)), "data": {"values": list(rows)},
+            "mark": {"type": "bar", "color": "#607d8b"},
+            "encoding": {"y": {"field": "what", "type": "nominal", "sort": None, "title": None},
+                         "x": {"field": "count", "type": "quantitative", "title": "count"}}}

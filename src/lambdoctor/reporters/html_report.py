@@ -112,3 +112,35 @@ def render_cost(estimates: Sequence[Any]) -> str:
                f"{fastest.workload.memory_mb} MB at {fastest.billed_ms:,.1f} ms billed per invocation."]
     chart = {"heading": "Cost and duration against memory size", "svg": charts.svg(charts.cost_and_duration(rows))}
     return _charts_page("cost", f"{len(estimates)} memory size(s)", summary, [chart], table, first.assumptions)
+
+
+TOTALS = ("attempts", "succeeded", "failed", "retried", "dead_lettered", "throttled", "cold_starts",
+          "duplicates_delivered", "lost")
+
+
+def render_simulation(doc: dict[str, Any], scenario: str) -> str:
+    """``simulate``'s timeline on the virtual clock (``doc``: the JSON report): concurrency, each invocation and its
+    outcome, and how the events ended."""
+    from lambdoctor.reporters import charts
+
+    points = [{"t": float(t), "concurrency": float(c)} for t, c in doc.get("concurrency") or []]
+    calls = [{"t": float(e["t"]), "records": len(e.get("records") or []), "outcome": str(e.get("outcome"))}
+             for e in doc.get("timeline") or []]
+    shown_points, shown_calls = charts.thin(points), charts.thin(calls)
+    chart_list = []
+    if shown_points:
+        chart_list.append({"heading": "Concurrency over the virtual clock",
+                           "svg": charts.svg(charts.concurrency_over_time(shown_points))})
+    if shown_calls:
+        chart_list.append({"heading": "Each invocation and its outcome",
+                           "svg": charts.svg(charts.invocations_over_time(shown_calls))})
+    ended = [{"what": k.replace("_", " "), "count": int(doc.get(k) or 0)} for k in TOTALS]
+    chart_list.append({"heading": "How it ended", "svg": charts.svg(charts.totals(ended))})
+    notes = list(doc.get("notes") or [])
+    if len(calls) > len(shown_calls):
+        notes.append(f"{len(calls):,} invocations: {len(shown_calls):,} drawn, evenly spaced")
+    dlq = doc.get("dlq") or []
+    summary = [f"{doc.get('attempts', 0):,} invocations on the virtual clock; {len(dlq):,} record(s) dead-lettered; "
+               f"billed {doc.get('billed_ms', 0):,} ms, ${doc.get('cost_usd', 0)}."]
+    table = {"heading": "Totals", "headers": ["", "count"], "rows": [[r["what"], f"{r['count']:,}"] for r in ended]}
+    return _charts_page("simulate", scenario, summary, chart_list, table, notes)
