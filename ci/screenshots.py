@@ -19,6 +19,7 @@ REPORTS = {"scan-report.png": ["scan", "examples/shop", "--format", "html", "-o"
            "cost-report.png": ["cost", "--invocations", "10,000,000", "--duration-at", "128=1200", "--duration-at",
                                "256=590", "--duration-at", "512=300", "--duration-at", "1024=160", "--duration-at",
                                "2048=95", "--format", "html", "-o"],
+           "logs-report.png": ["logs", "tests/rules/LOG001/fail/orders.log", "--format", "html", "-o"],
            "simulate-report.png": ["simulate", "examples/scenarios/db-connections/scenario.yaml", "--format",
                                    "html", "-o"]}
 

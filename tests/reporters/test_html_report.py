@@ -162,3 +162,19 @@ def test_the_simulate_report_draws_the_timeline(browser: Any, tmp_path: Path) ->
     assert page.locator('svg [aria-roledescription="bar"]').count() == 9
     assert page.locator('svg [aria-roledescription="line mark"]').count() == 1
     assert f"{doc['attempts']:,} invocations on the virtual clock" in page.inner_text("body")
+
+
+def test_the_logs_report_draws_each_function_over_time(browser: Any, tmp_path: Path) -> None:
+    """LOG001's fixture (an hour of REPORT records at 1,024 MB that peak at 90 MB): durations and invocations over
+    the report's time bins, and the peak memory against the configured size."""
+    log = str(ROOT / "tests" / "rules" / "LOG001" / "fail" / "orders.log")
+    out = _lambdoctor("logs", log, "--format", "html", "-o", "logs.html", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    [stats] = json.loads(_lambdoctor("logs", log, "--format", "json", cwd=tmp_path).stdout)["functions"]
+    bins = stats["reports"]["over_time"]["bins"]
+    page, errors, requests, _ = _open(browser, tmp_path / "logs.html")
+    assert errors == [] and requests == []
+    assert page.locator('svg [aria-roledescription="point"]').count() == 2 * len(bins)  # p50 and p99 per bin
+    assert page.locator('svg [aria-roledescription="bar"]').count() == 2 * len(bins) + 3  # invocations, errors
+    assert page.locator("h2", has_text="orders: memory used against its 1024 MB").count() == 1
+    assert "LOG001" in page.inner_text("body")

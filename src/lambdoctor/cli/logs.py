@@ -60,8 +60,9 @@ def _live_logs(groups: tuple[str, ...], since: str, until: str | None, via: str,
 @click.option("--template", "templates", multiple=True, type=click.Path(exists=True, path_type=str),
               help="Judge against this template's timeouts and memory sizes (repeatable).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A template variable (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="terminal", show_default=True,
-              help="terminal and json hold the statistics too; sarif, junit, github and gitlab the findings.")
+@click.option("--format", "fmt", type=click.Choice((*FORMATS, "html")), default="terminal", show_default=True,
+              help="terminal, json and html (charts over time, -o FILE) hold the statistics too; sarif, junit, "
+                   "github and gitlab the findings.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--request-id", help="Print the lines of one invocation, in order, and exit.")
 @click.option("--prices", "price_date", metavar="YYYY-MM",
@@ -149,7 +150,11 @@ def logs(paths: tuple[Path, ...], function: str | None, templates: tuple[str, ..
         exit_for(findings, cfg)
     stream = redacting(output.open("w", encoding="utf-8")) if output else sys.stdout
     try:
-        if fmt == "json":
+        if fmt == "html":
+            from lambdoctor.reporters import html_report
+
+            stream.write(html_report.render_logs(result.stats, findings, result.notes))
+        elif fmt == "json":
             stream.write(log_report.render_logs_json(result.stats, findings, result.skipped_lines, result.notes,
                                                      result.ingest.files))
         else:

@@ -84,3 +84,46 @@ def totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "mark": {"type": "bar", "color": "#607d8b"},
             "encoding": {"y": {"field": "what", "type": "nominal", "sort": None, "title": None},
                          "x": {"field": "count", "type": "quantitative", "title": "count"}}}
+
+
+def durations_over_time(bins: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """p50 and p99 duration per time bin (``bins``: start, p50_ms, p99_ms), one line each."""
+    return {"width": 620, "height": 180, "data": {"values": list(bins)},
+            "transform": [{"fold": ["p50_ms", "p99_ms"], "as": ["percentile", "ms"]}],
+            "mark": {"type": "line", "point": True},
+            "encoding": {"x": {"field": "start", "type": "temporal", "title": None},
+                         "y": {"field": "ms", "type": "quantitative", "title": "duration (ms)"},
+                         "color": {"field": "percentile", "type": "nominal", "title": None,
+                                   "scale": {"domain": ["p50_ms", "p99_ms"], "range": ["#2f5d8a", "#b3261e"]}}}}
+
+
+def invocations_over_time_bins(bins: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Invocations (bars) and errors (red bars in front) per time bin, and the cold-start share (line, right)."""
+    x = {"field": "start", "type": "temporal", "title": None}
+    return {"width": 620, "height": 180, "data": {"values": list(bins)},
+            "resolve": {"scale": {"y": "independent"}},
+            "layer": [
+                {"encoding": {"x": x}, "layer": [
+                    {"mark": {"type": "bar", "color": "#90a4ae"},
+                     "encoding": {"y": {"field": "invocations", "type": "quantitative", "title": "invocations"}}},
+                    {"mark": {"type": "bar", "color": "#b3261e"},
+                     "encoding": {"y": {"field": "errors", "type": "quantitative"}}},
+                ]},
+                {"mark": {"type": "line", "color": "#8a5a00"},
+                 "encoding": {"x": x, "y": {"field": "cold_start_share", "type": "quantitative",
+                                            "title": "cold-start share (line)", "axis": {"orient": "right",
+                                                                                      "format": "%"}}}},
+            ]}
+
+
+def memory_against_size(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Peak memory used (p50, p99, max) against the configured size, marked as a rule (``rows``: what, mb, size)."""
+    return {"width": 620, "height": 90, "data": {"values": list(rows)},
+            "layer": [
+                {"mark": {"type": "bar", "color": "#607d8b"},
+                 "encoding": {"y": {"field": "what", "type": "nominal", "sort": None, "title": None},
+                              "x": {"field": "mb", "type": "quantitative", "title": "MB",
+                                    "scale": {"domainMin": 0}}}},
+                {"mark": {"type": "rule", "color": "#b3261e", "strokeWidth": 2},
+                 "encoding": {"x": {"field": "size", "type": "quantitative", "aggregate": "max"}}},
+            ]}

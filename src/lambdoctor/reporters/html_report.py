@@ -144,3 +144,35 @@ def render_simulation(doc: dict[str, Any], scenario: str) -> str:
                f"billed {doc.get('billed_ms', 0):,} ms, ${doc.get('cost_usd', 0)}."]
     table = {"heading": "Totals", "headers": ["", "count"], "rows": [[r["what"], f"{r['count']:,}"] for r in ended]}
     return _charts_page("simulate", scenario, summary, chart_list, table, notes)
+
+
+def render_logs(stats: Sequence[Any], findings: Sequence[Finding], notes: Sequence[str]) -> str:
+    """``lambdoctor logs``, per function: durations, invocations, errors and cold starts over time (the report's
+    time bins), peak memory against the configured size, and the findings."""
+    from lambdoctor.reporters import charts
+
+    chart_list: list[dict[str, str]] = []
+    for s in stats:
+        bins = (s.reports.get("over_time") or {}).get("bins") or []
+        if bins:
+            chart_list.append({"heading": f"{s.function}: duration over time",
+                               "svg": charts.svg(charts.durations_over_time(bins))})
+            chart_list.append({"heading": f"{s.function}: invocations, errors and cold starts over time",
+                               "svg": charts.svg(charts.invocations_over_time_bins(bins))})
+        used = s.max_memory_used_mb or {}
+        if s.memory_mb and any(used.get(k) is not None for k in ("p50", "p99", "max")):
+            rows = [{"what": f"peak {k}", "mb": float(used[k]), "size": s.memory_mb}
+                    for k in ("p50", "p99", "max") if used.get(k) is not None]
+            chart_list.append({"heading": f"{s.function}: memory used against its {s.memory_mb} MB",
+                               "svg": charts.svg(charts.memory_against_size(rows))})
+    table = {"heading": "Functions", "headers": ["function", "invocations", "cold", "p50 ms", "p99 ms", "memory",
+                                                 "peak MB", "timeouts", "errors"],
+             "rows": [[s.function, f"{s.invocations:,}", f"{s.cold_starts:,}",
+                       f"{s.duration_ms.get('p50') or 0:,.1f}", f"{s.duration_ms.get('p99') or 0:,.1f}",
+                       f"{s.memory_mb or ''}", f"{(s.max_memory_used_mb or {}).get('max') or 0:,.0f}",
+                       f"{s.timeouts:,}", f"{s.errors:,}"] for s in stats]}
+    summary = [f"{len(stats)} function(s), {sum(s.invocations for s in stats):,} invocations, "
+               f"{len(findings)} finding(s)."]
+    summary += [f"{f.severity.label} {f.rule} {f.resource}: {f.message}" for f in findings]
+    return _charts_page("logs", ", ".join(s.function for s in stats) or "no function", summary, chart_list, table,
+                        notes)
