@@ -131,6 +131,23 @@ def test_the_audit_report_draws_the_account(browser: Any, tmp_path: Path) -> Non
     assert page.locator("#findings tbody tr", has_text="ACC004").count() >= 1
 
 
+def test_the_audit_report_shows_the_versions_kept(browser: Any, tmp_path: Path) -> None:
+    """ACC002's example account: seven unused versions of orders hold 420 MB; the chart splits its code storage into
+    the versions in use and those nothing uses (what prune reclaims)."""
+    from lambdoctor.rules import ACC_RULES
+
+    acc002 = next(r for r in ACC_RULES if r.id == "ACC002")
+    (tmp_path / "account.json").write_text(acc002.example("Example"), encoding="utf-8")
+    out = _lambdoctor("audit", "--snapshot", "account.json", "--format", "html", "-o", "audit.html", "--fail-on",
+                      "never", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    page, errors, requests, _ = _open(browser, tmp_path / "audit.html")
+    assert errors == [] and requests == []
+    assert page.locator("h2", has_text="code storage").count() == 1
+    legend = page.locator(".chart svg text").all_text_contents()
+    assert {"in use", "unused", "orders"} <= set(legend)
+
+
 def test_the_cost_report_is_the_power_tuning_picture(browser: Any, tmp_path: Path) -> None:
     """Cost and duration against memory size for durations given per size (as Power Tuning measures them): one bar
     and one point per size, the cheapest marked; the numbers are the cost engine's (`--format json`)."""

@@ -127,3 +127,15 @@ def memory_against_size(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 {"mark": {"type": "rule", "color": "#b3261e", "strokeWidth": 2},
                  "encoding": {"x": {"field": "size", "type": "quantitative", "aggregate": "max"}}},
             ]}
+
+
+def code_storage(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Code storage per function, its published versions split by whether anything uses them (``rows``: function,
+    use ("in use", "unused", "unknown"), mb)."""
+    return {"width": 620, "height": 22 * max(1, len({r["function"] for r in rows})), "data": {"values": list(rows)},
+            "mark": "bar",
+            "encoding": {"y": {"field": "function", "type": "nominal", "title": None, "sort": "-x"},
+                         "x": {"field": "mb", "type": "quantitative", "aggregate": "sum", "title": "MB of versions"},
+                         "color": {"field": "use", "type": "nominal", "title": None,
+                                   "scale": {"domain": ["in use", "unused", "unknown"],
+                                             "range": ["#2f5d8a", "#b3261e", "#90a4ae"]}}}}

@@ -52,6 +52,28 @@ def graph_svg(graph: app_graph.Graph) -> tuple[str, dict[str, str]]:
     return svg[svg.index("<svg"):], {v: k for k, v in ids.items()}
 
 
+def _account_charts(apps: Sequence[Application]) -> list[dict[str, str]]:
+    """audit: each Region's code storage against its quota (75 GB by default), and per function the versions kept,
+    used or not (what `lambdoctor prune` would reclaim)."""
+    out: list[dict[str, str]] = []
+    for app in apps:
+        account = app.account
+        if account is None:
+            continue
+        from lambdoctor.reporters import charts
+
+        rows = [{"function": fid, "use": "unknown" if v.in_use is None else "in use" if v.in_use else "unused",
+                 "mb": round(v.size_bytes / 1024**2, 3)}  # MB as the ACC rules count them (1024²)
+                for fid, versions in sorted(account.versions.items()) for v in versions]
+        used, quota = account.code_storage_bytes, account.code_storage_quota
+        heading = f"{account.region}: code storage"
+        if used is not None and quota:
+            heading += f", {used / 1024**3:,.2f} GB of the {quota / 1024**3:,.0f} GB quota ({used / quota:.0%})"
+        if rows:
+            out.append({"heading": heading, "svg": charts.svg(charts.code_storage(rows))})
+    return out
+
+
 def _family(rule: str) -> str:
     return re.sub(r"\d+$", "", rule)
 
@@ -71,11 +93,12 @@ def render_scan(apps: Sequence[Application], findings: Sequence[Finding], files:
         rows.append(row)
     counts = Counter(f.severity.label for f in findings)
     svg, names = graph_svg(app_graph.build(apps, findings))
+    extra = _account_charts(apps)
     page = env.get_template("scan.html.j2").render(
         command=command, title=title or ", ".join(sorted({a.source for a in apps})) or "no application",
         findings=rows, counts={k: counts.get(k, 0) for k in ("error", "warning", "info")},
         functions=sum(len(a.functions) for a in apps), files=files, suppressed=suppressed, notes=list(notes),
-        families=sorted({r["family"] for r in rows}), graph_svg=svg, node_names=names,
+        families=sorted({r["family"] for r in rows}), graph_svg=svg, node_names=names, extra_charts=extra,
         version=__version__)
     return page
 
