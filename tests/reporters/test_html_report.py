@@ -69,7 +69,13 @@ def test_the_scan_report_draws_the_shop_and_its_table_filters(browser: Any, tmp_
                     if not t.endswith(("finding", "findings")))
     assert labels == ["ClickConsumer", "ClickStream", "FulfilmentQueue", "FulfilmentWorker", "NightlyReport",
                       "OrdersApi", "OrdersTable", "ProductImages", "Thumbnailer", "api", "schedule"]
-    assert page.locator("#graph g.edge").count() == 10
+    # 13 edges: 5 triggers, the SQS hop, OrdersApi's 4 SDK calls, and 3 writes only the execution roles show
+    # (the SAM policy templates of ClickConsumer and FulfilmentWorker on OrdersTable; Thumbnailer's S3 CRUD on
+    # ProductImages, which closes the loop REL008 reports: ProductImages -> s3 -> Thumbnailer -> role: s3:...)
+    assert page.locator("#graph g.edge").count() == 13
+    roles = [t for t in page.locator("#graph g.edge text").all_text_contents() if t.startswith("role: ")]
+    assert sorted(roles) == ["role: dynamodb:BatchWriteItem, dynamodb:DeleteItem …"] * 2 + [
+        "role: s3:DeleteObject, s3:PutLifecycleConfiguration …"]
     rows = page.locator("#findings tbody tr")
     assert rows.count() == len(findings)
     assert page.locator("#f-count").inner_text() == f"{len(findings)} shown"
@@ -195,3 +201,26 @@ def test_the_logs_report_draws_each_function_over_time(browser: Any, tmp_path: P
     assert page.locator('svg [aria-roledescription="bar"]').count() == 2 * len(bins) + 3  # invocations, errors
     assert page.locator("h2", has_text="orders: memory used against its 1024 MB").count() == 1
     assert "LOG001" in page.inner_text("body")
+
+
+def test_the_logs_report_shows_where_the_compute_goes(browser: Any, tmp_path: Path) -> None:
+    """Two versions at two memory sizes (as tests/logs/test_real_records.py builds them from a filter-log-events
+    export): version 1 at 512 MB, 3 x 200 ms mean; version 2 at 1,024 MB, 3 x 500 ms mean."""
+    events = []
+    for i in range(6):
+        version, size = ("1", 512) if i < 3 else ("2", 1024)
+        rid = f"{i:08x}-0000-4000-8000-000000000000"
+        for m in (f"START RequestId: {rid} Version: {version}\n",
+                  f"REPORT RequestId: {rid}\tDuration: {100 * (i + 1)}.00 ms\tBilled Duration: {100 * (i + 1)} ms"
+                  f"\tMemory Size: {size} MB\tMax Memory Used: 90 MB\t\n"):
+            events.append({"logStreamName": f"2026/11/20/[{version}]{'a' * 32}",
+                           "timestamp": 1795000000000 + i * 7200_000, "message": m, "eventId": f"{i}{len(events)}"})
+    (tmp_path / "fn.json").write_text(json.dumps({"events": events}))
+    out = _lambdoctor("logs", "fn.json", "--function", "fn", "--format", "html", "-o", "logs.html", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    page, errors, requests, _ = _open(browser, tmp_path / "logs.html")
+    assert errors == [] and requests == []
+    assert page.locator("h2", has_text="fn: compute by version").count() == 1
+    assert page.locator("h2", has_text="fn: compute by memory size").count() == 1
+    texts = page.locator(".chart svg text").all_text_contents()
+    assert "512 MB" in texts and "1024 MB" in texts and texts.count("3 invocations") == 4

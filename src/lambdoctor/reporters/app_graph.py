@@ -61,6 +61,27 @@ def _target(g: Graph, app: Application, t: Target | None) -> str | None:
     return None
 
 
+# what an action does to its resource, by the verb it starts with: only what writes, sends or invokes is drawn (a
+# consumer's role reads its own trigger, which is no edge of the picture)
+_WRITES = ("Put", "Send", "Publish", "Invoke", "Write", "Update", "Delete", "Create", "BatchWrite", "Start",
+           "Upload", "*")
+
+
+def _role_writes(app: Application, role_id: str | None) -> list[tuple[str, list[str]]]:
+    """(resource logical ID, the write actions the function's execution role allows on it)."""
+    role = app.roles.get(role_id) if role_id else None
+    out: dict[str, list[str]] = {}
+    for st in role.statements if role else ():
+        if st.effect != "Allow":
+            continue
+        writes = sorted({a for a in st.actions if a == "*" or a.split(":", 1)[-1].startswith(_WRITES)})
+        for ref in sorted(st.resource_refs):
+            if writes and (ref in app.resources or ref in app.queues):
+                out.setdefault(ref, [])
+                out[ref].extend(w for w in writes if w not in out[ref])
+    return sorted(out.items())
+
+
 def build(apps: Iterable[Application], findings: Sequence[Finding]) -> Graph:
     g = Graph()
     for app in apps:
@@ -85,6 +106,12 @@ def build(apps: Iterable[Application], findings: Sequence[Finding]) -> Graph:
                     target = _target(g, app, Target(ref=ref))
                     if target:
                         g.edge(fid, target, call.operation, "dotted")
+            # what the execution role lets it write where its code shows no call (unknown code, another client)
+            for ref, actions in _role_writes(app, fn.role.ref if fn.role else None):
+                target = _target(g, app, Target(ref=ref))
+                if target and not any(e.source == fid and e.target == target for e in g.edges):
+                    shown = ", ".join(actions[:2]) + (" …" if len(actions) > 2 else "")
+                    g.edge(fid, target, f"role: {shown}", "dotted")
         for qid in sorted(app.queues):
             queue = app.queues[qid]
             dlq = _target(g, app, queue.dead_letter) if queue.dead_letter else None

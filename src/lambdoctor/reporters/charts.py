@@ -139,3 +139,20 @@ def code_storage(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                          "color": {"field": "use", "type": "nominal", "title": None,
                                    "scale": {"domain": ["in use", "unused", "unknown"],
                                              "range": ["#2f5d8a", "#b3261e", "#90a4ae"]}}}}
+
+
+def gb_seconds_by(rows: Sequence[dict[str, Any]], field: str, title: str, measure: str = "GB-seconds"
+                  ) -> dict[str, Any]:
+    """Where the compute goes: per ``field`` (a version, a memory size) the ``measure`` (GB-seconds, what the
+    duration price multiplies; or billed seconds), the invocations written beside each bar (``rows``: field,
+    gb_seconds, label)."""
+    return {"width": 620, "height": 22 * max(1, len(rows)), "data": {"values": list(rows)},
+            "layer": [
+                {"mark": {"type": "bar", "color": "#607d8b"},
+                 "encoding": {"y": {"field": field, "type": "nominal", "sort": "-x", "title": title},
+                              "x": {"field": "gb_seconds", "type": "quantitative", "title": measure}}},
+                {"mark": {"type": "text", "align": "left", "dx": 4},
+                 "encoding": {"y": {"field": field, "type": "nominal", "sort": "-x"},
+                              "x": {"field": "gb_seconds", "type": "quantitative"},
+                              "text": {"field": "label"}}},
+            ]}

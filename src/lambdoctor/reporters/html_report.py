@@ -182,6 +182,20 @@ def render_logs(stats: Sequence[Any], findings: Sequence[Finding], notes: Sequen
                                "svg": charts.svg(charts.durations_over_time(bins))})
             chart_list.append({"heading": f"{s.function}: invocations, errors and cold starts over time",
                                "svg": charts.svg(charts.invocations_over_time_bins(bins))})
+        # where the compute goes: GB-seconds (billed seconds x memory) per memory size, billed seconds per version
+        # (a version's rows carry no memory size of their own)
+        for key, field, title, measure in (("by_version", "version", "version", "billed seconds"),
+                                           ("by_memory", "memory", "memory size", "GB-seconds")):
+            bars = []
+            for r in s.reports.get(key) or []:
+                seconds = (r.get("billed_ms_mean") or 0) * (r.get("invocations") or 0) / 1000
+                size = r.get("memory_mb") or 0
+                bars.append({field: str(r.get("version")) if key == "by_version" else f"{size} MB",
+                             "gb_seconds": round(seconds if key == "by_version" else seconds * size / 1024, 3),
+                             "label": f"{r.get('invocations') or 0:,} invocations"})
+            if len(bars) > 1:
+                chart_list.append({"heading": f"{s.function}: compute by {title}",
+                                   "svg": charts.svg(charts.gb_seconds_by(bars, field, title, measure))})
         used = s.max_memory_used_mb or {}
         if s.memory_mb and any(used.get(k) is not None for k in ("p50", "p99", "max")):
             rows = [{"what": f"peak {k}", "mb": float(used[k]), "size": s.memory_mb}
@@ -189,11 +203,11 @@ def render_logs(stats: Sequence[Any], findings: Sequence[Finding], notes: Sequen
             chart_list.append({"heading": f"{s.function}: memory used against its {s.memory_mb} MB",
                                "svg": charts.svg(charts.memory_against_size(rows))})
     table = {"heading": "Functions", "headers": ["function", "invocations", "cold", "p50 ms", "p99 ms", "memory",
-                                                 "peak MB", "timeouts", "errors"],
+                                                 "peak MB", "timeouts", "errors", "log MB"],
              "rows": [[s.function, f"{s.invocations:,}", f"{s.cold_starts:,}",
                        f"{s.duration_ms.get('p50') or 0:,.1f}", f"{s.duration_ms.get('p99') or 0:,.1f}",
                        f"{s.memory_mb or ''}", f"{(s.max_memory_used_mb or {}).get('max') or 0:,.0f}",
-                       f"{s.timeouts:,}", f"{s.errors:,}"] for s in stats]}
+                       f"{s.timeouts:,}", f"{s.errors:,}", f"{s.log_bytes / 1e6:,.2f}"] for s in stats]}
     summary = [f"{len(stats)} function(s), {sum(s.invocations for s in stats):,} invocations, "
                f"{len(findings)} finding(s)."]
     summary += [f"{f.severity.label} {f.rule} {f.resource}: {f.message}" for f in findings]
