@@ -5,7 +5,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/configuration err
 internal error (a bug of lambdoctor).
 """
 
-from lambdoctor.cli import alarms, audit, cost, local, logs, prune, rules, scan, simulate  # noqa: F401 (registers)
+from lambdoctor.cli import alarms, audit, cost, local, logs, prune, rules, scan, simulate, tune  # noqa: F401 (registers)
 from lambdoctor.cli.app import main
 
 __all__ = ["main"]

@@ -19,13 +19,13 @@ def svg(spec: dict[str, Any]) -> str:
     return text[text.index("<svg"):]
 
 
-def cost_and_duration(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def cost_and_duration(rows: Sequence[dict[str, Any]], cost_title: str = "US$ a month") -> dict[str, Any]:
     """AWS Lambda Power Tuning's picture: for each memory size, the monthly cost (bars) and the billed duration per
     invocation (line, its own axis); the cheapest size is marked. ``rows``: memory_mb, monthly_usd, billed_ms,
     cheapest (bool), fastest (bool)."""
     x = {"field": "memory_mb", "type": "ordinal", "title": "memory size (MB)", "sort": None,
          "axis": {"labelAngle": 0}}
-    cost_y = {"field": "monthly_usd", "type": "quantitative", "title": "US$ a month"}
+    cost_y = {"field": "monthly_usd", "type": "quantitative", "title": cost_title}
     return {
         "width": 560, "height": 260, "data": {"values": list(rows)},
         "resolve": {"scale": {"y": "independent"}},

@@ -213,3 +213,24 @@ def render_logs(stats: Sequence[Any], findings: Sequence[Finding], notes: Sequen
     summary += [f"{f.severity.label} {f.rule} {f.resource}: {f.message}" for f in findings]
     return _charts_page("logs", ", ".join(s.function for s in stats) or "no function", summary, chart_list, table,
                         notes)
+
+
+def render_tune(rows: Sequence[dict[str, Any]], chosen: dict[str, Any], strategy: str, function: str,
+                notes: Sequence[str]) -> str:
+    """``lambdoctor tune``: cost per million invocations and the p50 duration against memory size, measured."""
+    from lambdoctor.reporters import charts
+
+    cheapest = min(rows, key=lambda r: r["cost_per_million"])
+    fastest = min(rows, key=lambda r: r["p50_ms"])
+    data = [{"memory_mb": r["memory_mb"], "monthly_usd": r["cost_per_million"], "billed_ms": r["p50_ms"],
+             "cheapest": r is cheapest, "fastest": r is fastest} for r in rows]
+    chart = {"heading": "Cost per million invocations (bars) and p50 duration (line) against memory size",
+             "svg": charts.svg(charts.cost_and_duration(data, "US$ per million invocations"))}
+    table = {"heading": "Measured", "headers": ["memory", "vCPU", "cold ms", "p50 ms", "p90 ms", "p99 ms",
+                                                "US$ / million", "errors"],
+             "rows": [[f"{r['memory_mb']} MB", f"{r['vcpus']:g}{' (capped)' if r['capped'] else ''}",
+                       f"{r['cold_ms']:,.1f}", f"{r['p50_ms']:,.1f}", f"{r['p90_ms']:,.1f}", f"{r['p99_ms']:,.1f}",
+                       f"${r['cost_per_million']:,.4f}", str(r["errors"])] for r in rows]}
+    summary = [f"Recommended for {strategy}: {chosen['memory_mb']} MB (p50 {chosen['p50_ms']:,.1f} ms, "
+               f"${chosen['cost_per_million']:,.4f} per million invocations)."]
+    return _charts_page("tune", function, summary, [chart], table, notes)
