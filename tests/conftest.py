@@ -16,6 +16,24 @@ TODAY = date(2026, 11, 22)
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+def two_versions_export() -> str:
+    """A `aws logs filter-log-events` answer (its {"events": [...]} shape: logStreamName, timestamp, message, eventId)
+    for one function that ran as version 1 at 512 MB (3 invocations, 100-300 ms) and version 2 at 1,024 MB (3, 400-600
+    ms), two hours apart; the last one peaks at its memory size."""
+    import json
+
+    events = []
+    for i in range(6):
+        version, size = ("1", 512) if i < 3 else ("2", 1024)
+        rid = f"{i:08x}-0000-4000-8000-000000000000"
+        for m in (f"START RequestId: {rid} Version: {version}\n",
+                  f"REPORT RequestId: {rid}\tDuration: {100 * (i + 1)}.00 ms\tBilled Duration: {100 * (i + 1)} ms"
+                  f"\tMemory Size: {size} MB\tMax Memory Used: {size if i == 5 else 90} MB\t\n"):
+            events.append({"logStreamName": f"2026/11/20/[{version}]{'a' * 32}",
+                           "timestamp": 1795000000000 + i * 7200_000, "message": m, "eventId": f"{i}{len(events)}"})
+    return json.dumps({"events": events})
+
+
 def run_scan(paths: Sequence[str | Path], select: Sequence[str] = (), today: date = TODAY) -> ScanResult:
     return scan([str(p) for p in paths], Config(select=tuple(select)), today)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, two_versions_export
 
 from lambdoctor.cli import main
 
@@ -192,16 +192,7 @@ def test_reports_of_one_version_and_size_are_the_function_totals(tmp_path: Path)
 
 
 def test_reports_per_version_and_memory(tmp_path: Path) -> None:
-    events = []
-    for i in range(6):
-        version, size = ("1", 512) if i < 3 else ("2", 1024)
-        rid = f"{i:08x}-0000-4000-8000-000000000000"
-        for m in (f"START RequestId: {rid} Version: {version}\n",
-                  f"REPORT RequestId: {rid}\tDuration: {100 * (i + 1)}.00 ms\tBilled Duration: {100 * (i + 1)} ms"
-                  f"\tMemory Size: {size} MB\tMax Memory Used: {size if i == 5 else 90} MB\t\n"):
-            events.append({"logStreamName": f"2026/11/20/[{version}]{'a' * 32}",
-                           "timestamp": 1795000000000 + i * 7200_000, "message": m, "eventId": f"{i}{len(events)}"})
-    (tmp_path / "fn.json").write_text(json.dumps({"events": events}))
+    (tmp_path / "fn.json").write_text(two_versions_export())
     _, doc = run(str(tmp_path / "fn.json"), "--function", "fn")
     reports = doc["functions"][0]["reports"]
     assert [(g["version"], g["invocations"], g["p50_ms"]) for g in reports["by_version"]] == [

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, two_versions_export
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # As this machine's probe starts it (env/machines): background networking off, or its connections are refused
@@ -123,16 +123,22 @@ def test_strings_from_the_users_files_never_run(browser: Any, tmp_path: Path) ->
     assert page.locator("#findings tbody tr", has_text='Evil"<script>').count() > 0
 
 
-def test_the_audit_report_draws_the_account(browser: Any, tmp_path: Path) -> None:
+def _audit_page(browser: Any, tmp_path: Path, rule_id: str) -> Any:
+    """The audit report of the example account in the rule's own documentation, opened: no error, no request."""
     from lambdoctor.rules import ACC_RULES
 
-    acc004 = next(r for r in ACC_RULES if r.id == "ACC004")
-    (tmp_path / "account.json").write_text(acc004.example("Example"), encoding="utf-8")
+    rule = next(r for r in ACC_RULES if r.id == rule_id)
+    (tmp_path / "account.json").write_text(rule.example("Example"), encoding="utf-8")
     out = _lambdoctor("audit", "--snapshot", "account.json", "--format", "html", "-o", "audit.html", "--fail-on",
                       "never", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     page, errors, requests, _ = _open(browser, tmp_path / "audit.html")
     assert errors == [] and requests == []
+    return page
+
+
+def test_the_audit_report_draws_the_account(browser: Any, tmp_path: Path) -> None:
+    page = _audit_page(browser, tmp_path, "ACC004")
     assert page.locator("#graph g.node").count() >= 1
     assert page.locator("#findings tbody tr", has_text="ACC004").count() >= 1
 
@@ -140,15 +146,7 @@ def test_the_audit_report_draws_the_account(browser: Any, tmp_path: Path) -> Non
 def test_the_audit_report_shows_the_versions_kept(browser: Any, tmp_path: Path) -> None:
     """ACC002's example account: seven unused versions of orders hold 420 MB; the chart splits its code storage into
     the versions in use and those nothing uses (what prune reclaims)."""
-    from lambdoctor.rules import ACC_RULES
-
-    acc002 = next(r for r in ACC_RULES if r.id == "ACC002")
-    (tmp_path / "account.json").write_text(acc002.example("Example"), encoding="utf-8")
-    out = _lambdoctor("audit", "--snapshot", "account.json", "--format", "html", "-o", "audit.html", "--fail-on",
-                      "never", cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    page, errors, requests, _ = _open(browser, tmp_path / "audit.html")
-    assert errors == [] and requests == []
+    page = _audit_page(browser, tmp_path, "ACC002")
     assert page.locator("h2", has_text="code storage").count() == 1
     legend = page.locator(".chart svg text").all_text_contents()
     assert {"in use", "unused", "orders"} <= set(legend)
@@ -205,17 +203,9 @@ def test_the_logs_report_draws_each_function_over_time(browser: Any, tmp_path: P
 
 def test_the_logs_report_shows_where_the_compute_goes(browser: Any, tmp_path: Path) -> None:
     """Two versions at two memory sizes (as tests/logs/test_real_records.py builds them from a filter-log-events
-    export): version 1 at 512 MB, 3 x 200 ms mean; version 2 at 1,024 MB, 3 x 500 ms mean."""
-    events = []
-    for i in range(6):
-        version, size = ("1", 512) if i < 3 else ("2", 1024)
-        rid = f"{i:08x}-0000-4000-8000-000000000000"
-        for m in (f"START RequestId: {rid} Version: {version}\n",
-                  f"REPORT RequestId: {rid}\tDuration: {100 * (i + 1)}.00 ms\tBilled Duration: {100 * (i + 1)} ms"
-                  f"\tMemory Size: {size} MB\tMax Memory Used: 90 MB\t\n"):
-            events.append({"logStreamName": f"2026/11/20/[{version}]{'a' * 32}",
-                           "timestamp": 1795000000000 + i * 7200_000, "message": m, "eventId": f"{i}{len(events)}"})
-    (tmp_path / "fn.json").write_text(json.dumps({"events": events}))
+    export, conftest.two_versions_export): version 1 at 512 MB, 3 x 200 ms mean; version 2 at 1,024 MB, 3 x 500 ms
+    mean."""
+    (tmp_path / "fn.json").write_text(two_versions_export())
     out = _lambdoctor("logs", "fn.json", "--function", "fn", "--format", "html", "-o", "logs.html", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     page, errors, requests, _ = _open(browser, tmp_path / "logs.html")

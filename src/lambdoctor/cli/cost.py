@@ -86,7 +86,8 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
                   provisioned_hours=parse_decimal(hours, "--hours") or MONTH_HOURS, ephemeral_mb=ephemeral_mb,
                   init_ms=parse_decimal(init_ms, "--init-ms") or Decimal(0), cold_start_rate=cold,
                   snapstart_versions=snapstart_versions, free_tier=free_tier)
-    if duration_ms is not None and (parse_decimal(duration_ms, "--duration-ms") or 0) > MAX_DURATION_MS:
+    given_duration = parse_decimal(duration_ms, "--duration-ms")
+    if given_duration is not None and given_duration > MAX_DURATION_MS:
         click.echo(f"lambdoctor: --duration-ms {duration_ms}: an invocation lasts at most 900,000 ms (Lambda's "
                    "longest timeout, 15 minutes)", err=True)
         sys.exit(EXIT_USAGE)
@@ -94,7 +95,7 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
     if from_logs:
         workloads = _workloads_from_logs(list(from_logs), table, count, common)
     elif templates:
-        duration = parse_decimal(duration_ms, "--duration-ms")
+        duration = given_duration
         workloads = _workloads_from_templates(list(templates), count, duration, common)
     elif durations_at:
         if count is None:
@@ -107,7 +108,7 @@ def cost(invocations: str | None, tps: str | None, duration_ms: str | None, memo
             click.echo("lambdoctor: give --invocations or --tps, and --duration-ms (or --from-logs / --template)",
                        err=True)
             sys.exit(EXIT_USAGE)
-        duration = parse_decimal(duration_ms, "--duration-ms") or Decimal(0)
+        duration = given_duration or Decimal(0)
         workloads = [Workload(count, m, duration_ms=duration, **common) for m in sizes]  # type: ignore[arg-type]
     try:
         estimates = [estimate(w, table) for w in workloads]

@@ -23,6 +23,14 @@ _SHAPE = {"function": "box", "queue": "cds", "topic": "hexagon", "bucket": "cyli
           "external": "note"}
 
 
+def _templates() -> Any:
+    """The page templates, autoescaped: every string from the user's files is escaped where it is written."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("lambdoctor.reporters", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
+
+
 class GraphvizMissing(Exception):
     """Graphviz's ``dot`` program is not installed."""
 
@@ -80,12 +88,8 @@ def _family(rule: str) -> str:
 
 def render_scan(apps: Sequence[Application], findings: Sequence[Finding], files: int, suppressed: int,
                 notes: Sequence[str], command: str = "scan", title: str = "") -> str:
-    import jinja2
-
     from lambdoctor.reporters.json_report import finding_dict
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("lambdoctor.reporters", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
     rows: list[dict[str, Any]] = []
     for f in sorted(findings, key=lambda f: (-f.severity.value, f.sort_key())):
         row = finding_dict(f)
@@ -94,29 +98,26 @@ def render_scan(apps: Sequence[Application], findings: Sequence[Finding], files:
     counts = Counter(f.severity.label for f in findings)
     svg, names = graph_svg(app_graph.build(apps, findings))
     extra = _account_charts(apps)
-    page = env.get_template("scan.html.j2").render(
+    page = _templates().get_template("scan.html.j2").render(
         command=command, title=title or ", ".join(sorted({a.source for a in apps})) or "no application",
         findings=rows, counts={k: counts.get(k, 0) for k in ("error", "warning", "info")},
         functions=sum(len(a.functions) for a in apps), files=files, suppressed=suppressed, notes=list(notes),
         families=sorted({r["family"] for r in rows}), graph_svg=svg, node_names=names, extra_charts=extra,
         version=__version__)
-    return page
+    return str(page)
 
 
 def _charts_page(command: str, title: str, summary: Sequence[str], charts: Sequence[dict[str, str]],
                  table: dict[str, Any] | None, notes: Sequence[str]) -> str:
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.PackageLoader("lambdoctor.reporters", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("charts.html.j2").render(command=command, title=title, summary=list(summary),
-                                                     charts=list(charts), table=table, notes=list(notes),
-                                                     version=__version__)
+    page = _templates().get_template("charts.html.j2").render(command=command, title=title, summary=list(summary),
+                                                              charts=list(charts), table=table, notes=list(notes),
+                                                              version=__version__)
+    return str(page)
 
 
 def render_cost(estimates: Sequence[Any]) -> str:
     """The Power Tuning picture of ``lambdoctor cost``: monthly cost and billed duration per memory size."""
-    from lambdoctor.reporters import charts
+    from lambdoctor.reporters import charts, log_report
     from lambdoctor.units import cents
 
     cheapest = min(estimates, key=lambda e: e.total)
@@ -124,11 +125,8 @@ def render_cost(estimates: Sequence[Any]) -> str:
     rows = [{"memory_mb": e.workload.memory_mb, "monthly_usd": float(cents(e.total)), "billed_ms":
              float(e.billed_ms), "cheapest": e is cheapest, "fastest": e is fastest} for e in estimates]
     first = estimates[0]
-    keys = list(first.breakdown)
-    table = {"heading": "The bill", "headers": ["memory", "billed ms", *keys, "total/month", "total/year"],
-             "rows": [[f"{e.workload.memory_mb} MB", f"{e.billed_ms:,.1f}",
-                       *(f"${cents(e.breakdown[k]):,}" for k in keys), f"${cents(e.total):,}",
-                       f"${cents(e.total * 12):,}"] for e in estimates]}
+    headers, bill = log_report.cost_table(estimates)
+    table = {"heading": "The bill", "headers": headers, "rows": bill}
     summary = [f"Prices of {first.prices.region}, in force {first.prices.effective.isoformat()} "
                f"({first.prices.billing_granularity_ms} ms billing); a month is 30 days.",
                f"Cheapest: {cheapest.workload.memory_mb} MB at ${cents(cheapest.total):,} a month; fastest: "

@@ -178,17 +178,20 @@ def render_cost_json(estimates: Sequence[Estimate], always_on: Decimal | None) -
     return json.dumps(doc, indent=2) + "\n"
 
 
+def cost_table(estimates: Sequence[Estimate]) -> tuple[list[str], list[list[str]]]:
+    """The bill per memory size, as the terminal and the HTML page show it: headers and rows of text."""
+    keys = list(estimates[0].breakdown)
+    headers = ["memory", "billed ms", *keys, "total/month", "total/year"]
+    rows = [[f"{e.workload.memory_mb} MB", f"{e.billed_ms:,.1f}", *(f"${cents(e.breakdown[k]):,}" for k in keys),
+             f"${cents(e.total):,}", f"${cents(e.total * 12):,}"] for e in estimates]
+    return headers, rows
+
+
 def render_cost_terminal(estimates: Sequence[Estimate], always_on: Decimal | None, stream: TextIO) -> None:
     first = estimates[0]
     stream.write(f"prices: {first.prices.region}, in force {first.prices.effective.isoformat()} "
                  f"({first.prices.billing_granularity_ms} ms billing); a month is 30 days\n\n")
-    keys = list(first.breakdown)
-    headers = ["memory", "billed ms", *keys, "total/month", "total/year"]
-    rows = []
-    for e in estimates:
-        rows.append([f"{e.workload.memory_mb} MB", f"{e.billed_ms:,.1f}",
-                     *(f"${cents(e.breakdown[k]):,}" for k in keys), f"${cents(e.total):,}",
-                     f"${cents(e.total * 12):,}"])
+    headers, rows = cost_table(estimates)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     stream.write("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)) + "\n")
     for r in rows:
